@@ -1,0 +1,81 @@
+package refbatch
+
+// Severity says whether a finding blocks a row (error) or only informs (warning).
+type Severity string
+
+// Severities.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Built-in rule ids (SPEC §5). They are stable: reports, rule test cases and
+// users' own rules files refer to them.
+const (
+	RuleRequired         = "required"
+	RuleEnum             = "enum"
+	RuleStatusPair       = "status-pair"
+	RuleStatusTransition = "status-transition"
+	RuleServicesCosell   = "services-cosell"
+	RuleSolutionPlay     = "solution-play"
+	RuleCosell           = "cosell"
+	RuleDealReg          = "dealreg"
+	RuleValue            = "value"
+	RuleDate             = "date"
+	RuleContact          = "contact"
+	RuleDuplicate        = "duplicate"
+	// RuleHeader is used for findings about the header row itself, such as
+	// an unknown header.
+	RuleHeader = "header"
+)
+
+// Finding is one problem with a row or a cell, as the pre-flight report
+// shows it (SPEC §8).
+type Finding struct {
+	Row      int      `json:"row"`      // spreadsheet row number
+	Cell     string   `json:"cell"`     // A1 reference; empty when the column is absent
+	Column   string   `json:"column"`   // canonical column name; empty for a whole-row finding
+	Header   string   `json:"header"`   // header as written in the file; empty when absent
+	Rule     string   `json:"rule"`     // rule id
+	Severity Severity `json:"severity"` // error or warning
+	Message  string   `json:"message"`
+	Value    string   `json:"value"` // the cell's text as read
+}
+
+// Summary counts the outcome of validating a file.
+type Summary struct {
+	Rows     int            `json:"rows"`     // data rows read (blank rows excluded)
+	Valid    int            `json:"valid"`    // rows without error findings
+	Errors   int            `json:"errors"`   // error findings
+	Warnings int            `json:"warnings"` // warning findings
+	ByRule   map[string]int `json:"byRule"`   // findings by rule id
+}
+
+// Add counts the findings of one row.
+func (s *Summary) Add(findings []Finding) {
+	s.Rows++
+	hasError := false
+	for _, f := range findings {
+		s.Count(f)
+		if f.Severity == SeverityError {
+			hasError = true
+		}
+	}
+	if !hasError {
+		s.Valid++
+	}
+}
+
+// Count adds one finding to the totals without counting a row; use it for
+// findings that belong to no data row, such as header warnings.
+func (s *Summary) Count(f Finding) {
+	if s.ByRule == nil {
+		s.ByRule = make(map[string]int)
+	}
+	s.ByRule[f.Rule]++
+	if f.Severity == SeverityError {
+		s.Errors++
+	} else {
+		s.Warnings++
+	}
+}

@@ -1,0 +1,226 @@
+package refbatch
+
+import "time"
+
+// Header describes the header row of one input file: where it is and which
+// canonical column each input column maps to. Every Row of the file points
+// at the same Header; it is read-only once import has begun.
+type Header struct {
+	File  string   // input path as given by the user
+	Sheet string   // worksheet name; empty for CSV
+	Row   int      // spreadsheet row number of the header row
+	Names []string // headers as written in the file, in file order
+
+	// Index maps a canonical column to its zero-based position in Names,
+	// or -1 when the file has no such column.
+	Index [NumColumns]int
+	// Columns maps each position in Names to its canonical column
+	// (zero, not Valid, for an unknown header).
+	Columns []Column
+}
+
+// NewHeader returns a Header with every canonical column marked absent.
+func NewHeader(file, sheet string, row int, names []string) *Header {
+	h := &Header{File: file, Sheet: sheet, Row: row, Names: names, Columns: make([]Column, len(names))}
+	for i := range h.Index {
+		h.Index[i] = -1
+	}
+	return h
+}
+
+// Has reports whether the file has column c.
+func (h *Header) Has(c Column) bool { return c.Valid() && h.Index[c] >= 0 }
+
+// Written returns the header of column c as written in the file, or "".
+func (h *Header) Written(c Column) string {
+	if !h.Has(c) {
+		return ""
+	}
+	return h.Names[h.Index[c]]
+}
+
+// Row is one imported spreadsheet row: the text as read, where each cell came
+// from, and the typed value of every canonical column.
+//
+// Typed fields hold the zero value when the cell is empty, absent or could not
+// be parsed; Filled and Invalid tell those apart. Enumerated columns hold the
+// canonical spelling when the value is known, else the trimmed text.
+type Row struct {
+	Header *Header  // the file's header; shared by all rows of a file
+	Number int      // the spreadsheet's own row number
+	Raw    []string // cells in file order, as read (not trimmed)
+
+	Filled  ColumnSet // canonical columns whose cell is not blank
+	Invalid ColumnSet // canonical columns whose text could not be parsed
+
+	Action              string // ActionCreate or ActionUpdate, resolved from Referral ID when blank
+	ReferralID          string
+	ExternalReferenceID string
+	Name                string
+	DealType            string // DealTypePrivate, DealTypePartnerLed, DealTypeCosell
+	ReferralType        string // Independent, Shared
+	Qualification       string
+	Status              string
+	Substatus           string
+	StatusReason        string
+	CurrentStatus       string
+	CurrentSubstatus    string
+
+	CustomerName     string
+	AddressLine1     string
+	AddressLine2     string
+	City             string
+	State            string
+	PostalCode       string
+	Country          string
+	CustomerSize     string
+	ContactFirstName string
+	ContactLastName  string
+	ContactEmail     string
+	ContactPhone     string
+
+	DealValue   float64
+	Currency    string
+	ClosingDate time.Time
+	Notes       string
+	Industries  []string
+	Products    []string
+	Services    []string
+	SolutionIDs []string
+
+	ShareWithMicrosoftSellers bool
+	ConsentToShareInfo        bool
+	ConsentToContact          bool
+	HelpNeeded                bool
+	AssistanceRequestCode     string
+	InviteNotes               string
+
+	ServicesCosell bool
+	PartnerRole    string
+	SolutionArea   string
+	SolutionPlay   string
+
+	TeamMemberFirstName string
+	TeamMemberLastName  string
+	TeamMemberEmail     string
+	TeamMemberPhone     string
+
+	CustomerManaged         bool
+	MicrosoftReferralStatus string
+
+	RegisterDeal               bool
+	ContractValue              float64
+	ContractCurrency           string
+	ContractTerm               string
+	ContractSignDate           time.Time
+	ContractStartDate          time.Time
+	ContractEndDate            time.Time
+	PricingModel               string
+	PrimaryDeploymentOn        string
+	DeployedOnAzure            bool
+	MarketplaceTransacted      bool
+	MarketplaceTransactionDate time.Time
+}
+
+// Text returns the cell text of column c as read, or "" when the file has no
+// such column or the row is short.
+func (r *Row) Text(c Column) string {
+	if r.Header == nil || !r.Header.Has(c) {
+		return ""
+	}
+	i := r.Header.Index[c]
+	if i >= len(r.Raw) {
+		return ""
+	}
+	return r.Raw[i]
+}
+
+// Ref returns the A1 reference of column c in this row, or "" when the file
+// has no such column.
+func (r *Row) Ref(c Column) string {
+	if r.Header == nil || !r.Header.Has(c) {
+		return ""
+	}
+	return CellRef(r.Header.Index[c], r.Number)
+}
+
+// Finding returns a finding about column c of this row, with the cell
+// reference, headers and value filled in.
+func (r *Row) Finding(c Column, rule string, sev Severity, message string) Finding {
+	f := Finding{Row: r.Number, Rule: rule, Severity: sev, Message: message}
+	if c.Valid() {
+		f.Column = c.String()
+		f.Cell = r.Ref(c)
+		f.Value = r.Text(c)
+		if r.Header != nil {
+			f.Header = r.Header.Written(c)
+		}
+	}
+	return f
+}
+
+// Row actions.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+)
+
+// Deal types (SPEC §3, create-referral "Deal types").
+const (
+	DealTypePrivate    = "Private"
+	DealTypePartnerLed = "Partner-led"
+	DealTypeCosell     = "Co-sell"
+)
+
+// Referral types.
+const (
+	ReferralTypeIndependent = "Independent"
+	ReferralTypeShared      = "Shared"
+)
+
+// Referral statuses and substatuses (create-referral "Status and substatus
+// transition states").
+const (
+	StatusNew    = "New"
+	StatusActive = "Active"
+	StatusClosed = "Closed"
+
+	SubstatusPending  = "Pending"
+	SubstatusReceived = "Received"
+	SubstatusAccepted = "Accepted"
+	SubstatusWon      = "Won"
+	SubstatusLost     = "Lost"
+	SubstatusDeclined = "Declined"
+	SubstatusExpired  = "Expired"
+)
+
+// Referral qualifications.
+const (
+	QualificationMarketingQualified = "MarketingQualified"
+	QualificationSalesQualified     = "SalesQualified"
+	QualificationDirect             = "Direct"
+)
+
+// FixedVocabulary returns the values an enumerated column can hold when they
+// are fixed by the API rather than by a reference table, in canonical
+// spelling; nil for other columns. Reference-table columns (Country,
+// Currency, Solution Area…) get their vocabularies from the rules tables.
+func FixedVocabulary(c Column) []string {
+	switch c {
+	case ColAction:
+		return []string{ActionCreate, ActionUpdate}
+	case ColDealType:
+		return []string{DealTypePrivate, DealTypePartnerLed, DealTypeCosell}
+	case ColReferralType:
+		return []string{ReferralTypeIndependent, ReferralTypeShared}
+	case ColQualification:
+		return []string{QualificationMarketingQualified, QualificationSalesQualified, QualificationDirect}
+	case ColStatus, ColCurrentStatus:
+		return []string{StatusNew, StatusActive, StatusClosed}
+	case ColSubstatus, ColCurrentSubstatus:
+		return []string{SubstatusPending, SubstatusReceived, SubstatusAccepted, SubstatusWon, SubstatusLost, SubstatusDeclined, SubstatusExpired}
+	case ColMicrosoftReferralStatus:
+		return []string{SubstatusPending, SubstatusReceived, SubstatusAccepted, SubstatusWon, SubstatusLost, SubstatusDeclined, SubstatusExpired}
+	}
+	return nil
+}

@@ -1,13 +1,53 @@
 // Package partnercenter speaks the Microsoft Partner Center Referrals API:
 // the wire types of the Referral resource and its error envelope (types.go),
-// and a Client with Create, Get, Patch, List and the two deal-registration
-// eligibility calls.
+// and a Client (client.go) with Create, Get, Patch, List and the two
+// deal-registration eligibility calls. The local stand-in for the API is
+// the sandbox subpackage.
 //
-// Errors are classified here, at the HTTP edge, by behaviour (retryable,
-// retry-after, conflict, permanent, fatal) so callers ask one question. The
-// client retries only idempotent requests (GET, and PATCH with If-Match); it
-// never retries a POST by itself, because a POST whose answer was lost may
-// have created a referral: the engine decides after reconciliation.
+// # Errors
 //
-// A Client is safe for concurrent use by multiple goroutines.
+// Errors are classified here, at the HTTP edge, by behaviour, so callers
+// ask one question, Classify(err) (errors.go):
+//
+//   - Retryable: 5xx, 408, 429 or 503 without Retry-After, network errors;
+//   - RetryAfter: 429, or 503 with Retry-After (APIError.RetryAfter);
+//   - Conflict: 412, the eTag sent in If-Match is stale;
+//   - Permanent: any other 4xx, an unusable 2xx answer, anything unknown;
+//   - Fatal: 401, 403, a failing TokenSource, an untrusted certificate;
+//   - Canceled: the caller's context ended; never retried.
+//
+// An *APIError carries the decoded {"error":{…}} envelope, the status, the
+// client-request-id sent and the Request-ID answered. A *TransportError
+// says whether the request was sent before the connection failed.
+// IsInDoubt(err) answers the question a resumable run needs: may this
+// failed write (create or patch) have been applied anyway? If so it must be
+// reconciled (List, Get) before it is sent again.
+//
+// # Retries
+//
+// Each call runs through a pacer (pacer.go): before every attempt it waits
+// on the optional Limiter (a shared token bucket); after a Retryable or
+// RetryAfter failure it repeats the call, up to RetryPolicy.MaxAttempts,
+// sleeping the server's Retry-After (capped) plus an exponential backoff
+// with full jitter, and returning as soon as the context ends. It repeats
+// only idempotent requests: GET, PATCH with If-Match, and the body-less
+// eligibility POST, which only reads. It never repeats a create POST or a
+// PATCH without If-Match, whatever the error: a POST whose answer was lost
+// may have created a referral, and only the engine, after reconciling,
+// may send it again. Redirects are never followed.
+//
+// # Requests
+//
+// Every call sends Authorization: Bearer (from a TokenSource, asked before
+// each attempt), a client-request-id GUID that is fresh per call and the
+// same on all of that call's retries (choose it beforehand with
+// WithClientRequestID to journal it before the request leaves),
+// MS-CorrelationId when set, Accept and Content-Type application/json, and
+// a refbatch User-Agent. Answers are read up to a cap (16 MiB by default).
+// The base URL must be https, or http to a loopback host; List follows
+// @odata.nextLink only to the base URL's own scheme and host, so the token
+// never leaves for another host. Tokens are never logged nor put in errors.
+//
+// A Client is safe for concurrent use by multiple goroutines; the observer
+// callback (WithObserver) is called from all of them.
 package partnercenter

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -376,6 +377,11 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	f, err := strconv.ParseFloat(string(t), 64)
 	if err != nil {
 		return fmt.Errorf("not a number: %s", b)
+	}
+	// ParseFloat reads "NaN" and "Inf"; they are not amounts, and a NaN or an
+	// infinity cannot be encoded back to JSON.
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return fmt.Errorf("not a finite number: %s", b)
 	}
 	*a = Amount(f)
 	return nil

@@ -1,0 +1,756 @@
+package partnercenter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// DefaultBaseURL is the Partner Center API endpoint.
+const DefaultBaseURL = "https://api.partner.microsoft.com"
+
+// DefaultMaxResponseBytes caps the body of one answer the client reads.
+const DefaultMaxResponseBytes = 16 << 20
+
+// TokenSource supplies the OAuth2 access token sent as
+// "Authorization: Bearer …". It is called before every attempt, so it can
+// refresh a token before it expires; it must be safe for concurrent use.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// StaticToken is a TokenSource that always returns the same token (from
+// REFBATCH_TOKEN, a token file, or the sandbox).
+type StaticToken string
+
+// Token returns t, or an error when t is empty.
+func (t StaticToken) Token(context.Context) (string, error) {
+	if t == "" {
+		return "", errors.New("empty token")
+	}
+	return string(t), nil
+}
+
+// Attempt describes one HTTP attempt, for the journal and progress.
+type Attempt struct {
+	Method string
+	Path   string // request path, without query
+	// N counts the attempts of one call from 1.
+	N int
+	// StatusCode is 0 when no answer arrived.
+	StatusCode      int
+	ClientRequestID string
+	RequestID       string // the service's Request-ID header
+	Duration        time.Duration
+	Err             error // nil on a 2xx the client could read
+}
+
+// Client speaks the Partner Center Referrals API. It is safe for concurrent
+// use by multiple goroutines; build it with NewClient.
+type Client struct {
+	base          *url.URL
+	hc            *http.Client
+	tokens        TokenSource
+	correlationID string
+	userAgent     string
+	log           *slog.Logger
+	observe       func(Attempt)
+	maxBody       int64
+	pacer         *pacer
+}
+
+// Option configures a Client.
+type Option func(*Client) error
+
+// WithHTTPClient sends requests through hc (its Transport, Timeout, Jar).
+// The client copies hc and refuses redirects on the copy: a redirect could
+// take the token to another host or replay a create.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return errors.New("nil http.Client")
+		}
+		cp := *hc
+		c.hc = &cp
+		return nil
+	}
+}
+
+// WithTokenSource sets where the bearer token comes from. Required.
+func WithTokenSource(ts TokenSource) Option {
+	return func(c *Client) error {
+		if ts == nil {
+			return errors.New("nil TokenSource")
+		}
+		c.tokens = ts
+		return nil
+	}
+}
+
+// WithCorrelationID sends id as MS-CorrelationId on every request (refbatch
+// uses the run id), so the service can relate a run's requests.
+func WithCorrelationID(id string) Option {
+	return func(c *Client) error {
+		if strings.ContainsAny(id, "\r\n") {
+			return errors.New("correlation id contains a line break")
+		}
+		c.correlationID = id
+		return nil
+	}
+}
+
+// WithLogger logs attempts (debug) and retries (info) to l. Tokens are
+// never logged. The default discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) error {
+		if l != nil {
+			c.log = l
+		}
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy; zero fields keep their
+// defaults.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *Client) error {
+		c.pacer.policy = p.withDefaults()
+		return nil
+	}
+}
+
+// WithLimiter makes every attempt, retries included, wait on l first.
+func WithLimiter(l Limiter) Option {
+	return func(c *Client) error {
+		c.pacer.limiter = l
+		return nil
+	}
+}
+
+// WithObserver calls fn after every attempt. It is called from the
+// goroutines that make requests, concurrently, and must be quick.
+func WithObserver(fn func(Attempt)) Option {
+	return func(c *Client) error {
+		c.observe = fn
+		return nil
+	}
+}
+
+// WithUserAgent replaces the User-Agent (default "refbatch/<version>").
+func WithUserAgent(ua string) Option {
+	return func(c *Client) error {
+		if ua == "" || strings.ContainsAny(ua, "\r\n") {
+			return errors.New("invalid User-Agent")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithMaxResponseBytes caps the body of one answer (default 16 MiB).
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *Client) error {
+		if n <= 0 {
+			return errors.New("response cap must be positive")
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithJitterSource draws backoff jitter from src, so tests are
+// reproducible. The default is the runtime's random source.
+func WithJitterSource(src rand.Source) Option {
+	return func(c *Client) error {
+		if src != nil {
+			c.pacer.rnd = rand.New(src)
+		}
+		return nil
+	}
+}
+
+// NewClient returns a client of the API at baseURL (DefaultBaseURL when
+// empty). baseURL must be https, or http to a loopback host (the sandbox):
+// a token must not cross a network in clear text.
+func NewClient(baseURL string, opts ...Option) (*Client, error) {
+	if baseURL == "" {
+		baseURL = DefaultBaseURL
+	}
+	base, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base:      base,
+		hc:        &http.Client{},
+		userAgent: defaultUserAgent(),
+		log:       slog.New(slog.DiscardHandler),
+		maxBody:   DefaultMaxResponseBytes,
+		pacer:     &pacer{policy: DefaultRetryPolicy()},
+	}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, fmt.Errorf("partnercenter: %w", err)
+		}
+	}
+	if c.tokens == nil {
+		return nil, errors.New("partnercenter: no TokenSource (use WithTokenSource)")
+	}
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.pacer.log = c.log
+	return c, nil
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("partnercenter: base URL: %w", err)
+	}
+	switch {
+	case u.Host == "":
+		return nil, fmt.Errorf("partnercenter: base URL %q has no host", s)
+	case u.User != nil, u.RawQuery != "", u.Fragment != "":
+		return nil, fmt.Errorf("partnercenter: base URL %q: no user info, query or fragment allowed", u.Redacted())
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http":
+		return nil, fmt.Errorf("partnercenter: base URL %q: http:// is allowed only to a loopback host; use https://", s)
+	default:
+		return nil, fmt.Errorf("partnercenter: base URL %q: scheme must be https", s)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func defaultUserAgent() string {
+	v := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return "refbatch/" + v
+}
+
+// BaseURL returns the endpoint the client talks to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// RetryPolicy returns the policy in force, defaults filled in.
+func (c *Client) RetryPolicy() RetryPolicy { return c.pacer.policy }
+
+type clientRequestIDKey struct{}
+
+// WithClientRequestID returns a context under which the next call sends id
+// as its client-request-id, so the engine can journal the id before the
+// request leaves. id must be a GUID (see NewClientRequestID). The same id is
+// sent on every retry of that call; a List sends it on its first page and a
+// fresh id on each following page. Without it every call draws a fresh id.
+func WithClientRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, clientRequestIDKey{}, id)
+}
+
+// ClientRequestIDFrom returns the id WithClientRequestID stored in ctx.
+func ClientRequestIDFrom(ctx context.Context) (string, bool) {
+	id, ok := ctx.Value(clientRequestIDKey{}).(string)
+	return id, ok && id != ""
+}
+
+// NewClientRequestID returns a fresh random GUID for a client-request-id.
+func NewClientRequestID() string { return uuid.NewString() }
+
+// call is one API operation: its request and what may be done with it.
+type call struct {
+	method          string
+	u               *url.URL
+	path            string // escaped path, for errors and logs
+	body            []byte // nil: no body
+	header          http.Header
+	idempotent      bool  // may be repeated: see pacer.do
+	write           bool  // may change state: a failure after sending is in doubt
+	expect          []int // acceptable 2xx statuses
+	clientRequestID string
+}
+
+// answer is a readable 2xx answer.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (c *Client) newCall(ctx context.Context, method string, u *url.URL, useCtxID bool) (*call, error) {
+	id := ""
+	if useCtxID {
+		id, _ = ClientRequestIDFrom(ctx)
+	}
+	if id == "" {
+		id = NewClientRequestID()
+	} else if err := uuid.Validate(id); err != nil {
+		return nil, fmt.Errorf("partnercenter: client-request-id %q is not a GUID", id)
+	}
+	return &call{
+		method:          method,
+		u:               u,
+		path:            u.EscapedPath(),
+		header:          http.Header{},
+		idempotent:      method == http.MethodGet,
+		clientRequestID: id,
+		expect:          []int{http.StatusOK},
+	}, nil
+}
+
+// send runs cl's attempts through the pacer.
+func (c *Client) send(ctx context.Context, cl *call) (*answer, error) {
+	var ans *answer
+	err := c.pacer.do(ctx, cl.idempotent, func(n int) error {
+		var err error
+		ans, err = c.attempt(ctx, cl, n)
+		return err
+	})
+	return ans, err
+}
+
+// attempt makes one HTTP exchange and reads its answer whole (capped).
+func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, err error) {
+	start := time.Now()
+	status, requestID := 0, ""
+	defer func() {
+		d := time.Since(start)
+		c.log.DebugContext(ctx, "partnercenter: attempt", "method", cl.method, "path", cl.path,
+			"attempt", n, "status", status, "client_request_id", cl.clientRequestID,
+			"request_id", requestID, "duration", d, "err", err)
+		if c.observe != nil {
+			c.observe(Attempt{Method: cl.method, Path: cl.path, N: n, StatusCode: status,
+				ClientRequestID: cl.clientRequestID, RequestID: requestID, Duration: d, Err: err})
+		}
+	}()
+
+	token, err := c.tokens.Token(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("partnercenter: get token: %w", ctx.Err())
+		}
+		return nil, &TokenError{Err: err}
+	}
+
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if t := c.pacer.policy.AttemptTimeout; t > 0 {
+		actx, cancel = context.WithTimeout(ctx, t)
+	}
+	defer cancel()
+	// sent turns true once the whole request is on the wire: from then on
+	// the server may act on it.
+	var sent atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				sent.Store(true)
+			}
+		},
+	})
+
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(actx, cl.method, cl.u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("partnercenter: %s %s: %w", cl.method, cl.path, err)
+	}
+	for k, v := range cl.header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	if cl.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("client-request-id", cl.clientRequestID)
+	if c.correlationID != "" {
+		req.Header.Set("MS-CorrelationId", c.correlationID)
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.transportError(ctx, actx, cl, sent.Load(), 0, err)
+	}
+	defer resp.Body.Close()
+	status, requestID = resp.StatusCode, resp.Header.Get("Request-ID")
+	data, readErr := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+
+	if status < 200 || status > 299 {
+		// The status decides; a body cut short still shows what it can.
+		return nil, newAPIError(cl, resp, data, time.Now())
+	}
+	if readErr != nil {
+		return nil, c.transportError(ctx, actx, cl, true, status, readErr)
+	}
+	if int64(len(data)) > c.maxBody {
+		return nil, c.responseError(cl, status, requestID, fmt.Errorf("body exceeds %d bytes", c.maxBody))
+	}
+	if !slices.Contains(cl.expect, status) {
+		return nil, c.responseError(cl, status, requestID, fmt.Errorf("unexpected status %d %s", status, http.StatusText(status)))
+	}
+	return &answer{status: status, header: resp.Header, body: data}, nil
+}
+
+func (c *Client) transportError(ctx, actx context.Context, cl *call, sent bool, status int, err error) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		err = ue.Err // the URL is in Path already
+	}
+	if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+		// Our per-attempt timeout, not the caller's: retryable, and not to
+		// be mistaken for the caller's deadline.
+		err = fmt.Errorf("%w after %v", ErrAttemptTimeout, c.pacer.policy.AttemptTimeout)
+	}
+	return &TransportError{Method: cl.method, Path: cl.path, ClientRequestID: cl.clientRequestID,
+		Sent: sent, Status: status, Err: err, write: cl.write}
+}
+
+func (c *Client) responseError(cl *call, status int, requestID string, err error) error {
+	return &ResponseError{Method: cl.method, Path: cl.path, StatusCode: status,
+		ClientRequestID: cl.clientRequestID, RequestID: requestID, Err: err, write: cl.write}
+}
+
+// decode unmarshals a 2xx answer into v; a body that does not decode is a
+// ResponseError (in doubt for a write: the change was made).
+func (c *Client) decode(cl *call, ans *answer, v any) error {
+	if err := json.Unmarshal(ans.body, v); err != nil {
+		return c.responseError(cl, ans.status, ans.header.Get("Request-ID"), fmt.Errorf("decode answer: %w", err))
+	}
+	return nil
+}
+
+func (c *Client) decodeReferral(cl *call, ans *answer) (*Referral, error) {
+	var r Referral
+	if err := c.decode(cl, ans, &r); err != nil {
+		return nil, err
+	}
+	if r.ETag == "" {
+		r.ETag = ans.header.Get("ETag")
+	}
+	return &r, nil
+}
+
+func (c *Client) endpoint(elem ...string) *url.URL {
+	return c.base.JoinPath(append([]string{"v1.0", "engagements"}, elem...)...)
+}
+
+func checkID(id string) error {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "/\\?#") || strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("partnercenter: invalid referral id %q", id)
+	}
+	return nil
+}
+
+// Create creates a referral (POST /v1.0/engagements/referrals) and returns
+// the populated resource (200 or 201). It is never retried: an error for
+// which IsInDoubt is true may hide a created referral, which the caller
+// must look for (List by externalReferenceId) before creating again.
+func (c *Client) Create(ctx context.Context, r *Referral) (*Referral, error) {
+	if r == nil {
+		return nil, errors.New("partnercenter: create: nil referral")
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("partnercenter: create: encode referral: %w", err)
+	}
+	cl, err := c.newCall(ctx, http.MethodPost, c.endpoint("referrals"), true)
+	if err != nil {
+		return nil, err
+	}
+	cl.body, cl.write, cl.idempotent = body, true, false
+	cl.expect = []int{http.StatusOK, http.StatusCreated}
+	ans, err := c.send(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	return c.decodeReferral(cl, ans)
+}
+
+// Get reads a referral (GET /v1.0/engagements/referrals/{id}). Its ETag is
+// taken from the body's eTag, or else from the ETag header.
+func (c *Client) Get(ctx context.Context, id string) (*Referral, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	cl, err := c.newCall(ctx, http.MethodGet, c.endpoint("referrals", url.PathEscape(id)), true)
+	if err != nil {
+		return nil, err
+	}
+	ans, err := c.send(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	return c.decodeReferral(cl, ans)
+}
+
+// Patch applies a JSON Patch of replace and add operations to a referral
+// (PATCH /v1.0/engagements/referrals/{id}). ifMatch, when not empty, is
+// sent as If-Match: the service then answers 412 (Conflict) if the referral
+// changed, and the call is retried on transient failures, since it cannot
+// apply twice (a retry after a lost answer may itself get 412; the error is
+// then also IsInDoubt). Without ifMatch the call is never retried.
+// preferRepresentation sends Prefer: return=representation and returns the
+// updated referral; otherwise the service answers 204 and Patch returns a
+// nil referral.
+func (c *Client) Patch(ctx context.Context, id string, ops []PatchOp, ifMatch string, preferRepresentation bool) (*Referral, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	if len(ops) == 0 {
+		return nil, errors.New("partnercenter: patch: no operations")
+	}
+	for i, op := range ops {
+		if op.Op != OpReplace && op.Op != OpAdd {
+			return nil, fmt.Errorf("partnercenter: patch: operation %d: %q is not supported (only replace and add)", i, op.Op)
+		}
+	}
+	body, err := json.Marshal(ops)
+	if err != nil {
+		return nil, fmt.Errorf("partnercenter: patch: encode operations: %w", err)
+	}
+	cl, err := c.newCall(ctx, http.MethodPatch, c.endpoint("referrals", url.PathEscape(id)), true)
+	if err != nil {
+		return nil, err
+	}
+	cl.body, cl.write = body, true
+	cl.idempotent = ifMatch != ""
+	cl.expect = []int{http.StatusOK, http.StatusNoContent}
+	if ifMatch != "" {
+		cl.header.Set("If-Match", ifMatch)
+	}
+	if preferRepresentation {
+		cl.header.Set("Prefer", "return=representation")
+	}
+	ans, err := c.send(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	if ans.status == http.StatusNoContent || len(bytes.TrimSpace(ans.body)) == 0 {
+		return nil, nil
+	}
+	return c.decodeReferral(cl, ans)
+}
+
+// ReferralEligibility asks whether a co-sell referral may get a deal
+// registration (POST …/referrals/{id}/dealregistrations/eligibility, no
+// body). The POST only reads, so it is retried like a GET.
+func (c *Client) ReferralEligibility(ctx context.Context, id string) (*ReferralEligibility, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	cl, err := c.newCall(ctx, http.MethodPost, c.endpoint("referrals", url.PathEscape(id), "dealregistrations", "eligibility"), true)
+	if err != nil {
+		return nil, err
+	}
+	cl.idempotent = true // read-only: the documents send no payload and it changes nothing
+	cl.header.Set("Prefer", "return=representation")
+	ans, err := c.send(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	var e ReferralEligibility
+	if err := c.decode(cl, ans, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// PartnerEligibility asks whether the partner may register deals
+// (GET /v1.0/engagements/partners/dealregistrationeligibility).
+func (c *Client) PartnerEligibility(ctx context.Context) (*PartnerEligibility, error) {
+	cl, err := c.newCall(ctx, http.MethodGet, c.endpoint("partners", "dealregistrationeligibility"), true)
+	if err != nil {
+		return nil, err
+	}
+	cl.header.Set("Prefer", "return=representation")
+	ans, err := c.send(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	var e PartnerEligibility
+	if err := c.decode(cl, ans, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// ListQuery selects referrals. Filter and OrderBy are OData expressions
+// written as the documents write them ("status eq 'New'",
+// "createdDateTime desc"); the client encodes them. Top, when positive,
+// sets the page size.
+type ListQuery struct {
+	Filter  string
+	OrderBy string
+	Top     int
+}
+
+// FilterEq returns the OData expression "field eq 'value'", doubling any
+// single quote in value as OData requires.
+func FilterEq(field, value string) string {
+	return field + " eq '" + strings.ReplaceAll(value, "'", "''") + "'"
+}
+
+// List yields the referrals q selects, page by page
+// (GET /v1.0/engagements/referrals), following @odata.nextLink until the
+// last page or until the caller stops ranging. A nextLink is resolved
+// against the page it came from and followed only to the client's own
+// scheme and host (else ErrForeignNextLink): the token must not leak. An
+// error is yielded once, with a zero Referral, and ends the sequence. Each
+// page is one GET, retried on its own.
+func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Referral, error] {
+	return func(yield func(Referral, error) bool) {
+		if q.Top < 0 {
+			yield(Referral{}, fmt.Errorf("partnercenter: list: negative $top %d", q.Top))
+			return
+		}
+		u := c.endpoint("referrals")
+		u.RawQuery = listQuery(q)
+		seen := map[string]bool{}
+		for page := 1; ; page++ {
+			seen[u.String()] = true
+			cl, err := c.newCall(ctx, http.MethodGet, u, page == 1)
+			if err != nil {
+				yield(Referral{}, err)
+				return
+			}
+			ans, err := c.send(ctx, cl)
+			if err != nil {
+				yield(Referral{}, fmt.Errorf("list page %d: %w", page, err))
+				return
+			}
+			var p ReferralPage
+			if err := c.decode(cl, ans, &p); err != nil {
+				yield(Referral{}, fmt.Errorf("list page %d: %w", page, err))
+				return
+			}
+			for _, r := range p.Value {
+				if !yield(r, nil) {
+					return
+				}
+			}
+			if p.NextLink == "" {
+				return
+			}
+			next, err := c.resolveNextLink(u, p.NextLink)
+			if err == nil && seen[next.String()] {
+				err = fmt.Errorf("partnercenter: list: nextLink %q repeats an earlier page", p.NextLink)
+			}
+			if err != nil {
+				yield(Referral{}, err)
+				return
+			}
+			u = next
+		}
+	}
+}
+
+// listQuery encodes q with %20 for spaces (not "+", which OData services
+// may read literally) and the $ of system query options left as is.
+func listQuery(q ListQuery) string {
+	var parts []string
+	add := func(k, v string) {
+		parts = append(parts, k+"="+strings.ReplaceAll(url.QueryEscape(v), "+", "%20"))
+	}
+	if q.Filter != "" {
+		add("$filter", q.Filter)
+	}
+	if q.OrderBy != "" {
+		add("$orderby", q.OrderBy)
+	}
+	if q.Top > 0 {
+		add("$top", strconv.Itoa(q.Top))
+	}
+	return strings.Join(parts, "&")
+}
+
+// resolveNextLink resolves link against the page it came from and refuses
+// any other scheme, host or port than the base URL's.
+func (c *Client) resolveNextLink(from *url.URL, link string) (*url.URL, error) {
+	ref, err := url.Parse(strings.TrimSpace(link))
+	if err != nil {
+		return nil, fmt.Errorf("partnercenter: list: bad nextLink: %w", err)
+	}
+	next := from.ResolveReference(ref)
+	if !sameOrigin(next, c.base) || next.User != nil {
+		return nil, fmt.Errorf("partnercenter: list: %w: %s://%s", ErrForeignNextLink, next.Scheme, next.Host)
+	}
+	next.Fragment, next.RawFragment = "", ""
+	next.RawQuery = escapeQuery(next.RawQuery)
+	return next, nil
+}
+
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) &&
+		strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		effectivePort(a) == effectivePort(b)
+}
+
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "http") {
+		return "80"
+	}
+	return "443"
+}
+
+// escapeQuery percent-encodes the bytes a query may not hold as they are
+// (the service's own links carry raw spaces: "$filter=engagementId eq '…'"),
+// leaving existing escapes and the delimiters alone.
+func escapeQuery(q string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		ch := q[i]
+		if ch == '%' && i+2 < len(q) && isHex(q[i+1]) && isHex(q[i+2]) || queryByteOK(ch) {
+			b.WriteByte(ch)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[ch>>4])
+		b.WriteByte(hex[ch&15])
+	}
+	return b.String()
+}
+
+func isHex(ch byte) bool {
+	return '0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f' || 'A' <= ch && ch <= 'F'
+}
+
+// queryByteOK: RFC 3986 unreserved, sub-delims, ":", "@", "/" and "?".
+func queryByteOK(ch byte) bool {
+	switch {
+	case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/?", ch) >= 0
+}

@@ -40,9 +40,14 @@ type ValidateOptions struct {
 	// Ordered, if set, runs in file order after the row's own checks.
 	Ordered OrderedChecker
 	// Sink receives every row with all its findings, in file order, from a
-	// single goroutine. The row and the slice are not reused afterwards.
+	// single goroutine. The findings slice is not reused afterwards; the row
+	// is handed to Release (if set) once Sink returns. Sink must return, not
+	// exit its goroutine (no t.Fatal inside it).
 	// An error from Sink stops the validation and is returned.
 	Sink func(row *refbatch.Row, findings []refbatch.Finding) error
+	// Release, if set, is called with each row after Sink has returned, so
+	// that the source can reuse its memory.
+	Release func(row *refbatch.Row)
 	// Workers is the number of checking goroutines; 0 means GOMAXPROCS.
 	Workers int
 	// BatchSize is the number of rows handed to a worker at once; 0 means 256.
@@ -102,6 +107,9 @@ func Validate(ctx context.Context, src RowSource, opts ValidateOptions) (refbatc
 							failed.Store(true)
 							return
 						}
+					}
+					if opts.Release != nil {
+						opts.Release(row)
 					}
 				}
 			}

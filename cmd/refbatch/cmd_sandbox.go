@@ -3,9 +3,151 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/refbatch/refbatch/partnercenter/sandbox"
 )
 
-// TEMPORARY: replaced by the real command in this session.
-func runSandboxCmd(_ context.Context, _ []string, _ env) error {
-	return errors.New("sandbox: not built yet")
+// sandboxShutdownTimeout bounds how long in-flight requests may finish after
+// the context is cancelled.
+const sandboxShutdownTimeout = 5 * time.Second
+
+// sandboxOptions are the flags of `refbatch sandbox`.
+type sandboxOptions struct {
+	addr        string
+	token       string
+	faults      sandbox.Faults
+	acceptAfter time.Duration
+	allowRemote bool
+	quiet       bool
+}
+
+func runSandboxCmd(ctx context.Context, args []string, e env) error {
+	var o sandboxOptions
+	fs := newFlagSet("sandbox", "sandbox [--addr HOST:PORT] [--token T] [fault flags]", e)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8765", "address to listen on; port 0 picks a free port, an empty host means 127.0.0.1")
+	fs.StringVar(&o.token, "token", "", "Bearer token to require (default: any non-empty token)")
+	fs.DurationVar(&o.faults.Latency, "latency", 0, "latency added to every request")
+	fs.DurationVar(&o.faults.Jitter, "jitter", 0, "uniform ± jitter around --latency")
+	fs.Float64Var(&o.faults.RateLimit, "rate-limit", 0, "requests per second over all clients before 429 (0 = no limit)")
+	fs.Float64Var(&o.faults.FailRate, "fail-rate", 0, "fraction of requests answered 500/503 before any change")
+	fs.Float64Var(&o.faults.DropRate, "drop-rate", 0, "fraction of writes committed and then dropped without an answer")
+	fs.Int64Var(&o.faults.Seed, "seed", 1, "seed of the fault sequence")
+	fs.DurationVar(&o.acceptAfter, "accept-after", 0, "Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never)")
+	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback address (the sandbox's auth is weak)")
+	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageError("sandbox: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError("sandbox takes no arguments, got %q", strings.Join(fs.Args(), " "))
+	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	return runSandbox(ctx, o, e)
+}
+
+func (o sandboxOptions) check() error {
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"--fail-rate", o.faults.FailRate}, {"--drop-rate", o.faults.DropRate}} {
+		if r.v < 0 || r.v > 1 {
+			return usageError("%s %g is not a fraction between 0 and 1", r.name, r.v)
+		}
+	}
+	if o.faults.RateLimit < 0 {
+		return usageError("--rate-limit %g is negative", o.faults.RateLimit)
+	}
+	if o.faults.Latency < 0 || o.faults.Jitter < 0 || o.acceptAfter < 0 {
+		return usageError("--latency, --jitter and --accept-after must not be negative")
+	}
+	return nil
+}
+
+// runSandbox serves the sandbox until ctx is cancelled, then shuts down
+// gracefully and returns nil.
+func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
+	host, port, err := net.SplitHostPort(o.addr)
+	if err != nil {
+		return usageError("--addr %q: %v", o.addr, err)
+	}
+	if host == "" && !o.allowRemote {
+		host = "127.0.0.1"
+	}
+	if !o.allowRemote && !isLoopbackHost(host) {
+		return usageError("refusing to listen on %q: not a loopback address, and the sandbox's auth is weak; pass --allow-remote to insist", o.addr)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+
+	var logger *slog.Logger
+	errorLog := log.New(io.Discard, "", 0)
+	if !o.quiet {
+		h := slog.NewTextHandler(e.stderr, nil)
+		logger = slog.New(h)
+		errorLog = slog.NewLogLogger(h, slog.LevelWarn)
+	}
+	srv := &http.Server{
+		Handler: sandbox.New(sandbox.Options{
+			Faults:      o.faults,
+			Token:       o.token,
+			AcceptAfter: o.acceptAfter,
+			Logger:      logger,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          errorLog,
+	}
+	base := "http://" + ln.Addr().String()
+	token := "sandbox"
+	if o.token != "" {
+		token = "<token>" // the one given with --token; not echoed
+	}
+	fmt.Fprintf(e.stdout, "sandbox listening on %s\n", base)
+	fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' %s/v1.0/engagements/referrals\n", token, base)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("sandbox: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sandboxShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	if logger != nil {
+		logger.Info("sandbox stopped")
+	}
+	return nil
+}
+
+// isLoopbackHost reports whether host is "localhost" or a loopback IP.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

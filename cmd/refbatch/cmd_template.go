@@ -2,10 +2,49 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+
+	"github.com/refbatch/refbatch/exporter"
 )
 
-// TEMPORARY: replaced by the real command in this session.
-func runTemplateCmd(_ context.Context, _ []string, _ env) error {
-	return errors.New("template: not built yet")
+type templateOptions struct {
+	policy policyFlags
+	rows   int
+	out    string
+}
+
+func runTemplateCmd(ctx context.Context, args []string, e env) error {
+	var opts templateOptions
+	fs := newFlagSet("template", "template [flags] OUT.xlsx", e)
+	opts.policy.bind(fs)
+	fs.IntVar(&opts.rows, "rows", exporter.DefaultTemplateRows, "number of rows prepared with drop-downs and checks")
+	if err := fs.Parse(args); err != nil {
+		return usageOrHelp(err)
+	}
+	out, err := oneArg(fs, "output file (OUT.xlsx)")
+	if err != nil {
+		return err
+	}
+	opts.out = out
+	return runTemplate(ctx, opts, e)
+}
+
+func runTemplate(_ context.Context, opts templateOptions, e env) error {
+	if opts.rows < 1 || opts.rows > 1_000_000 {
+		return usageError("--rows must be between 1 and 1000000, got %d", opts.rows)
+	}
+	policy, err := opts.policy.load()
+	if err != nil {
+		return err
+	}
+	err = exporter.WriteTemplate(opts.out, exporter.TemplateOptions{
+		Vocabulary: vocabulary(policy),
+		Plays:      areaPlays(policy),
+		Rows:       opts.rows,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "template written to %s (%d rows ready; see its Guide sheet)\n", opts.out, opts.rows)
+	return nil
 }

@@ -2,10 +2,212 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/refbatch/refbatch"
+	"github.com/refbatch/refbatch/engine"
+	"github.com/refbatch/refbatch/exporter"
+	"github.com/refbatch/refbatch/importer"
 )
 
-// TEMPORARY: replaced by the real command in this session.
-func runValidateCmd(_ context.Context, _ []string, _ env) error {
-	return errors.New("validate: not built yet")
+type validateOptions struct {
+	policy      policyFlags
+	input       importFlags
+	file        string
+	report      string
+	format      string
+	strict      bool
+	maxFindings int
+	workers     int
 }
+
+func runValidateCmd(ctx context.Context, args []string, e env) error {
+	var opts validateOptions
+	fs := newFlagSet("validate", "validate [flags] FILE.{xlsx,csv}", e)
+	opts.policy.bind(fs)
+	opts.input.bind(fs)
+	fs.StringVar(&opts.report, "report", "", "write the pre-flight report to `FILE` (.xlsx, .csv or .json)")
+	fs.StringVar(&opts.format, "format", "text", "terminal output: text or json")
+	fs.BoolVar(&opts.strict, "strict", false, "warnings fail the validation too (exit 1)")
+	fs.IntVar(&opts.maxFindings, "max-findings", 20, "findings to print (0: all); the report always has all of them")
+	fs.IntVar(&opts.workers, "workers", 0, "goroutines checking rows (default: one per CPU)")
+	if err := fs.Parse(args); err != nil {
+		return usageOrHelp(err)
+	}
+	file, err := oneArg(fs, "input file (FILE.xlsx or FILE.csv)")
+	if err != nil {
+		return err
+	}
+	opts.file = file
+	return runValidate(ctx, opts, e)
+}
+
+// validation is what validate found, as printed and as --format json emits it.
+type validation struct {
+	File      string             `json:"file"`
+	Sheet     string             `json:"sheet,omitempty"`
+	HeaderRow int                `json:"headerRow"`
+	Report    string             `json:"report,omitempty"`
+	Summary   refbatch.Summary   `json:"summary"`
+	Findings  []refbatch.Finding `json:"findings"`
+	Truncated bool               `json:"truncated"` // more findings than --max-findings
+}
+
+func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
+	if opts.format != "text" && opts.format != "json" {
+		return usageError("--format must be text or json, got %q", opts.format)
+	}
+	if opts.maxFindings < 0 {
+		return usageError("--max-findings must not be negative")
+	}
+	if opts.report != "" {
+		if _, err := exporter.ReportFormat(opts.report); err != nil {
+			return usageError("--report: %v", err)
+		}
+	}
+	// Rules compile before any row is read: a broken rule is exit 2, at once.
+	policy, err := opts.policy.load()
+	if err != nil {
+		return err
+	}
+	importOpts, err := opts.input.options(policy)
+	if err != nil {
+		return err
+	}
+	reader, err := importer.Open(ctx, opts.file, importOpts)
+	if err != nil {
+		return err
+	}
+	defer reader.Close()
+	header := reader.Header()
+
+	var report *exporter.Report
+	if opts.report != "" {
+		if report, err = exporter.NewReport(opts.report, header); err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				report.Abort()
+			}
+		}()
+	}
+
+	out := validation{File: opts.file, Sheet: header.Sheet, HeaderRow: header.Row, Report: opts.report, Findings: []refbatch.Finding{}}
+	keep := func(f []refbatch.Finding) {
+		for _, x := range f {
+			if opts.maxFindings > 0 && len(out.Findings) >= opts.maxFindings {
+				out.Truncated = true
+				return
+			}
+			out.Findings = append(out.Findings, x)
+		}
+	}
+	headerFindings := reader.HeaderFindings()
+	keep(headerFindings)
+
+	summary, err := engine.Validate(ctx, reader, engine.ValidateOptions{
+		NewChecker: func() engine.RowChecker { return policy.NewEvaluator() },
+		Ordered:    policy.NewDuplicateCheck(),
+		Workers:    opts.workers,
+		Release:    reader.Release,
+		Sink: func(row *refbatch.Row, findings []refbatch.Finding) error {
+			keep(findings)
+			if report != nil {
+				return report.WriteRow(row, findings)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range headerFindings {
+		summary.Count(f)
+	}
+	if summary.ByRule == nil {
+		summary.ByRule = map[string]int{}
+	}
+	out.Summary = summary
+	if report != nil {
+		if err := report.Close(summary, headerFindings); err != nil {
+			return err
+		}
+	}
+
+	if opts.format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		printValidation(e.stdout, out)
+	}
+	if summary.Errors > 0 || (opts.strict && summary.Warnings > 0) {
+		return refbatch.ErrFindings
+	}
+	return nil
+}
+
+func printValidation(w io.Writer, v validation) {
+	s := v.Summary
+	where := v.File
+	if v.Sheet != "" {
+		where += ", sheet " + v.Sheet
+	}
+	fmt.Fprintf(w, "%s (header in row %d): %s, %d valid, %s, %s\n",
+		where, v.HeaderRow, plural(s.Rows, "row", "rows"), s.Valid,
+		plural(s.Errors, "error", "errors"), plural(s.Warnings, "warning", "warnings"))
+	if len(s.ByRule) > 0 {
+		ids := make([]string, 0, len(s.ByRule))
+		for id := range s.ByRule {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool {
+			if s.ByRule[ids[i]] != s.ByRule[ids[j]] {
+				return s.ByRule[ids[i]] > s.ByRule[ids[j]]
+			}
+			return ids[i] < ids[j]
+		})
+		parts := make([]string, len(ids))
+		for i, id := range ids {
+			parts[i] = fmt.Sprintf("%s %d", id, s.ByRule[id])
+		}
+		fmt.Fprintf(w, "by rule: %s\n", strings.Join(parts, ", "))
+	}
+	if len(v.Findings) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ROW\tCELL\tRULE\tSEVERITY\tMESSAGE")
+		for _, f := range v.Findings {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", f.Row, dash(f.Cell), f.Rule, f.Severity, oneLine(f.Message))
+		}
+		tw.Flush()
+		if v.Truncated {
+			fmt.Fprintf(w, "… more findings not shown (--max-findings 0 shows all)\n")
+		}
+	}
+	if v.Report != "" {
+		fmt.Fprintf(w, "\nreport written to %s\n", v.Report)
+	} else if s.Errors+s.Warnings > 0 {
+		fmt.Fprintf(w, "\nwrite every finding to a spreadsheet with --report findings.xlsx\n")
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+var _ engine.RowSource = (*importer.Reader)(nil)

@@ -126,3 +126,12 @@ func newFlagSet(name, usage string, e env) *pflag.FlagSet {
 func usageError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", refbatch.ErrUsage, fmt.Sprintf(format, args...))
 }
+
+// usageOrHelp marks a flag-parsing error as a usage error; --help passes
+// through so that it exits 0.
+func usageOrHelp(err error) error {
+	if errors.Is(err, pflag.ErrHelp) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", refbatch.ErrUsage, err)
+}

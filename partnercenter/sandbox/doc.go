@@ -1,0 +1,172 @@
+// Package sandbox is a local, in-memory stand-in for the Microsoft Partner
+// Center Referrals API, faithful to the documents in reference/ (the
+// authority where this package and they differ). Every refbatch test and
+// `refbatch run --sandbox` use it; nobody here can reach the real service.
+//
+// # What it models
+//
+//	POST  /v1.0/engagements/referrals                                  create (or co-sell link)
+//	GET   /v1.0/engagements/referrals                                  list: $filter, $orderby, $top, $skiptoken
+//	GET   /v1.0/engagements/referrals/{id}                             get (also GET /v1/referrals/{id}, the legacy path)
+//	PATCH /v1.0/engagements/referrals/{id}                             JSON Patch: replace and add only
+//	POST  /v1.0/engagements/referrals/{id}/dealregistrations/eligibility   the five eligibility policies
+//	GET   /v1.0/engagements/partners/dealregistrationeligibility          partner eligibility
+//	GET   /_sandbox/referrals                                          admin dump (see below)
+//
+// Paths match case-insensitively. Every request example of the documents is
+// accepted verbatim and every answer is shaped like their response examples
+// (the package tests hold copies of both in testdata/).
+//
+// # Documented choices
+//
+// Auth: every API request needs "Authorization: Bearer <token>"; with
+// Options.Token "" any non-empty token passes. Otherwise 401 with the error
+// body and "WWW-Authenticate: Bearer". The admin dump GET /_sandbox/referrals
+// is outside auth and outside faults, so tests can always read the truth; it
+// returns every stored referral, in creation order, as a JSON array. The
+// command refuses non-loopback addresses unless told otherwise.
+//
+// Errors always use the documented body {"error":{"code","message","target"}}
+// with Content-Type application/json. target names the offending field in
+// body form for creates ("details.dealValue", "customerProfile.team[1].email",
+// "customerProfile", "engagementId"), as a JSON Pointer for patches
+// ("/details/dealValue", "/status", "/registrations/-"), "[i].op" or
+// "[i].path" for a bad operation i, "$filter", "$orderby", "$top" or
+// "$skiptoken" for queries, "body" for malformed JSON and oversized bodies,
+// "If-Match" for 412 and "id" for an unknown referral. Codes are the
+// sandbox's own (the documents name none): InvalidJson, InvalidValue,
+// RequiredFieldMissing, InvalidStatusTransition, InvalidPatchOperation,
+// PathNotPatchable, DealRegistrationNotEligible, EngagementNotFound,
+// InvalidQuery, RequestEntityTooLarge, Unauthorized, NotFound,
+// MethodNotAllowed, PreconditionFailed, TooManyRequests,
+// InternalServerError, ServiceUnavailable. A body larger than
+// Options.MaxBodyBytes (default 1 MiB) is a 400 RequestEntityTooLarge (not
+// 413), so clients treat it as every other permanent input error. A panic
+// is recovered and answered 500 with the error body; none is known.
+//
+// Bodies: keys match field names case-insensitively (the documents send
+// "ConsentToToShareInfoWithOthers"), unknown keys are ignored (they send
+// "trackingInfo" and "activities"), numbers sent as strings are read where
+// the resource has amounts, and enum values are read case-insensitively and
+// stored in the documented case. A wrong type, NaN or an unknown enum value
+// (status, substatus, type, qualification) is a 400 naming the field.
+//
+// Create answers 201 Created (with Location and ETag headers) and the
+// populated referral; the client accepts 200 too. Required: type,
+// customerProfile, consent and details (marked Required in
+// create-referral.txt), and also name and customerProfile.name: a referral
+// without either cannot be shown or matched in Partner Center, every
+// document example sends both, and refbatch's own rules require them. Status
+// defaults to New, substatus to the status's first (New: Pending, Active:
+// Accepted; Closed has none and needs one); the pair must be in the
+// documented table. If any of partnerRole, solutionArea, solutionPlay is set,
+// all three are required (Services co-sell); their values are not checked,
+// since they change every fiscal year. A create may not carry registrations.
+// The server sets id, engagementId, organizationId/organizationName,
+// createdDateTime, updatedDateTime, direction ("Outgoing": the caller created
+// it), eTag and links, whatever the body says.
+// organizationId "msft" in the body makes a Microsoft referral (organizationId
+// "msft", organizationName "Microsoft"); any other value gets the caller's
+// partner organisation (Options.OrganizationID, fixed per sandbox).
+//
+// Co-sell link: a body with the engagementId of an existing referral joins
+// that engagement; an unknown engagementId is a 400 EngagementNotFound with
+// target engagementId (it is a field of the body, not the resource addressed).
+// A Microsoft referral created by a link starts New/Pending whatever the body
+// says and turns Active/Accepted when Options.AcceptAfter has passed on the
+// injected clock, unless a patch moved it first. Acceptance is computed lazily
+// whenever the state is read, so no goroutine runs. The sandbox does not
+// refuse a second Microsoft referral in one engagement or a second referral
+// with the same externalReferenceId: exactly-once is the caller's duty, and
+// tests must be able to see a duplicate.
+//
+// Get answers 200 with the referral, @odata.context, eTag and an ETag header;
+// an unknown id is a 404 with the error body. eTags are quoted and shaped like
+// the documents' ("\"0000002a-0000-0000-0000-…\""); every successful write,
+// including an automatic acceptance, gives a new one.
+//
+// Patch takes a JSON Patch array of "replace" and "add" operations; remove,
+// move, copy and test are a 400 with target "[i].op". A path must name a
+// field of the resource (segments match case-insensitively) and one of these
+// (see PatchablePaths; "*" is one segment, "**" any deeper path):
+//
+//	/name /status /substatus /statusReason /qualification /externalReferenceId
+//	/details/dealValue /details/notes /details/currency /details/closingDateTime
+//	/details/requirements /details/requirements/**
+//	/customerProfile /customerProfile/** /consent /consent/*
+//	/team/- /registrations/- /partnerRole /solutionArea /solutionPlay
+//
+// Anything else (id, engagementId, organizationId, type, dates, eTag, links,
+// target, inviteContext, …) is a 400 PathNotPatchable naming the path. As on
+// the service's typed model, every modelled property exists: replace of an
+// absent property sets it, and missing objects on the way are created; array
+// indices must exist (add may insert at the length; "-" appends and is for
+// add only). The operations are applied to a copy and the whole result is
+// validated (the create rules, the status/substatus pair, and the documented
+// transition from the stored status: New → New, Active, Closed; Active →
+// Active, Closed; Closed → Closed); a failure leaves the referral untouched.
+// If-Match is optional: without it the patch applies; with it ("*", strong,
+// weak or unquoted forms) a mismatch is a 412 with the error body. With
+// "Prefer: return=representation" the answer is 200 with the updated referral,
+// else 204 No Content; both carry the new ETag. add /registrations/- needs a
+// value of type AzureIPCoSell, an eligible partner and a referral that passes
+// the five eligibility policies (evaluated on the patched result), else 400
+// DealRegistrationNotEligible naming the failed policies; the server assigns
+// the registration an id.
+//
+// List: $filter takes clauses `field eq 'value'` on engagementId, status,
+// substatus and type, joined by `and` (a quote in a value is doubled);
+// anything else is a 400 with target $filter. $orderby is createdDateTime,
+// asc (default) or desc; creation order breaks ties, and it is the order of
+// createdDateTime unless an injected clock runs backwards. $top is the page
+// size: default DefaultPageSize (100), at most MaxPageSize (1000; larger
+// values are lowered). When more results exist, @odata.nextLink is an absolute
+// URL on the request's own host carrying the same options and a $skiptoken,
+// an opaque keyset cursor, so pages do not shift when referrals are created
+// meanwhile. Other $ options are a 400 naming them.
+//
+// Eligibility evaluates the five documented policies, in the response
+// example's shape (passedPolicies/failedPolicies with referralProperties):
+//
+//   - isDealTypeCosellOrPartnerLed: type Shared and
+//     consent.consentToShareReferralWithMicrosoftSellers true.
+//   - isMicrosoftReferralAcceptedOrWon: a Microsoft referral of the same
+//     engagement is Active/Accepted or Closed/Won.
+//   - isSolutionIncentiveEligible: some details.requirements.solutions id is
+//     in the Azure IP co-sell catalog (DefaultAzureIPCoSellSolutions:
+//     DEAL-123456-XYZ, SOL-34104-EBB and every SOL-AZIP-… id;
+//     Options.AzureIPCoSellSolutions replaces it).
+//   - isDealValueEligible: details.dealValue in USD strictly greater than
+//     25,000, converted with DefaultFXToUSD (or Options.FXToUSD); an unknown
+//     currency fails.
+//   - isCustomerManaged: customerProfile.isMatchingComplete is true. The
+//     documents say "the customer is Microsoft Managed" and the example's
+//     referralProperties of this policy is {"isMatchingComplete": "true"},
+//     so that is the property the sandbox reads.
+//
+// Partner eligibility answers {"isEligible":true,"policies":[{"isEligible":true}]},
+// or false with Options.PartnerIneligible.
+//
+// # Faults
+//
+// Faults (in Options, or switched at run time with SetFaults) are drawn from
+// one math/rand/v2 source seeded with Faults.Seed, under a mutex: every API
+// request draws the same four values (jitter, failure, failure kind, drop)
+// whatever happens to it, so the same seed and the same order of requests
+// give the same decisions. In order: latency ± jitter (a sleep that ends
+// when the client goes away); the rate limit, a token bucket holding one
+// second's worth of requests on the injected clock (429 with Retry-After in
+// whole seconds, at least 1); FailRate, answered 503 with "Retry-After: 1" or
+// 500, before auth and before any change; then auth and the API. DropRate
+// applies to writes that commit (create and patch; the eligibility POST
+// changes nothing): the change is stored, then the connection is hijacked
+// and closed with no response, the case that leaves a caller in doubt
+// (HTTP/2, which cannot be hijacked, gets its stream aborted).
+//
+// # Concurrency
+//
+// A Server is safe for concurrent use. One mutex guards the store and a
+// second one the fault source; sleeps happen outside both. Stored referrals
+// are replaced, never mutated below their top-level fields, so answers are
+// encoded outside the lock. Referrals returns deep copies.
+package sandbox

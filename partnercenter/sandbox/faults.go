@@ -1,0 +1,113 @@
+package sandbox
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Faults are the failures the sandbox injects. The zero value injects none.
+type Faults struct {
+	Latency   time.Duration // added to every request
+	Jitter    time.Duration // ± uniform, seeded
+	RateLimit float64       // requests per second over all clients; 0 = none; beyond it: 429 + Retry-After (seconds)
+	FailRate  float64       // fraction of requests answered 500/503 before any change
+	DropRate  float64       // fraction of writes (POST/PATCH) committed and then the connection is dropped with no response
+	Seed      int64         // same seed + same request order => same fault sequence
+}
+
+// faultDecision is what the sandbox does to one request.
+type faultDecision struct {
+	delay      time.Duration
+	throttled  bool
+	retryAfter time.Duration
+	fail       int  // 0, 500 or 503
+	drop       bool // honoured only by a write that commits
+}
+
+// faultState draws fault decisions from one seeded source. Every request
+// draws the same number of values whatever happens to it, so the n-th
+// request of a run always gets the n-th decision: same seed and same request
+// order give the same faults.
+type faultState struct {
+	mu      sync.Mutex
+	f       Faults
+	rng     *rand.Rand
+	limiter *rate.Limiter
+}
+
+func (fs *faultState) set(f Faults, now time.Time) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.f = f
+	fs.rng = rand.New(rand.NewPCG(uint64(f.Seed), 0x5eed_2e_fba7c4))
+	fs.limiter = nil
+	if f.RateLimit > 0 {
+		// A bucket holding one second's worth of requests.
+		burst := max(1, int(math.Ceil(f.RateLimit)))
+		fs.limiter = rate.NewLimiter(rate.Limit(f.RateLimit), burst)
+		// Start the bucket full at the injected clock's "now".
+		fs.limiter.SetBurstAt(now, burst)
+	}
+}
+
+func (fs *faultState) get() Faults {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.f
+}
+
+func (fs *faultState) decide(now time.Time) faultDecision {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	jitterDraw, failDraw, kindDraw, dropDraw := fs.rng.Float64(), fs.rng.Float64(), fs.rng.Float64(), fs.rng.Float64()
+
+	var d faultDecision
+	d.delay = fs.f.Latency
+	if fs.f.Jitter > 0 {
+		d.delay += time.Duration((2*jitterDraw - 1) * float64(fs.f.Jitter))
+	}
+	d.delay = max(d.delay, 0)
+	if fs.limiter != nil {
+		r := fs.limiter.ReserveN(now, 1)
+		if wait := r.DelayFrom(now); wait > 0 || !r.OK() {
+			r.CancelAt(now)
+			d.throttled = true
+			d.retryAfter = max(wait, time.Second)
+		}
+	}
+	if !d.throttled && failDraw < fs.f.FailRate {
+		d.fail = http.StatusInternalServerError
+		if kindDraw < 0.5 {
+			d.fail = http.StatusServiceUnavailable
+		}
+	}
+	d.drop = dropDraw < fs.f.DropRate
+	return d
+}
+
+// sleep waits d or until ctx is done, and reports whether it waited it all.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// retryAfterSeconds renders a Retry-After header value: whole seconds,
+// rounded up, at least 1.
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
+}

@@ -1,0 +1,496 @@
+package sandbox
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	pc "github.com/refbatch/refbatch/partnercenter"
+)
+
+// Paths the sandbox serves.
+const (
+	referralsPath           = "/v1.0/engagements/referrals"
+	partnerEligibilityPath  = "/v1.0/engagements/partners/dealregistrationeligibility"
+	eligibilitySuffix       = "dealregistrations/eligibility"
+	legacyReferralsPath     = "/v1/referrals"
+	AdminReferralsPath      = "/_sandbox/referrals" // admin dump: every stored referral, no auth, no faults
+	defaultMaxBodyBytes     = 1 << 20
+	defaultOrganizationID   = "7d23e5ca-19dc-4eaa-aac8-5e6b559f0d1d"
+	defaultOrganizationName = "Contoso Company"
+)
+
+// Options configure a Server. The zero value is a working sandbox with no
+// faults that accepts any non-empty Bearer token.
+type Options struct {
+	Faults
+	Token        string           // required Bearer token; "" = any non-empty token
+	AcceptAfter  time.Duration    // Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never by themselves)
+	Now          func() time.Time // injectable clock; nil = time.Now
+	MaxBodyBytes int64            // request body cap; default 1 MiB
+
+	// OrganizationID and OrganizationName are the calling partner's
+	// organisation, stamped on every referral it creates; defaults
+	// "7d23e5ca-19dc-4eaa-aac8-5e6b559f0d1d" and "Contoso Company" (from the
+	// create-referral response example).
+	OrganizationID   string
+	OrganizationName string
+
+	// AzureIPCoSellSolutions is the catalog of solution ids that are Azure IP
+	// co-sell eligible (policy isSolutionIncentiveEligible). An entry ending
+	// in "*" is a prefix. nil = DefaultAzureIPCoSellSolutions().
+	AzureIPCoSellSolutions []string
+
+	// FXToUSD converts deal values to USD for isDealValueEligible: the value
+	// of one unit of each ISO 4217 currency in USD. nil = DefaultFXToUSD().
+	FXToUSD map[string]float64
+
+	// PartnerIneligible makes GET …/partners/dealregistrationeligibility
+	// answer isEligible false, and every deal registration fail.
+	PartnerIneligible bool
+
+	// Logger, when set, receives one line per request: method, path,
+	// status, duration and any injected fault.
+	Logger *slog.Logger
+}
+
+// Server is an in-memory Partner Center Referrals API. It implements
+// http.Handler and is safe for concurrent use.
+type Server struct {
+	opts    Options
+	now     func() time.Time
+	maxBody int64
+	catalog []string
+	fx      map[string]float64
+	log     *slog.Logger
+	faults  faultState
+
+	mu          sync.Mutex // guards everything below
+	byID        map[string]*record
+	order       []*record            // creation order
+	engagements map[string][]*record // lower-case engagement id → its referrals, creation order
+	pending     map[*record]struct{} // Microsoft referrals waiting for automatic acceptance
+	seq         int64
+	etagSeq     uint64
+}
+
+// record is one stored referral. A stored pc.Referral is never mutated below
+// its top-level fields: a patch builds a new value, so a shallow copy taken
+// under the lock can be encoded after it is released.
+type record struct {
+	ref      pc.Referral // without links and @odata.context, which are rendered per response
+	seq      int64
+	acceptAt time.Time // zero: no automatic acceptance pending
+}
+
+// New returns a Server with no referrals.
+func New(opts Options) *Server {
+	s := &Server{
+		opts:        opts,
+		now:         opts.Now,
+		maxBody:     opts.MaxBodyBytes,
+		catalog:     opts.AzureIPCoSellSolutions,
+		fx:          opts.FXToUSD,
+		log:         opts.Logger,
+		byID:        map[string]*record{},
+		engagements: map[string][]*record{},
+		pending:     map[*record]struct{}{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = defaultMaxBodyBytes
+	}
+	if s.catalog == nil {
+		s.catalog = DefaultAzureIPCoSellSolutions()
+	}
+	if s.fx == nil {
+		s.fx = DefaultFXToUSD()
+	}
+	if s.opts.OrganizationID == "" {
+		s.opts.OrganizationID = defaultOrganizationID
+	}
+	if s.opts.OrganizationName == "" {
+		s.opts.OrganizationName = defaultOrganizationName
+	}
+	s.faults.set(opts.Faults, s.now())
+	return s
+}
+
+// SetFaults changes the injected faults. It also reseeds the fault source
+// with f.Seed and refills the rate limiter, so the fault sequence is
+// reproducible from the moment of the call.
+func (s *Server) SetFaults(f Faults) { s.faults.set(f, s.now()) }
+
+// Referrals returns a deep copy of every stored referral, ordered by
+// creation. Links are relative ("/v1.0/engagements/referrals/{id}").
+func (s *Server) Referrals() []pc.Referral {
+	s.lock()
+	refs := make([]pc.Referral, len(s.order))
+	for i, rec := range s.order {
+		refs[i] = rec.ref
+	}
+	s.mu.Unlock()
+	out := make([]pc.Referral, len(refs))
+	for i := range refs {
+		r := refs[i]
+		r.Links = referralLinks("", r.ID, r.EngagementID)
+		out[i] = deepCopy(r)
+	}
+	return out
+}
+
+// lock takes the state lock and applies automatic acceptances that have come
+// due, so that every reader sees the clock's effect without a goroutine.
+func (s *Server) lock() {
+	s.mu.Lock()
+	if len(s.pending) == 0 {
+		return
+	}
+	now := s.now()
+	for rec := range s.pending {
+		if now.Before(rec.acceptAt) {
+			continue
+		}
+		delete(s.pending, rec)
+		if rec.ref.Status != pc.StatusNew {
+			continue
+		}
+		at := rec.acceptAt.UTC()
+		rec.ref.Status, rec.ref.Substatus = pc.StatusActive, pc.SubstatusAccepted
+		rec.ref.AcceptedDateTime, rec.ref.UpdatedDateTime = &at, &at
+		rec.ref.ETag = s.nextETag(at)
+		rec.acceptAt = time.Time{}
+	}
+}
+
+// nextETag returns a new quoted entity tag shaped like the documents' ones.
+// Callers hold s.mu.
+func (s *Server) nextETag(now time.Time) string {
+	s.etagSeq++
+	return fmt.Sprintf("\"%08x-0000-0000-0000-%012x\"", s.etagSeq, uint64(now.Unix())&0xffffffffffff)
+}
+
+// ServeHTTP answers one request: admin dump, else faults, auth, and the API.
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	w := &statusWriter{ResponseWriter: rw}
+	var fault string
+	defer func() {
+		if s.log == nil {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", w.status), slog.Duration("duration", time.Since(start)),
+		}
+		if w.dropped {
+			fault = "drop"
+		}
+		if fault != "" {
+			attrs = append(attrs, slog.String("fault", fault))
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	}()
+	defer func() {
+		rec := recover()
+		if rec == nil {
+			return
+		}
+		if rec == http.ErrAbortHandler {
+			panic(rec)
+		}
+		if s.log != nil {
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(rec))
+		}
+		if w.status == 0 && !w.dropped {
+			writeError(w, &apiError{status: http.StatusInternalServerError, code: codeInternal, message: "internal error in the sandbox"})
+		}
+	}()
+	w.Header().Set("Request-ID", uuid.NewString())
+
+	if strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), AdminReferralsPath) {
+		s.serveAdmin(w, r)
+		return
+	}
+
+	d := s.faults.decide(s.now())
+	if !sleep(r.Context(), d.delay) {
+		fault = "client gone during latency"
+		return
+	}
+	switch {
+	case d.throttled:
+		fault = "rate limit"
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(d.retryAfter)))
+		writeError(w, &apiError{status: http.StatusTooManyRequests, code: codeTooManyRequests, message: "rate limit exceeded; retry after the time in Retry-After"})
+		return
+	case d.fail == http.StatusServiceUnavailable:
+		fault = "fail"
+		w.Header().Set("Retry-After", "1")
+		writeError(w, &apiError{status: d.fail, code: codeUnavailable, message: "service unavailable (injected fault)"})
+		return
+	case d.fail != 0:
+		fault = "fail"
+		writeError(w, &apiError{status: d.fail, code: codeInternal, message: "internal server error (injected fault)"})
+		return
+	}
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		writeError(w, &apiError{status: http.StatusUnauthorized, code: codeUnauthorized, target: "Authorization",
+			message: "a valid Bearer token is required in the Authorization header"})
+		return
+	}
+	s.route(w, r, d)
+}
+
+func (s *Server) route(w *statusWriter, r *http.Request, d faultDecision) {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	lower := strings.ToLower(path)
+	switch {
+	case lower == referralsPath:
+		switch r.Method {
+		case http.MethodGet:
+			s.handleList(w, r)
+		case http.MethodPost:
+			s.handleCreate(w, r, d)
+		default:
+			methodNotAllowed(w, "GET, POST")
+		}
+	case strings.HasPrefix(lower, referralsPath+"/"):
+		rest := path[len(referralsPath)+1:]
+		id, sub, _ := strings.Cut(rest, "/")
+		switch {
+		case sub == "":
+			switch r.Method {
+			case http.MethodGet:
+				s.handleGet(w, r, id)
+			case http.MethodPatch:
+				s.handlePatch(w, r, id, d)
+			default:
+				methodNotAllowed(w, "GET, PATCH")
+			}
+		case strings.EqualFold(sub, eligibilitySuffix):
+			if r.Method != http.MethodPost {
+				methodNotAllowed(w, "POST")
+				return
+			}
+			s.handleEligibility(w, r, id)
+		default:
+			notFound(w, r.URL.Path)
+		}
+	case lower == partnerEligibilityPath:
+		if r.Method != http.MethodGet {
+			methodNotAllowed(w, "GET")
+			return
+		}
+		s.handlePartnerEligibility(w)
+	case strings.HasPrefix(lower, legacyReferralsPath+"/") && !strings.Contains(path[len(legacyReferralsPath)+1:], "/"):
+		// The legacy get (get-referral-by-id-v1-legacy.md) answers like the v1.0 one.
+		if r.Method != http.MethodGet {
+			methodNotAllowed(w, "GET")
+			return
+		}
+		s.handleGet(w, r, path[len(legacyReferralsPath)+1:])
+	default:
+		notFound(w, r.URL.Path)
+	}
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return false
+	}
+	return s.opts.Token == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.Token)) == 1
+}
+
+// serveAdmin answers GET /_sandbox/referrals: every stored referral, in
+// creation order, as a JSON array. It sits outside auth and faults so tests
+// can always see the truth.
+func (s *Server) serveAdmin(w *statusWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		methodNotAllowed(w, "GET")
+		return
+	}
+	base := baseURL(r)
+	s.lock()
+	refs := make([]pc.Referral, len(s.order))
+	for i, rec := range s.order {
+		refs[i] = rec.ref
+	}
+	s.mu.Unlock()
+	for i := range refs {
+		refs[i].Links = referralLinks(base, refs[i].ID, refs[i].EngagementID)
+	}
+	writeJSON(w, http.StatusOK, refs)
+}
+
+func (s *Server) find(id string) *record { return s.byID[strings.ToLower(id)] }
+
+func (s *Server) handleGet(w *statusWriter, r *http.Request, id string) {
+	s.lock()
+	rec := s.find(id)
+	var ref pc.Referral
+	if rec != nil {
+		ref = rec.ref
+	}
+	s.mu.Unlock()
+	if rec == nil {
+		referralNotFound(w, id)
+		return
+	}
+	s.writeReferral(w, r, http.StatusOK, ref, true)
+}
+
+// writeReferral renders a stored referral for this request's host and sends
+// it with its ETag header.
+func (s *Server) writeReferral(w http.ResponseWriter, r *http.Request, status int, ref pc.Referral, withContext bool) {
+	base := baseURL(r)
+	ref.Links = referralLinks(base, ref.ID, ref.EngagementID)
+	if withContext {
+		ref.ODataContext = base + referralsPath + "/$metadata#Referrals/$entity"
+	}
+	w.Header().Set("ETag", ref.ETag)
+	writeJSON(w, status, ref)
+}
+
+func (s *Server) handlePartnerEligibility(w http.ResponseWriter) {
+	ok := !s.opts.PartnerIneligible
+	writeJSON(w, http.StatusOK, pc.PartnerEligibility{IsEligible: ok, Policies: []pc.EligibilityPolicy{{IsEligible: ok}}})
+}
+
+// readBody reads a request body up to the cap.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, badRequest(codeBodyTooLarge, "body", "the body is larger than the sandbox's limit of %d bytes", mbe.Limit)
+	case err != nil:
+		return nil, badRequest(codeInvalidJSON, "body", "reading the body: %v", err)
+	}
+	return body, nil
+}
+
+// dropConnection closes the connection without an answer: the change is
+// committed, the caller never hears of it.
+func (s *Server) dropConnection(w *statusWriter) {
+	w.dropped = true
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		_ = conn.Close()
+		return
+	}
+	// No hijacking (HTTP/2): abort the stream, which the server turns into
+	// a reset without a response.
+	panic(http.ErrAbortHandler)
+}
+
+// referralLinks returns the links of a referral; base "" gives relative URIs.
+func referralLinks(base, id, engagementID string) *pc.ReferralLinks {
+	return &pc.ReferralLinks{
+		RelatedReferrals: &pc.Link{
+			URI:    base + referralsPath + "?$filter=" + queryEscape("engagementId eq '"+engagementID+"'"),
+			Method: http.MethodGet,
+		},
+		Self: &pc.Link{URI: base + referralsPath + "/" + id, Method: http.MethodGet},
+	}
+}
+
+// baseURL is the scheme and host the request came to, so links point back at
+// this sandbox whatever port it listens on.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// queryEscape escapes a query value with %20 for spaces, which every client
+// reads, rather than "+".
+func queryEscape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		e := &apiError{status: status, code: codeInternal, message: "encoding the answer: " + err.Error()}
+		_ = json.NewEncoder(&buf).Encode(e.envelope())
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func writeError(w http.ResponseWriter, e *apiError) { writeJSON(w, e.status, e.envelope()) }
+
+func notFound(w http.ResponseWriter, path string) {
+	writeError(w, &apiError{status: http.StatusNotFound, code: codeNotFound, message: "no resource at " + path})
+}
+
+func referralNotFound(w http.ResponseWriter, id string) {
+	writeError(w, &apiError{status: http.StatusNotFound, code: codeNotFound, target: "id", message: fmt.Sprintf("no referral with id %q", id)})
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeError(w, &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, message: "method not allowed; allowed: " + allow})
+}
+
+// statusWriter records the status for the request log and lets
+// http.ResponseController reach the connection for hijacking.
+type statusWriter struct {
+	http.ResponseWriter
+	status  int
+	dropped bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// deepCopy copies a referral through JSON, which every field survives.
+func deepCopy(r pc.Referral) pc.Referral {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(fmt.Sprintf("sandbox: copying a stored referral: %v", err))
+	}
+	var out pc.Referral
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(fmt.Sprintf("sandbox: copying a stored referral: %v", err))
+	}
+	return out
+}

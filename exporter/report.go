@@ -120,8 +120,9 @@ func NewReport(path string, header *refbatch.Header) (*Report, error) {
 // WriteRow adds one data row and its findings. Rows must arrive in file
 // order (strictly increasing row numbers, after the header row); every row
 // should be written, with or without findings, so the .xlsx report shows
-// the whole input. After an error the report is aborted: nothing is left
-// at the path and every later call fails.
+// the whole input. WriteRow keeps neither the row nor the findings after it
+// returns, so their buffers may be reused. After an error the report is
+// aborted: nothing is left at the path and every later call fails.
 func (r *Report) WriteRow(row *refbatch.Row, findings []refbatch.Finding) error {
 	if r.done {
 		return fmt.Errorf("report %s: already closed", r.path)

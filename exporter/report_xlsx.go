@@ -408,9 +408,12 @@ func (x *xlsxReport) finish(w io.Writer, c *closing) error {
 	if err != nil {
 		return err
 	}
+	unlinked := os.Remove(tmp.Name()) == nil // as the spools: nothing left if killed
 	defer func() {
 		_ = tmp.Close()
-		_ = os.Remove(tmp.Name())
+		if !unlinked {
+			_ = os.Remove(tmp.Name())
+		}
 	}()
 	size, err := x.f.WriteTo(tmp)
 	if err != nil {

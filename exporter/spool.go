@@ -17,10 +17,11 @@ import (
 // findings (and XLSX comments) go to disk as they arrive and are read back
 // once, in order, when the report is assembled.
 type spool struct {
-	f   *os.File
-	w   *bufio.Writer
-	n   int
-	buf []byte
+	f        *os.File
+	w        *bufio.Writer
+	n        int
+	buf      []byte
+	unlinked bool
 }
 
 func newSpool(pattern string) (*spool, error) {
@@ -28,7 +29,10 @@ func newSpool(pattern string) (*spool, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &spool{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+	// Where the system allows it (not Windows), the open file is unlinked at
+	// once, so not even a killed process leaves customer data behind.
+	unlinked := os.Remove(f.Name()) == nil
+	return &spool{f: f, w: bufio.NewWriterSize(f, 64<<10), unlinked: unlinked}, nil
 }
 
 func (s *spool) putUint(v uint64) { s.buf = binary.AppendUvarint(s.buf, v) }
@@ -67,7 +71,9 @@ func (s *spool) remove() {
 		return
 	}
 	_ = s.f.Close()
-	_ = os.Remove(s.f.Name())
+	if !s.unlinked {
+		_ = os.Remove(s.f.Name())
+	}
 	s.f = nil
 }
 

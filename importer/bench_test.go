@@ -1,11 +1,9 @@
 package importer
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -49,37 +47,6 @@ func benchRecord(rng *rand.Rand, i int) []string {
 		share, "yes", sol, "Customer wants a proposal before quarter end"}
 }
 
-// writeBenchCSV writes a CSV of n data rows and returns its path and size.
-func writeBenchCSV(b *testing.B, n int) (string, int64) {
-	b.Helper()
-	path := filepath.Join(b.TempDir(), "bench.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
-	writeLine := func(cells []string) {
-		for i, c := range cells {
-			if i > 0 {
-				w.WriteByte(',')
-			}
-			w.WriteString(c)
-		}
-		w.WriteByte('\n')
-	}
-	writeLine(benchHeader)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range n {
-		writeLine(benchRecord(rng, i))
-	}
-	if err := w.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	st, _ := f.Stat()
-	f.Close()
-	return path, st.Size()
-}
-
 // cpuTime is the process's user+system CPU time: on a shared machine it is
 // steadier than wall time, and it counts the garbage collector's work.
 func cpuTime() time.Duration {
@@ -119,7 +86,7 @@ func readAll(b *testing.B, path string, opts Options, release bool) int {
 // back with Reader.Release, as a pipeline does; "keep" does not.
 func BenchmarkCSVRead(b *testing.B) {
 	const rows = 200_000
-	path, size := writeBenchCSV(b, rows)
+	path, size := writeBenchCSVT(b, rows)
 	for _, release := range []bool{false, true} {
 		name := "keep"
 		if release {

@@ -67,7 +67,7 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 			setText(row, sl.col, cv.vocab.canonical(sl.col, v))
 		case refbatch.KindNumber:
 			decimalComma := cv.decimalComma && !(cv.workbook && isPlainNumber(v))
-			f, reason := parseNumber(v, decimalComma)
+			f, reason := parseAmount(v, decimalComma)
 			if reason != "" {
 				finds = cv.bad(row, finds, sl.col, refbatch.RuleValue, v, reason)
 				continue

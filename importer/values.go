@@ -52,7 +52,24 @@ const (
 	reasonGrouping    = "is not a number: digits are not grouped by three (a decimal comma? see --decimal-comma)"
 	reasonGroupingDC  = "is not a number: digits are not grouped by three (with --decimal-comma, ',' is the decimal mark and '.' groups thousands)"
 	reasonNumberRange = "is too large a number"
+	reasonLooksDC     = "is not a number (written with a decimal comma? see --decimal-comma)"
+	reasonLooksDot    = "is not a number with a decimal comma (written with a decimal point? drop --decimal-comma)"
 )
+
+// parseAmount is parseNumber with a better reason when the text is a number
+// in the other decimal convention.
+func parseAmount(s string, decimalComma bool) (float64, string) {
+	v, reason := parseNumber(s, decimalComma)
+	if reason == reasonNotNumber {
+		if _, other := parseNumber(s, !decimalComma); other == "" {
+			if decimalComma {
+				return 0, reasonLooksDot
+			}
+			return 0, reasonLooksDC
+		}
+	}
+	return v, reason
+}
 
 // pow10 holds the powers of ten that a float64 represents exactly.
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,

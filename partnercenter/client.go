@@ -459,7 +459,14 @@ func (c *Client) decodeReferral(cl *call, ans *answer) (*Referral, error) {
 }
 
 func (c *Client) endpoint(elem ...string) *url.URL {
-	return c.base.JoinPath(append([]string{"v1.0", "engagements"}, elem...)...)
+	u := c.base.JoinPath(append([]string{"v1.0", "engagements"}, elem...)...)
+	// JoinPath on a base URL with an empty path yields a relative path; the
+	// request line, logs and the journal want the absolute one.
+	if !strings.HasPrefix(u.Path, "/") {
+		u.Path = "/" + u.Path
+		u.RawPath = ""
+	}
+	return u
 }
 
 func checkID(id string) error {

@@ -31,6 +31,10 @@ type expression struct {
 	key func(*scope) string
 	// reads are the columns whose values the expression uses.
 	reads refbatch.ColumnSet
+	// filled are columns the expression is false without: its top-level
+	// && parts include filled("…") of each. A bit test rules them out
+	// before any closure runs, which settles most rules of most rows.
+	filled refbatch.ColumnSet
 }
 
 // exprError is a compile error at a rune offset of an expression.
@@ -95,11 +99,13 @@ func (c *exprCompiler) compile(source string, want reflect.Kind) (*expression, *
 	x := &expression{source: source, reads: reads(tree.Node)}
 	switch want {
 	case wantBool:
-		if x.test = c.lower.boolean(tree.Node); x.test == nil {
-			for _, part := range conjuncts(tree.Node) {
-				if t := c.lower.boolean(part); t != nil {
-					x.guards = append(x.guards, t)
-				}
+		x.test = c.lower.boolean(tree.Node)
+		for _, part := range conjuncts(tree.Node) {
+			if col, ok := filledFlag(part); ok {
+				x.filled = x.filled.With(col)
+			}
+			if t := c.lower.boolean(part); t != nil && x.test == nil {
+				x.guards = append(x.guards, t)
 			}
 		}
 	case wantText:

@@ -76,6 +76,9 @@ func (e *Evaluator) start(row *refbatch.Row) {
 // holds evaluates a boolean expression on the row: in Go when it was lowered,
 // else in the VM once its Go guards pass.
 func (e *Evaluator) holds(x *expression, row *refbatch.Row) (bool, error) {
+	if row.Filled&x.filled != x.filled {
+		return false, nil
+	}
 	if x.test != nil {
 		return x.test(&e.scope), nil
 	}

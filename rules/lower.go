@@ -50,6 +50,21 @@ func conjuncts(n ast.Node) []ast.Node {
 	return []ast.Node{n}
 }
 
+// filledFlag recognises Filled.X, what filled("…") becomes.
+func filledFlag(n ast.Node) (refbatch.Column, bool) {
+	m, ok := n.(*ast.MemberNode)
+	if !ok || m.Optional {
+		return 0, false
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	prop, ok2 := m.Property.(*ast.StringNode)
+	if !ok || !ok2 || id.Value != "Filled" {
+		return 0, false
+	}
+	c, ok := fieldColumn[prop.Value]
+	return c, ok
+}
+
 // boolean lowers a boolean expression, or returns nil when some part of it
 // needs the VM.
 func (l *lowerer) boolean(n ast.Node) test {

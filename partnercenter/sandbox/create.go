@@ -23,9 +23,8 @@ func (s *Server) handleCreate(w *statusWriter, r *http.Request, d faultDecision)
 		writeError(w, e)
 		return
 	}
-	s.lock()
-	ref, e := s.createLocked(in, s.now())
-	s.mu.Unlock()
+	var ref pc.Referral
+	s.locked(func() { ref, e = s.createLocked(in, s.now()) })
 	if e != nil {
 		writeError(w, e)
 		return

@@ -3,7 +3,10 @@ package sandbox_test
 import (
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	pc "github.com/refbatch/refbatch/partnercenter"
 	"github.com/refbatch/refbatch/partnercenter/sandbox"
@@ -217,5 +220,33 @@ func TestOversizedBody(t *testing.T) {
 	wantError(t, c.do(http.MethodPatch, "/v1.0/engagements/referrals/"+ref.ID, ops), http.StatusBadRequest, "body")
 	if got := c.get(ref.ID); got.ETag != ref.ETag {
 		t.Errorf("oversized patch changed the referral")
+	}
+}
+
+// A panic is answered 500 with the error body, and the sandbox goes on
+// serving: the state lock is released.
+func TestPanicIsAnswered(t *testing.T) {
+	var calls atomic.Int64 // a Now that panics on one chosen call
+	panicAt := int64(-1)
+	var mu sync.Mutex
+	now := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls.Add(1) == panicAt {
+			panic("clock broke")
+		}
+		return time.Now()
+	}
+	c := start(t, sandbox.Options{Now: now, AcceptAfter: time.Hour})
+	p := c.create(minimal(nil))
+	c.create(minimal(map[string]any{"engagementId": p.EngagementID, "organizationId": "msft"}))
+	// A get reads the clock for the fault source, then under the lock for
+	// the pending acceptance: panic on the second.
+	mu.Lock()
+	panicAt = calls.Load() + 2
+	mu.Unlock()
+	wantError(t, c.do(http.MethodGet, "/v1.0/engagements/referrals/"+p.ID, nil), http.StatusInternalServerError, "")
+	if got := c.get(p.ID); got.ID != p.ID {
+		t.Errorf("get after a panic: %+v", got)
 	}
 }

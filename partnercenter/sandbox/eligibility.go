@@ -38,13 +38,13 @@ func DefaultFXToUSD() map[string]float64 {
 // handleEligibility answers POST …/referrals/{id}/dealregistrations/eligibility.
 // It has no body, changes nothing and is never dropped.
 func (s *Server) handleEligibility(w *statusWriter, r *http.Request, id string) {
-	s.lock()
-	rec := s.find(id)
+	var rec *record
 	var el pc.ReferralEligibility
-	if rec != nil {
-		el = s.evaluateLocked(&rec.ref)
-	}
-	s.mu.Unlock()
+	s.locked(func() {
+		if rec = s.find(id); rec != nil {
+			el = s.evaluateLocked(&rec.ref)
+		}
+	})
 	if rec == nil {
 		referralNotFound(w, id)
 		return

@@ -157,8 +157,8 @@ func TestEligibilityOptions(t *testing.T) {
 
 func registrationOps(typ string) []pc.PatchOp {
 	return []pc.PatchOp{{Op: "add", Path: "/registrations/-", Value: map[string]any{
-		"type":     typ,
-		"contract": map[string]any{"currency": "USD", "value": 250000, "term": "Finite"},
+		"type":            typ,
+		"contract":        map[string]any{"currency": "USD", "value": 250000, "term": "Finite"},
 		"solutionDetails": []any{map[string]any{"id": "DEAL-123456-XYZ", "isDeployedOnAzure": true, "value": 250000, "currency": "USD"}},
 	}}}
 }

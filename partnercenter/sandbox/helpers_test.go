@@ -213,8 +213,8 @@ func readTestdata(t testing.TB, name string) []byte {
 // minimal returns a valid create body with overrides applied on top.
 func minimal(overrides map[string]any) map[string]any {
 	body := map[string]any{
-		"name":     "Contoso deal",
-		"type":     "Shared",
+		"name": "Contoso deal",
+		"type": "Shared",
 		"customerProfile": map[string]any{
 			"name":               "Contoso Ltd",
 			"address":            map[string]any{"country": "US"},

@@ -49,27 +49,27 @@ func (s *Server) handleList(w *statusWriter, r *http.Request) {
 	page := make([]pc.Referral, 0, min(q.top+1, 64))
 	var last int64
 	more := false
-	s.lock()
-	n := len(s.order)
-	for i := range n {
-		rec := s.order[i]
-		if q.desc {
-			rec = s.order[n-1-i]
+	s.locked(func() {
+		n := len(s.order)
+		for i := range n {
+			rec := s.order[i]
+			if q.desc {
+				rec = s.order[n-1-i]
+			}
+			if q.after > 0 && ((!q.desc && rec.seq <= q.after) || (q.desc && rec.seq >= q.after)) {
+				continue
+			}
+			if !q.matches(&rec.ref) {
+				continue
+			}
+			if len(page) == q.top {
+				more = true
+				break
+			}
+			page = append(page, rec.ref)
+			last = rec.seq
 		}
-		if q.after > 0 && ((!q.desc && rec.seq <= q.after) || (q.desc && rec.seq >= q.after)) {
-			continue
-		}
-		if !q.matches(&rec.ref) {
-			continue
-		}
-		if len(page) == q.top {
-			more = true
-			break
-		}
-		page = append(page, rec.ref)
-		last = rec.seq
-	}
-	s.mu.Unlock()
+	})
 
 	base := baseURL(r)
 	for i := range page {

@@ -53,9 +53,8 @@ func (s *Server) handlePatch(w *statusWriter, r *http.Request, id string, d faul
 		writeError(w, e)
 		return
 	}
-	s.lock()
-	ref, e := s.patchLocked(id, r.Header.Values("If-Match"), body)
-	s.mu.Unlock()
+	var ref pc.Referral
+	s.locked(func() { ref, e = s.patchLocked(id, r.Header.Values("If-Match"), body) })
 	if e != nil {
 		writeError(w, e)
 		return

@@ -138,12 +138,7 @@ func (s *Server) SetFaults(f Faults) { s.faults.set(f, s.now()) }
 // Referrals returns a deep copy of every stored referral, ordered by
 // creation. Links are relative ("/v1.0/engagements/referrals/{id}").
 func (s *Server) Referrals() []pc.Referral {
-	s.lock()
-	refs := make([]pc.Referral, len(s.order))
-	for i, rec := range s.order {
-		refs[i] = rec.ref
-	}
-	s.mu.Unlock()
+	refs := s.snapshot()
 	out := make([]pc.Referral, len(refs))
 	for i := range refs {
 		r := refs[i]
@@ -151,6 +146,26 @@ func (s *Server) Referrals() []pc.Referral {
 		out[i] = deepCopy(r)
 	}
 	return out
+}
+
+// locked runs f holding the state lock, released even if f panics (the
+// recover middleware answers 500 and the sandbox keeps serving).
+func (s *Server) locked(f func()) {
+	s.lock()
+	defer s.mu.Unlock()
+	f()
+}
+
+// snapshot returns shallow copies of the stored referrals in creation order.
+func (s *Server) snapshot() []pc.Referral {
+	var refs []pc.Referral
+	s.locked(func() {
+		refs = make([]pc.Referral, len(s.order))
+		for i, rec := range s.order {
+			refs[i] = rec.ref
+		}
+	})
+	return refs
 }
 
 // lock takes the state lock and applies automatic acceptances that have come
@@ -328,12 +343,7 @@ func (s *Server) serveAdmin(w *statusWriter, r *http.Request) {
 		return
 	}
 	base := baseURL(r)
-	s.lock()
-	refs := make([]pc.Referral, len(s.order))
-	for i, rec := range s.order {
-		refs[i] = rec.ref
-	}
-	s.mu.Unlock()
+	refs := s.snapshot()
 	for i := range refs {
 		refs[i].Links = referralLinks(base, refs[i].ID, refs[i].EngagementID)
 	}
@@ -343,13 +353,13 @@ func (s *Server) serveAdmin(w *statusWriter, r *http.Request) {
 func (s *Server) find(id string) *record { return s.byID[strings.ToLower(id)] }
 
 func (s *Server) handleGet(w *statusWriter, r *http.Request, id string) {
-	s.lock()
-	rec := s.find(id)
+	var rec *record
 	var ref pc.Referral
-	if rec != nil {
-		ref = rec.ref
-	}
-	s.mu.Unlock()
+	s.locked(func() {
+		if rec = s.find(id); rec != nil {
+			ref = rec.ref
+		}
+	})
 	if rec == nil {
 		referralNotFound(w, id)
 		return
@@ -376,6 +386,9 @@ func (s *Server) handlePartnerEligibility(w http.ResponseWriter) {
 
 // readBody reads a request body up to the cap.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	if r.Body == nil { // only from in-process callers; net/http always sets one
+		return nil, nil
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
 	var mbe *http.MaxBytesError
 	switch {

@@ -68,7 +68,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 	}
 	if opts.report != "" {
 		if _, err := exporter.ReportFormat(opts.report); err != nil {
-			return usageError("--report: %v", err)
+			return fmt.Errorf("--report: %w", err)
 		}
 	}
 	// Rules compile before any row is read: a broken rule is exit 2, at once.

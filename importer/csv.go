@@ -196,7 +196,11 @@ func (s *csvScanner) quoted(line []byte, dst []string) ([]string, int, error) {
 		s.buf = nil
 	}
 	if !utf8.Valid(buf) {
-		return nil, 0, s.badUTF8(buf)
+		bad, cell := firstInvalidUTF8(buf), 0
+		for cell < len(ends)-1 && ends[cell] <= bad {
+			cell++
+		}
+		return nil, 0, s.utf8Error(cell)
 	}
 	rec := string(buf)
 	cells := dst
@@ -222,28 +226,32 @@ func (s *csvScanner) checkLengths(cells []string) error {
 	return nil
 }
 
-// badUTF8 names the cell holding the first invalid byte.
-func (s *csvScanner) badUTF8(rec []byte) error {
-	cell := 0
-	for i := 0; i < len(rec); {
-		c := rec[i]
-		if c < utf8.RuneSelf {
-			if c == s.delim {
-				cell++
-			}
+// badUTF8 names the cell holding the first invalid byte of an unquoted
+// record.
+func (s *csvScanner) badUTF8(line []byte) error {
+	bad := firstInvalidUTF8(line)
+	return s.utf8Error(bytes.Count(line[:bad], []byte{s.delim}))
+}
+
+func (s *csvScanner) utf8Error(cell int) error {
+	return s.errorf(s.row, refbatch.CellRef(cell, s.row), "the text is not valid UTF-8 (save the file as \"CSV UTF-8\")")
+}
+
+// firstInvalidUTF8 returns the offset of the first byte that is not valid
+// UTF-8, or len(b).
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(rec[i:])
+		r, size := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && size == 1 {
-			break
+			return i
 		}
 		i += size
 	}
-	// For a quoted record the delimiters are gone; the count above is then
-	// a lower bound, and the message says which encoding to use either way.
-	return s.errorf(s.row, refbatch.CellRef(cell, s.row),
-		"the text is not valid UTF-8 (save the file as \"CSV UTF-8\")")
+	return len(b)
 }
 
 // sniffDelimiter picks the delimiter under which the leading text has a

@@ -373,7 +373,7 @@ func (r *Reader) Release(row *refbatch.Row) {
 
 func raggedError(file string, row, i int, cell string, width int) error {
 	return &refbatch.InputError{File: file, Row: row, Column: refbatch.CellRef(i, row), Err: errors.New(
-		"cell " + refbatch.CellRef(i, row) + " holds " + quoteValue(trimCell(cell)) + " but the header has only " +
+		"the cell holds " + quoteValue(trimCell(cell)) + " but the header has only " +
 			strconv.Itoa(width) + " columns (a delimiter inside an unquoted cell?)")}
 }
 

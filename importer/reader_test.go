@@ -252,7 +252,8 @@ func TestBadInput(t *testing.T) {
 		{"empty.csv", Options{}, 0, "", "is empty"},
 		{"csv_named.xlsx", Options{}, 0, "", "is not an Excel workbook: it looks like plain text"},
 		{"invalid_utf8.csv", Options{}, 3, "C3", "not valid UTF-8"},
-		{"ragged.csv", Options{}, 3, "F3", `cell F3 holds "oops" but the header has only 5 columns`},
+		{"invalid_utf8_quoted.csv", Options{}, 3, "D3", "not valid UTF-8"},
+		{"ragged.csv", Options{}, 3, "F3", `the cell holds "oops" but the header has only 5 columns`},
 		{"no_header.csv", Options{}, 0, "", "no header row in the first 100 rows"},
 		{"duplicate_header.csv", Options{}, 1, "Deal Value", `headers "Amount" (B1) and "Deal Value" (D1) both name column Deal Value`},
 		{"unterminated.csv", Options{}, 2, "D2", "not closed before the end of the file"},
@@ -385,7 +386,7 @@ func TestRowFromRecord(t *testing.T) {
 	}{
 		{[]string{"Name", "Colour"}, []string{"a", "b"}, `header "Colour" names no known column`},
 		{[]string{"Name", "Opportunity Name"}, []string{"a", "b"}, "both name column Name"},
-		{[]string{"Name"}, []string{"a", "b"}, "cell B2"},
+		{[]string{"Name"}, []string{"a", "b"}, "column B2"},
 	} {
 		_, _, err := RowFromRecord(tc.headers, tc.values, Options{})
 		if !refbatch.IsInputError(err) || !strings.Contains(err.Error(), tc.msg) {

@@ -160,6 +160,10 @@ mantissa:
 			i++
 			if sawDec {
 				fracDigits++
+				if nd == 0 && c == '0' { // 0.000123: a zero that only moves the point
+					fracKept++
+					continue
+				}
 				if nd < len(mant) {
 					mant[nd] = c
 					nd++

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -305,6 +306,15 @@ func TestTidyRawNumber(t *testing.T) {
 	} {
 		if got := tidyRawNumber(in); got != want {
 			t.Errorf("tidyRawNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseNumberExtremes(t *testing.T) {
+	for _, x := range []float64{5e-324, 1e-45, 1.7976931348623157e308, 123456789012345678, 0.1 + 0.2} {
+		s := strconv.FormatFloat(x, 'f', -1, 64)
+		if got, reason := parseNumber(s, false); reason != "" || got != x {
+			t.Errorf("parseNumber(%.40s…) = %v, %q; want %v", s, got, reason, x)
 		}
 	}
 }

@@ -183,7 +183,7 @@ type idRef struct {
 // ruleSpec is one entry of a rules file as written.
 type ruleSpec struct {
 	file     *sourceFile
-	line     int
+	start    position // of the entry's first key
 	id       string
 	severity string
 	sevPos   position
@@ -194,13 +194,14 @@ type ruleSpec struct {
 	message  *scalar
 }
 
+// errorAt reports a problem with the entry at pos (the entry's start when
+// pos is zero).
 func (s *ruleSpec) errorAt(pos position, format string, args ...any) error {
-	line := pos.line
-	if line == 0 {
-		line = s.line
+	if pos.line == 0 {
+		pos = s.start
 	}
-	return &refbatch.InputError{File: s.file.name, Row: line, Rule: s.id,
-		Err: fmt.Errorf("%d:%d: %s", line, pos.col, fmt.Sprintf(format, args...))}
+	return &refbatch.InputError{File: s.file.name, Row: pos.line, Rule: s.id,
+		Err: fmt.Errorf("%d:%d: %s", pos.line, pos.col, fmt.Sprintf(format, args...))}
 }
 
 func fileError(f *sourceFile, pos position, format string, args ...any) error {
@@ -302,7 +303,11 @@ func parseRule(f *sourceFile, n ast.Node) (*ruleSpec, []error) {
 	if !ok {
 		return nil, []error{fileError(f, nodePos(n), "a rule is a mapping with id, severity, when, check, columns and message")}
 	}
-	s := &ruleSpec{file: f, line: nodePos(n).line}
+	start := nodePos(n)
+	if len(m.Values) > 0 {
+		start = nodePos(m.Values[0].Key)
+	}
+	s := &ruleSpec{file: f, start: start}
 	var errs []error
 	text := func(kv *ast.MappingValueNode) *scalar {
 		sc, ok := f.scalarOf(kv.Value)
@@ -349,11 +354,11 @@ func parseRule(f *sourceFile, n ast.Node) (*ruleSpec, []error) {
 		}
 	}
 	if s.id == "" {
-		errs = append(errs, s.errorAt(nodePos(n), "rule without an id"))
+		errs = append(errs, s.errorAt(start, "rule without an id"))
 	}
 	switch {
 	case s.check == nil && s.unique == nil:
-		errs = append(errs, s.errorAt(nodePos(n), "rule without a check"))
+		errs = append(errs, s.errorAt(start, "rule without a check"))
 	case s.check != nil && s.unique != nil:
 		errs = append(errs, s.errorAt(s.unique.start, "a rule has a check or a unique key, not both"))
 	}
@@ -437,7 +442,7 @@ func (c *exprCompiler) compileRule(s *ruleSpec) (*rule, error) {
 	if r.severity == "" {
 		r.severity = refbatch.SeverityError
 	}
-	r.info = RuleInfo{ID: s.id, Severity: r.severity, Origin: fmt.Sprintf("%s:%d", s.file.name, s.line)}
+	r.info = RuleInfo{ID: s.id, Severity: r.severity, Origin: fmt.Sprintf("%s:%d", s.file.name, s.start.line)}
 	for _, cref := range s.columns {
 		col, ok := refbatch.ColumnByName(cref.id)
 		if !ok {

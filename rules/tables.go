@@ -429,7 +429,7 @@ func (t *Tables) add(tf *tableFile) error {
 		ids := newVocab()
 		for i, rec := range tf.records {
 			if prev, ok := ids.add(rec[0]); !ok {
-				return tf.errorf(tf.lines[i], "duplicate solution id %q (as %q)", rec[0], prev)
+				return tf.errorf(tf.lines[i], "duplicate solution id %s", sameAs(rec[0], prev))
 			}
 			switch strings.ToLower(rec[2]) {
 			case "yes", "y", "true", "1":
@@ -458,11 +458,19 @@ func (t *Tables) add(tf *tableFile) error {
 			}
 		}
 		if prev, ok := v.add(value); !ok {
-			return tf.errorf(tf.lines[i], "duplicate value %q (as %q)", value, prev)
+			return tf.errorf(tf.lines[i], "duplicate value %s", sameAs(value, prev))
 		}
 	}
 	t.vocabs[tf.name] = v
 	return nil
+}
+
+// sameAs quotes a duplicate, with the earlier spelling when it differs.
+func sameAs(value, prev string) string {
+	if value == prev {
+		return strconv.Quote(value)
+	}
+	return fmt.Sprintf("%q (same as %q)", value, prev)
 }
 
 func isUpperCode(s string, n int) bool {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -17,6 +18,9 @@ import (
 type policyFlags struct {
 	rulesFile string
 	tablesDir string
+	// now is the clock rules see as Today; nil means time.Now. Not a flag:
+	// tests set it so that "in the past" does not drift with the calendar.
+	now func() time.Time
 }
 
 func (p *policyFlags) bind(fs *pflag.FlagSet) {
@@ -30,7 +34,7 @@ func (p *policyFlags) load() (*rules.Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rules.Load(p.rulesFile, tables, rules.Options{})
+	return rules.Load(p.rulesFile, tables, rules.Options{Now: p.now})
 }
 
 // importFlags are the flags that say how to read an input file.

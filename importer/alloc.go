@@ -45,6 +45,8 @@ type (
 // cells, in one allocation for up to 64 cells.
 func newRowBlock(width int) (*refbatch.Row, []string) {
 	switch {
+	case width <= 0: // the source brings its own cells
+		return new(refbatch.Row), nil
 	case width <= 8:
 		b := new(rowBlock8)
 		return &b.row, b.cells[:0]

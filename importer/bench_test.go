@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/refbatch/refbatch"
 )
 
 // benchHeader is the canonical header of a typical create file, like the one
@@ -82,22 +84,29 @@ func readAll(b *testing.B, path string, opts Options, release bool) int {
 }
 
 // BenchmarkCSVRead reads a 200,000-row CSV end to end (open, split, parse
-// every value, resolve): one op is the whole file. "release" hands each row
-// back with Reader.Release, as a pipeline does; "keep" does not.
+// every value, resolve): one op is the whole file.
+//
+//   - keep: rows are dropped after Next, to the garbage collector;
+//   - release: each row is handed back with Reader.Release;
+//   - pipeline: as refbatch validate runs it, a reader goroutine sends
+//     batches of 64 rows over a channel to a consumer goroutine, which
+//     releases them.
 func BenchmarkCSVRead(b *testing.B) {
 	const rows = 200_000
 	path, size := writeBenchCSVT(b, rows)
-	for _, release := range []bool{false, true} {
-		name := "keep"
-		if release {
-			name = "release"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, mode := range []string{"keep", "release", "pipeline"} {
+		b.Run(mode, func(b *testing.B) {
 			b.SetBytes(size)
 			b.ReportAllocs()
 			cpu0 := cpuTime()
 			for b.Loop() {
-				if n := readAll(b, path, Options{}, release); n != rows {
+				var n int
+				if mode == "pipeline" {
+					n = readPipelined(b, path)
+				} else {
+					n = readAll(b, path, Options{}, mode == "release")
+				}
+				if n != rows {
 					b.Fatalf("read %d rows, want %d", n, rows)
 				}
 			}
@@ -107,6 +116,54 @@ func BenchmarkCSVRead(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*rows), "cpu-ns/row")
 		})
 	}
+}
+
+// readPipelined reads a file on one goroutine and consumes its rows on
+// another, in batches, releasing each row when done.
+func readPipelined(b *testing.B, path string) int {
+	ctx := context.Background()
+	r, err := Open(ctx, path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	const batchSize = 64
+	batches := make(chan []*refbatch.Row, 4)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := make([]*refbatch.Row, 0, batchSize)
+		for {
+			row, _, err := r.Next(ctx)
+			if err != nil {
+				if err != io.EOF {
+					errc <- err
+				}
+				break
+			}
+			if batch = append(batch, row); len(batch) == batchSize {
+				batches <- batch
+				batch = make([]*refbatch.Row, 0, batchSize)
+			}
+		}
+		batches <- batch
+	}()
+	n := 0
+	for batch := range batches {
+		for _, row := range batch {
+			if row.DealValue <= 0 || row.ClosingDate.IsZero() {
+				b.Errorf("row %d: %v %v", row.Number, row.DealValue, row.ClosingDate)
+			}
+			n++
+			r.Release(row)
+		}
+	}
+	select {
+	case err := <-errc:
+		b.Fatal(err)
+	default:
+	}
+	return n
 }
 
 // BenchmarkParseValues measures the value parsers on typical cells.
@@ -191,7 +248,9 @@ func BenchmarkXLSX(b *testing.B) {
 	})
 }
 
-func writeBenchXLSX(b *testing.B, path string, rows int) {
+func writeBenchXLSX(b *testing.B, path string, rows int) { writeBenchXLSXT(b, path, rows) }
+
+func writeBenchXLSXT(b testing.TB, path string, rows int) {
 	b.Helper()
 	f := excelize.NewFile()
 	defer f.Close()

@@ -1,7 +1,9 @@
 package importer
 
 import (
+	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/refbatch/refbatch"
 	"github.com/xuri/excelize/v2"
@@ -9,8 +11,9 @@ import (
 
 // slot is one canonical column present in the file.
 type slot struct {
+	off  uintptr // offset of the column's field in refbatch.Row
+	idx  int32   // position in the record
 	col  refbatch.Column
-	idx  int // position in the record
 	kind refbatch.Kind
 }
 
@@ -31,7 +34,7 @@ func newConverter(h *refbatch.Header, opts Options, src source) converter {
 	}
 	for _, c := range refbatch.Columns() {
 		if h.Has(c) {
-			cv.slots = append(cv.slots, slot{col: c, idx: h.Index[c], kind: c.Kind()})
+			cv.slots = append(cv.slots, slot{off: fieldOffset[c], idx: int32(h.Index[c]), col: c, kind: c.Kind()})
 		}
 	}
 	return cv
@@ -44,27 +47,29 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 	var filled refbatch.ColumnSet
 	cells := row.Raw
 	for _, sl := range cv.slots {
-		if sl.idx >= len(cells) {
+		if int(sl.idx) >= len(cells) {
 			continue
 		}
 		v := cells[sl.idx]
-		if len(v) == 0 || plain[v[0]]&plain[v[len(v)-1]] == 0 { // trimCell, inlined by hand
+		// trimCell, inlined by hand: printable ASCII at both ends needs none.
+		if len(v) == 0 || v[0]-'!' > '~'-'!' || v[len(v)-1]-'!' > '~'-'!' {
 			if v = trimSlow(v); v == "" {
 				continue
 			}
 		}
 		filled = filled.With(sl.col)
+		field := unsafe.Add(unsafe.Pointer(row), sl.off)
 		switch sl.kind {
 		case refbatch.KindText:
 			if cv.workbook {
 				v = tidyRawNumber(v)
 			}
-			setText(row, sl.col, v)
+			*(*string)(field) = v
 		case refbatch.KindEnum:
 			if cv.workbook {
 				v = tidyRawNumber(v)
 			}
-			setText(row, sl.col, cv.vocab.canonical(sl.col, v))
+			*(*string)(field) = cv.vocab.canonical(sl.col, v)
 		case refbatch.KindNumber:
 			decimalComma := cv.decimalComma && !(cv.workbook && isPlainNumber(v))
 			f, reason := parseAmount(v, decimalComma)
@@ -72,28 +77,28 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 				finds = cv.bad(row, finds, sl.col, refbatch.RuleValue, v, reason)
 				continue
 			}
-			setNumber(row, sl.col, f)
+			*(*float64)(field) = f
 		case refbatch.KindDate:
 			t, reason := parseDate(v, cv.order, cv.date1904)
 			if reason != "" {
 				finds = cv.bad(row, finds, sl.col, refbatch.RuleDate, v, reason)
 				continue
 			}
-			setDate(row, sl.col, t)
+			*(*time.Time)(field) = t
 		case refbatch.KindBool:
 			b, reason := parseBool(v)
 			if reason != "" {
 				finds = cv.bad(row, finds, sl.col, refbatch.RuleValue, v, reason)
 				continue
 			}
-			setBool(row, sl.col, b)
+			*(*bool)(field) = b
 		case refbatch.KindList:
 			if v == cells[sl.idx] && isSingleItem(v) {
 				// One item with nothing to trim: the list is the cell itself.
-				setList(row, sl.col, cells[sl.idx:sl.idx+1:sl.idx+1])
+				*(*[]string)(field) = cells[sl.idx : sl.idx+1 : sl.idx+1]
 				continue
 			}
-			setList(row, sl.col, splitList(v))
+			*(*[]string)(field) = splitList(v)
 		}
 	}
 	row.Filled = filled
@@ -110,151 +115,35 @@ func excelSerialToTime(serial float64, date1904 bool) (time.Time, error) {
 	return excelize.ExcelDateToTime(serial, date1904)
 }
 
-// The setters map a column to its Row field. TestSettersCoverEveryColumn
-// checks them against ColumnInfo.Field by reflection, so a column added to
-// the root package without a case here fails the tests.
+// fieldOffset is where each column's typed field lies in refbatch.Row,
+// found by the field name ColumnInfo gives, so that fill stores a value with
+// one move instead of a switch over sixty columns per cell. init checks
+// each field's type against the column's kind, which makes the stores in
+// fill type-correct; a column added to the root package is handled with no
+// change here.
+var fieldOffset [refbatch.NumColumns]uintptr
 
-func setText(r *refbatch.Row, c refbatch.Column, v string) {
-	switch c {
-	case refbatch.ColAction:
-		r.Action = v
-	case refbatch.ColReferralID:
-		r.ReferralID = v
-	case refbatch.ColExternalReferenceID:
-		r.ExternalReferenceID = v
-	case refbatch.ColName:
-		r.Name = v
-	case refbatch.ColDealType:
-		r.DealType = v
-	case refbatch.ColReferralType:
-		r.ReferralType = v
-	case refbatch.ColQualification:
-		r.Qualification = v
-	case refbatch.ColStatus:
-		r.Status = v
-	case refbatch.ColSubstatus:
-		r.Substatus = v
-	case refbatch.ColStatusReason:
-		r.StatusReason = v
-	case refbatch.ColCurrentStatus:
-		r.CurrentStatus = v
-	case refbatch.ColCurrentSubstatus:
-		r.CurrentSubstatus = v
-	case refbatch.ColCustomerName:
-		r.CustomerName = v
-	case refbatch.ColAddressLine1:
-		r.AddressLine1 = v
-	case refbatch.ColAddressLine2:
-		r.AddressLine2 = v
-	case refbatch.ColCity:
-		r.City = v
-	case refbatch.ColState:
-		r.State = v
-	case refbatch.ColPostalCode:
-		r.PostalCode = v
-	case refbatch.ColCountry:
-		r.Country = v
-	case refbatch.ColCustomerSize:
-		r.CustomerSize = v
-	case refbatch.ColContactFirstName:
-		r.ContactFirstName = v
-	case refbatch.ColContactLastName:
-		r.ContactLastName = v
-	case refbatch.ColContactEmail:
-		r.ContactEmail = v
-	case refbatch.ColContactPhone:
-		r.ContactPhone = v
-	case refbatch.ColCurrency:
-		r.Currency = v
-	case refbatch.ColNotes:
-		r.Notes = v
-	case refbatch.ColAssistanceRequestCode:
-		r.AssistanceRequestCode = v
-	case refbatch.ColInviteNotes:
-		r.InviteNotes = v
-	case refbatch.ColPartnerRole:
-		r.PartnerRole = v
-	case refbatch.ColSolutionArea:
-		r.SolutionArea = v
-	case refbatch.ColSolutionPlay:
-		r.SolutionPlay = v
-	case refbatch.ColTeamMemberFirstName:
-		r.TeamMemberFirstName = v
-	case refbatch.ColTeamMemberLastName:
-		r.TeamMemberLastName = v
-	case refbatch.ColTeamMemberEmail:
-		r.TeamMemberEmail = v
-	case refbatch.ColTeamMemberPhone:
-		r.TeamMemberPhone = v
-	case refbatch.ColMicrosoftReferralStatus:
-		r.MicrosoftReferralStatus = v
-	case refbatch.ColContractCurrency:
-		r.ContractCurrency = v
-	case refbatch.ColContractTerm:
-		r.ContractTerm = v
-	case refbatch.ColPricingModel:
-		r.PricingModel = v
-	case refbatch.ColPrimaryDeploymentOn:
-		r.PrimaryDeploymentOn = v
+func init() {
+	rowType := reflect.TypeFor[refbatch.Row]()
+	kindType := map[refbatch.Kind]reflect.Type{
+		refbatch.KindText:   reflect.TypeFor[string](),
+		refbatch.KindEnum:   reflect.TypeFor[string](),
+		refbatch.KindNumber: reflect.TypeFor[float64](),
+		refbatch.KindDate:   reflect.TypeFor[time.Time](),
+		refbatch.KindBool:   reflect.TypeFor[bool](),
+		refbatch.KindList:   reflect.TypeFor[[]string](),
+	}
+	for _, c := range refbatch.Columns() {
+		info := c.Info()
+		f, ok := rowType.FieldByName(info.Field)
+		if !ok || len(f.Index) != 1 || f.Type != kindType[info.Kind] {
+			panic("importer: refbatch.Row has no " + info.Kind.String() + " field " + info.Field + " for column " + info.Name)
+		}
+		fieldOffset[c] = f.Offset
 	}
 }
 
-func setNumber(r *refbatch.Row, c refbatch.Column, v float64) {
-	switch c {
-	case refbatch.ColDealValue:
-		r.DealValue = v
-	case refbatch.ColContractValue:
-		r.ContractValue = v
-	}
-}
-
-func setDate(r *refbatch.Row, c refbatch.Column, v time.Time) {
-	switch c {
-	case refbatch.ColClosingDate:
-		r.ClosingDate = v
-	case refbatch.ColContractSignDate:
-		r.ContractSignDate = v
-	case refbatch.ColContractStartDate:
-		r.ContractStartDate = v
-	case refbatch.ColContractEndDate:
-		r.ContractEndDate = v
-	case refbatch.ColMarketplaceTransactionDate:
-		r.MarketplaceTransactionDate = v
-	}
-}
-
-func setBool(r *refbatch.Row, c refbatch.Column, v bool) {
-	switch c {
-	case refbatch.ColShareWithMicrosoftSellers:
-		r.ShareWithMicrosoftSellers = v
-	case refbatch.ColConsentToShareInfo:
-		r.ConsentToShareInfo = v
-	case refbatch.ColConsentToContact:
-		r.ConsentToContact = v
-	case refbatch.ColHelpNeeded:
-		r.HelpNeeded = v
-	case refbatch.ColServicesCosell:
-		r.ServicesCosell = v
-	case refbatch.ColCustomerManaged:
-		r.CustomerManaged = v
-	case refbatch.ColRegisterDeal:
-		r.RegisterDeal = v
-	case refbatch.ColDeployedOnAzure:
-		r.DeployedOnAzure = v
-	case refbatch.ColMarketplaceTransacted:
-		r.MarketplaceTransacted = v
-	}
-}
-
-func setList(r *refbatch.Row, c refbatch.Column, v []string) {
-	switch c {
-	case refbatch.ColIndustries:
-		r.Industries = v
-	case refbatch.ColProducts:
-		r.Products = v
-	case refbatch.ColServices:
-		r.Services = v
-	case refbatch.ColSolutionIDs:
-		r.SolutionIDs = v
-	}
+// setField stores a value in column c's field; tests use it.
+func setField[T any](row *refbatch.Row, c refbatch.Column, v T) {
+	*(*T)(unsafe.Add(unsafe.Pointer(row), fieldOffset[c])) = v
 }

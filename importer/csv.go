@@ -19,15 +19,14 @@ import (
 // encoding/csv does not fit: it drops blank lines (so row numbers drift from
 // what the user sees in Excel), and it allocates per field. This scanner
 // reads lines with bufio.Reader.ReadSlice (memchr-speed), converts each
-// record to one string and slices the cells out of it: two allocations per
-// record (the string and the cell slice) whatever the number of cells.
+// record to one string and slices the cells out of it into the caller's
+// slice: one allocation per record, whatever the number of cells.
 type csvScanner struct {
 	file  string
 	br    *bufio.Reader
 	delim byte
 	eol   byte // '\n', or '\r' for old Mac files
 	row   int  // row number of the last record read
-	width int  // cells expected per record; capacity hint
 
 	long []byte // a line longer than the bufio buffer
 	buf  []byte // a quoted record's text, unquoted
@@ -43,7 +42,7 @@ const maxRecordBytes = 64 << 20
 const maxCellBytes = 4 * maxCellChars
 
 func newCSVScanner(file string, br *bufio.Reader, delim, eol byte) *csvScanner {
-	return &csvScanner{file: file, br: br, delim: delim, eol: eol, width: 16}
+	return &csvScanner{file: file, br: br, delim: delim, eol: eol}
 }
 
 func (s *csvScanner) errorf(row int, cell, msg string) error {
@@ -53,6 +52,9 @@ func (s *csvScanner) errorf(row int, cell, msg string) error {
 // readLine returns the next line without its line break, valid until the
 // next call, or io.EOF when no text is left.
 func (s *csvScanner) readLine() ([]byte, error) {
+	if cap(s.long) > 1<<20 { // do not hold on to one huge line's buffer
+		s.long = nil
+	}
 	line, err := s.br.ReadSlice(s.eol)
 	if err == bufio.ErrBufferFull {
 		s.long = append(s.long[:0], line...)
@@ -147,6 +149,9 @@ func (s *csvScanner) quoted(line []byte, dst []string) ([]string, int, error) {
 				if j < 0 { // the cell goes on over the line break
 					buf = append(buf, line[i:]...)
 					buf = append(buf, '\n')
+					if len(buf) > maxRecordBytes {
+						return nil, 0, s.errorf(s.row, "", "the row is longer than 64 MiB: this is not a spreadsheet export")
+					}
 					if len(buf)-start > maxCellBytes {
 						return nil, 0, s.errorf(s.row, refbatch.CellRef(len(ends), s.row),
 							"a quoted cell is longer than Excel's limit of 32,767 characters (a quote that never closes?)")

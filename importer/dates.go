@@ -34,14 +34,8 @@ func parseDate(s string, order DateOrder, date1904 bool) (time.Time, string) {
 	if s == "" {
 		return time.Time{}, notDate
 	}
-	if len(s) == 10 && s[4] == '-' && s[7] == '-' { // 2026-03-31, the common case
-		if y, ok := digits(s[0:4]); ok {
-			if m, ok := digits(s[5:7]); ok {
-				if d, ok := digits(s[8:10]); ok {
-					return validDate(y, m, d, 0, 0, 0, 0, 0)
-				}
-			}
-		}
+	if t, ok := parseISODate(s); ok { // the common case
+		return t, ""
 	}
 	if s[0] >= '0' && s[0] <= '9' {
 		n1, i := digitRun(s, 0)
@@ -136,6 +130,27 @@ func parseDate(s string, order DateOrder, date1904 bool) (time.Time, string) {
 		return withTime(s[l:], atoi(s[k:l]), m, d, notDate)
 	}
 	return time.Time{}, notDate
+}
+
+// parseISODate reads a valid yyyy-mm-dd date; it reports false for anything
+// else, including an impossible date, which parseDate then explains.
+func parseISODate(s string) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	var v [8]int
+	for i, p := range [8]int{0, 1, 2, 3, 5, 6, 8, 9} {
+		c := s[p] - '0'
+		if c > 9 {
+			return time.Time{}, false
+		}
+		v[i] = int(c)
+	}
+	y, m, d := v[0]*1000+v[1]*100+v[2]*10+v[3], v[4]*10+v[5], v[6]*10+v[7]
+	if y < 1900 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return time.Time{}, false
+	}
+	return time.Unix(daysFromCivil(y, m, d)*86400, 0).UTC(), true
 }
 
 // dayMonthName reads the "Mar-2026" or "March 2026" after a day number.

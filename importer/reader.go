@@ -72,7 +72,7 @@ func Open(ctx context.Context, path string, opts Options) (*Reader, error) {
 	}
 	br := bufio.NewReaderSize(f, csvBufferSize)
 	head, _ := br.Peek(512)
-	if sniffContent(head) == contentZip && !textExtension(path) {
+	if sniffContent(head) == contentZip && !textExtension(path) && !strings.EqualFold(filepath.Ext(path), ".xlsb") {
 		f.Close()
 		x, err := openXLSX(path, opts)
 		if err != nil {

@@ -59,6 +59,9 @@ const (
 // parseAmount is parseNumber with a better reason when the text is a number
 // in the other decimal convention.
 func parseAmount(s string, decimalComma bool) (float64, string) {
+	if v, ok := parseSimpleNumber(s, decimalComma); ok {
+		return v, ""
+	}
 	v, reason := parseNumber(s, decimalComma)
 	if reason == reasonNotNumber {
 		if _, other := parseNumber(s, !decimalComma); other == "" {
@@ -71,6 +74,39 @@ func parseAmount(s string, decimalComma bool) (float64, string) {
 	return v, reason
 }
 
+// parseSimpleNumber reads the common cases, 30000 and 30000.50 (as CSV
+// exports and workbook cells write amounts), exactly: at most 15 digits fit
+// a float64's mantissa, and 10^frac is exact. It reports false for anything
+// else, which parseNumber then reads.
+func parseSimpleNumber(s string, decimalComma bool) (float64, bool) {
+	if len(s) == 0 || len(s) > 16 {
+		return 0, false
+	}
+	var n uint64
+	frac := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c-'0' <= 9:
+			n = n*10 + uint64(c-'0')
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0 && i > 0 && !decimalComma:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if frac < 0 {
+		return float64(n), true
+	}
+	if frac == 0 {
+		return 0, false
+	}
+	return float64(n) / pow10[frac], true
+}
+
 // pow10 holds the powers of ten that a float64 represents exactly.
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
@@ -81,31 +117,8 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // apostrophe, space, non-breaking space) must group digits by three, which
 // catches a decimal comma read in the wrong mode. s is trimmed.
 func parseNumber(s string, decimalComma bool) (float64, string) {
-	// The common cases, 30000 and 30000.50 (as CSV exports and workbook
-	// cells write amounts), exactly: at most 15 digits fit a float64's
-	// mantissa, and 10^frac is exact.
-	if len(s) > 0 && len(s) <= 16 {
-		var n uint64
-		i, frac := 0, -1
-		for ; i < len(s); i++ {
-			c := s[i]
-			if c >= '0' && c <= '9' {
-				n = n*10 + uint64(c-'0')
-				if frac >= 0 {
-					frac++
-				}
-			} else if c == '.' && frac < 0 && !decimalComma && i > 0 {
-				frac = 0
-			} else {
-				break
-			}
-		}
-		if i == len(s) && frac != 0 {
-			if frac < 0 {
-				return float64(n), ""
-			}
-			return float64(n) / pow10[frac], ""
-		}
+	if v, ok := parseSimpleNumber(s, decimalComma); ok {
+		return v, ""
 	}
 	groupSep, decSep := byte(','), byte('.')
 	if decimalComma {
@@ -116,7 +129,7 @@ func parseNumber(s string, decimalComma bool) (float64, string) {
 		mant                         [40]byte // significant digits
 		nd                           int      // digits in mant
 		dropped                      int      // integer digits that did not fit in mant
-		fracKept                     int      // fraction digits in mant
+		fracKept                     int      // fraction digits placed: in mant, or leading zeros
 		intDigits, fracDigits        int
 		sawDec                       bool
 		group                        = -1 // digits since the last group separator; -1 before any
@@ -401,21 +414,35 @@ const reasonNotBool = "is not yes or no (use yes/no, y/n, true/false, 1/0, or x 
 // parseBool reads yes/no, y/n, true/false, 1/0 and x (yes), in any case. s
 // is trimmed and not empty: a blank cell is "no" and never reaches here.
 func parseBool(s string) (bool, string) {
-	if len(s) <= 5 {
-		var buf [5]byte
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf[i] = c
-		}
-		switch string(buf[:len(s)]) {
-		case "yes", "y", "true", "1", "x", "✓", "✔":
+	if len(s) == 1 {
+		switch s[0] {
+		case 'y', 'Y', '1', 'x', 'X':
 			return true, ""
-		case "no", "n", "false", "0":
+		case 'n', 'N', '0':
 			return false, ""
 		}
+		return false, reasonNotBool
+	}
+	if len(s) > 5 {
+		return false, reasonNotBool
+	}
+	// Pack the letters, lower-cased, into one integer to switch on.
+	var k uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isLetterASCII(c) {
+			if s == "✓" || s == "✔" {
+				return true, ""
+			}
+			return false, reasonNotBool
+		}
+		k = k<<8 | uint64(c|0x20)
+	}
+	switch k {
+	case 'y'<<16 | 'e'<<8 | 's', 't'<<24 | 'r'<<16 | 'u'<<8 | 'e':
+		return true, ""
+	case 'n'<<8 | 'o', 'f'<<32 | 'a'<<24 | 'l'<<16 | 's'<<8 | 'e':
+		return false, ""
 	}
 	return false, reasonNotBool
 }

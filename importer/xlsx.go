@@ -163,14 +163,15 @@ func (x *xlsxSource) close() error {
 }
 
 // tidyRawNumber turns a raw numeric cell in a text column back into the
-// digits a user typed: a workbook stores 0.1 as 0.10000000000000001 and a
-// long id as 1.23456789012E+11.
+// digits a user typed: a workbook may store 1234.56 as 1234.5599999999999.
+// Only such long plain decimals are touched; text with an exponent (1E5
+// could be a product code) is left as it is.
 func tidyRawNumber(s string) string {
-	if len(s) < 16 && strings.IndexAny(s, "Ee") < 0 || !isPlainNumber(s) {
+	if len(s) < 17 || strings.IndexByte(s, '.') < 0 || strings.IndexAny(s, "Ee") >= 0 || !isPlainNumber(s) {
 		return s
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.Abs(v) >= 1e21 || v != 0 && math.Abs(v) < 1e-6 {
+	if err != nil || math.Abs(v) >= 1e15 {
 		return s
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)

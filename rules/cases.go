@@ -102,6 +102,11 @@ func ParseCases(name string, data []byte) ([]Case, error) {
 	if !ok {
 		return nil, fileError(f, nodePos(tree.Docs[0].Body), "a cases file is a mapping with a cases: list")
 	}
+	cp := &casesParser{f: f, anchors: map[string]ast.Node{}}
+	for _, n := range ast.Filter(ast.AnchorType, top) {
+		a := n.(*ast.AnchorNode)
+		cp.anchors[a.Name.GetToken().Value] = a.Value
+	}
 	var today time.Time
 	var list *ast.SequenceNode
 	for _, kv := range top.Values {
@@ -111,7 +116,7 @@ func ParseCases(name string, data []byte) ([]Case, error) {
 				return nil, err
 			}
 		case "cases":
-			if list, ok = kv.Value.(*ast.SequenceNode); !ok {
+			if list, ok = cp.deref(kv.Value).(*ast.SequenceNode); !ok {
 				return nil, fileError(f, nodePos(kv.Value), "cases: is a list")
 			}
 		default:
@@ -123,7 +128,7 @@ func ParseCases(name string, data []byte) ([]Case, error) {
 	}
 	var cases []Case
 	for _, item := range list.Values {
-		c, err := parseCase(f, item, today)
+		c, err := cp.parseCase(item, today)
 		if err != nil {
 			return nil, err
 		}
@@ -141,12 +146,43 @@ func caseDate(f *sourceFile, n ast.Node) (time.Time, error) {
 	return t, nil
 }
 
-func parseCase(f *sourceFile, n ast.Node, today time.Time) (Case, error) {
+// casesParser reads the cases, resolving the anchors (&row), aliases (*row)
+// and merge keys (<<: *row) that let cases share a base row.
+type casesParser struct {
+	f       *sourceFile
+	anchors map[string]ast.Node
+}
+
+// deref returns the node an anchor, alias or tag stands for.
+func (cp *casesParser) deref(n ast.Node) ast.Node {
+	for range 100 { // an alias chain longer than this is a loop
+		switch v := n.(type) {
+		case *ast.AnchorNode:
+			n = v.Value
+		case *ast.TagNode:
+			n = v.Value
+		case *ast.AliasNode:
+			target, ok := cp.anchors[v.Value.GetToken().Value]
+			if !ok {
+				return v
+			}
+			n = target
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+func (cp *casesParser) parseCase(n ast.Node, today time.Time) (Case, error) {
+	f := cp.f
 	c := Case{File: f.name, Line: nodePos(n).line, Today: today}
-	m, ok := n.(*ast.MappingNode)
+	m, ok := cp.deref(n).(*ast.MappingNode)
 	if !ok {
 		return c, fileError(f, nodePos(n), "a case is a mapping with name, row (or rows) and expect")
 	}
+	start := mappingPos(m)
+	c.Line = start.line
 	hasExpect := false
 	for _, kv := range m.Values {
 		var err error
@@ -158,23 +194,23 @@ func parseCase(f *sourceFile, n ast.Node, today time.Time) (Case, error) {
 			c.Today, err = caseDate(f, kv.Value)
 		case "row":
 			var r CaseRow
-			r, err = parseCaseRow(f, kv.Value)
+			r, err = cp.parseCaseRow(kv.Value)
 			c.Rows = append(c.Rows, r)
 		case "rows":
-			seq, ok := kv.Value.(*ast.SequenceNode)
+			seq, ok := cp.deref(kv.Value).(*ast.SequenceNode)
 			if !ok {
 				return c, fileError(f, nodePos(kv.Value), "rows: is a list of rows")
 			}
 			for _, it := range seq.Values {
 				var r CaseRow
-				if r, err = parseCaseRow(f, it); err != nil {
+				if r, err = cp.parseCaseRow(it); err != nil {
 					break
 				}
 				c.Rows = append(c.Rows, r)
 			}
 		case "expect":
 			hasExpect = true
-			c.Expect, err = parseExpectations(f, kv.Value)
+			c.Expect, err = cp.parseExpectations(kv.Value)
 		default:
 			err = fileError(f, nodePos(kv.Key), "unknown key %q (a case has name, today, row, rows and expect)", keyName(kv))
 		}
@@ -184,46 +220,80 @@ func parseCase(f *sourceFile, n ast.Node, today time.Time) (Case, error) {
 	}
 	switch {
 	case c.Name == "":
-		return c, fileError(f, nodePos(n), "case without a name")
+		return c, fileError(f, start, "case without a name")
 	case len(c.Rows) == 0:
-		return c, fileError(f, nodePos(n), "case %q has no row", c.Name)
+		return c, fileError(f, start, "case %q has no row", c.Name)
 	case !hasExpect:
-		return c, fileError(f, nodePos(n), "case %q has no expect: (write expect: [] for a row without findings)", c.Name)
+		return c, fileError(f, start, "case %q has no expect: (write expect: [] for a row without findings)", c.Name)
 	}
 	return c, nil
 }
 
-// parseCaseRow reads header: value pairs in the order written. A list value
-// becomes the cell "a; b".
-func parseCaseRow(f *sourceFile, n ast.Node) (CaseRow, error) {
+// parseCaseRow reads header: value pairs in the order written, merged rows
+// (<<: *base) first; a later pair overrides an earlier one of the same
+// header. A list value becomes the cell "a; b".
+func (cp *casesParser) parseCaseRow(n ast.Node) (CaseRow, error) {
 	var r CaseRow
-	m, ok := n.(*ast.MappingNode)
-	if !ok {
-		return r, fileError(f, nodePos(n), "a row is a mapping of header: value")
-	}
-	for _, kv := range m.Values {
-		var value string
-		if seq, ok := kv.Value.(*ast.SequenceNode); ok {
-			var items []string
-			for _, it := range seq.Values {
-				s, _ := f.scalarOf(it)
-				items = append(items, s.value)
-			}
-			value = strings.Join(items, "; ")
-		} else if s, ok := f.scalarOf(kv.Value); ok {
-			value = s.value
-		} else {
-			return r, fileError(f, nodePos(kv.Value), "the cell %q holds one value or a list", keyName(kv))
+	index := map[string]int{}
+	var add func(n ast.Node, depth int) error
+	add = func(n ast.Node, depth int) error {
+		m, ok := cp.deref(n).(*ast.MappingNode)
+		if !ok || depth > 20 {
+			return fileError(cp.f, nodePos(n), "a row is a mapping of header: value")
 		}
-		r.Headers = append(r.Headers, keyName(kv))
-		r.Values = append(r.Values, value)
+		for _, kv := range m.Values {
+			if _, merge := kv.Key.(*ast.MergeKeyNode); merge {
+				bases := []ast.Node{kv.Value}
+				if seq, ok := cp.deref(kv.Value).(*ast.SequenceNode); ok {
+					bases = seq.Values
+				}
+				for _, b := range bases {
+					if err := add(b, depth+1); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			value, err := cp.cell(kv)
+			if err != nil {
+				return err
+			}
+			header := keyName(kv)
+			if i, seen := index[header]; seen {
+				r.Values[i] = value
+				continue
+			}
+			index[header] = len(r.Headers)
+			r.Headers = append(r.Headers, header)
+			r.Values = append(r.Values, value)
+		}
+		return nil
 	}
-	return r, nil
+	err := add(n, 0)
+	return r, err
 }
 
-func parseExpectations(f *sourceFile, n ast.Node) ([]Expectation, error) {
+// cell reads one cell's text: a scalar as written, or a list joined by "; ".
+func (cp *casesParser) cell(kv *ast.MappingValueNode) (string, error) {
+	v := cp.deref(kv.Value)
+	if seq, ok := v.(*ast.SequenceNode); ok {
+		var items []string
+		for _, it := range seq.Values {
+			s, _ := cp.f.scalarOf(cp.deref(it))
+			items = append(items, s.value)
+		}
+		return strings.Join(items, "; "), nil
+	}
+	if s, ok := cp.f.scalarOf(v); ok {
+		return s.value, nil
+	}
+	return "", fileError(cp.f, nodePos(kv.Value), "the cell %q holds one value or a list", keyName(kv))
+}
+
+func (cp *casesParser) parseExpectations(n ast.Node) ([]Expectation, error) {
+	f := cp.f
 	var out []Expectation
-	seq, ok := n.(*ast.SequenceNode)
+	seq, ok := cp.deref(n).(*ast.SequenceNode)
 	if !ok {
 		if _, null := n.(*ast.NullNode); null {
 			return nil, nil
@@ -231,11 +301,11 @@ func parseExpectations(f *sourceFile, n ast.Node) ([]Expectation, error) {
 		return nil, fileError(f, nodePos(n), "expect: is a list of findings ([] for none)")
 	}
 	for _, it := range seq.Values {
-		m, ok := it.(*ast.MappingNode)
+		m, ok := cp.deref(it).(*ast.MappingNode)
 		if !ok {
 			return nil, fileError(f, nodePos(it), "an expected finding is a mapping with rule, and optionally column, severity and row")
 		}
-		x := Expectation{Line: nodePos(it).line}
+		x := Expectation{Line: mappingPos(m).line}
 		for _, kv := range m.Values {
 			s, _ := f.scalarOf(kv.Value)
 			v := strings.TrimSpace(s.value)

@@ -35,6 +35,12 @@ type expression struct {
 	// && parts include filled("…") of each. A bit test rules them out
 	// before any closure runs, which settles most rules of most rows.
 	filled refbatch.ColumnSet
+	// facts are the policy facts (see exprCompiler.facts) among a when's
+	// top-level && parts: all must hold.
+	facts uint64
+	// exact: the expression is nothing but its filled and facts parts, so
+	// the two bit tests decide it.
+	exact bool
 }
 
 // exprError is a compile error at a rune offset of an expression.
@@ -50,11 +56,19 @@ func (e *exprError) Error() string { return e.msg }
 type exprCompiler struct {
 	options []expr.Option
 	lower   lowerer
+	// facts are lowered tests that whens share, such as Action == "create"
+	// or RegisterDeal: an Evaluator computes each once per row, and a rule
+	// whose when is made of facts and filled() is decided by bit tests.
+	facts     []test
+	factIndex map[string]int
 }
+
+// maxFacts is how many facts fit the bit set a row's facts are kept in.
+const maxFacts = 64
 
 func newExprCompiler(t *Tables) *exprCompiler {
 	fns := functions(t)
-	c := &exprCompiler{options: exprOptions(fns), lower: lowerer{tables: t, funcs: map[string]function{}}}
+	c := &exprCompiler{options: exprOptions(fns), lower: lowerer{tables: t, funcs: map[string]function{}}, factIndex: map[string]int{}}
 	for _, f := range fns {
 		c.lower.funcs[f.name] = f
 	}
@@ -70,8 +84,8 @@ const (
 
 // compile parses, type-checks, lowers and compiles one expression. It does
 // what expr.Compile does, with a look at the checked tree before the
-// optimizer rewrites it.
-func (c *exprCompiler) compile(source string, want reflect.Kind) (*expression, *exprError) {
+// optimizer rewrites it. A when's parts may become shared facts.
+func (c *exprCompiler) compile(source string, want reflect.Kind, when bool) (*expression, *exprError) {
 	cfg := conf.CreateNew()
 	for _, op := range c.options {
 		op(cfg)
@@ -100,11 +114,25 @@ func (c *exprCompiler) compile(source string, want reflect.Kind) (*expression, *
 	switch want {
 	case wantBool:
 		x.test = c.lower.boolean(tree.Node)
+		x.exact = true
 		for _, part := range conjuncts(tree.Node) {
 			if col, ok := filledFlag(part); ok {
 				x.filled = x.filled.With(col)
+				continue
 			}
-			if t := c.lower.boolean(part); t != nil && x.test == nil {
+			t := c.lower.boolean(part)
+			if t == nil {
+				x.exact = false
+				continue
+			}
+			if when {
+				if i, ok := c.fact(part.String(), t); ok {
+					x.facts |= 1 << i
+					continue
+				}
+			}
+			x.exact = false
+			if x.test == nil {
 				x.guards = append(x.guards, t)
 			}
 		}
@@ -118,6 +146,19 @@ func (c *exprCompiler) compile(source string, want reflect.Kind) (*expression, *
 		return nil, exprErrorOf(err)
 	}
 	return x, nil
+}
+
+// fact interns a lowered when part by its source; false when the set is full.
+func (c *exprCompiler) fact(key string, t test) (int, bool) {
+	if i, ok := c.factIndex[key]; ok {
+		return i, true
+	}
+	if len(c.facts) == maxFacts {
+		return 0, false
+	}
+	c.factIndex[key] = len(c.facts)
+	c.facts = append(c.facts, t)
+	return len(c.facts) - 1, true
 }
 
 func exprErrorOf(err error) *exprError {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"math/bits"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -17,6 +18,10 @@ type Evaluator struct {
 	machine vm.VM
 	env     Env
 	boxed   any // env boxed for the VM; nil until a rule of the row needs it
+
+	cand       []uint64 // the row's candidate rules (scratch)
+	facts      uint64   // the policy's facts that hold for the row, among factsKnown
+	factsKnown uint64
 }
 
 // NewEvaluator returns an Evaluator whose Today is the policy clock's date.
@@ -41,36 +46,72 @@ func today(now func() time.Time) time.Time {
 // importer marked invalid is skipped, since that cell has its finding.
 func (e *Evaluator) Evaluate(dst []refbatch.Finding, row *refbatch.Row) []refbatch.Finding {
 	e.start(row)
-	for _, r := range e.p.rows {
-		if row.Invalid&r.reads != 0 {
-			continue
-		}
-		if r.when != nil {
-			ok, err := e.holds(r.when, row)
-			if err != nil {
-				dst = e.broken(dst, r, row, "when", err)
-				continue
-			}
-			if !ok {
-				continue
-			}
-		}
-		ok, err := e.holds(r.check, row)
-		if err != nil {
-			dst = e.broken(dst, r, row, "check", err)
-			continue
-		}
-		if !ok {
-			dst = e.report(dst, r, row)
+	e.cand = e.candidates(e.p.index, e.cand)
+	for w, word := range e.cand {
+		for ; word != 0; word &= word - 1 {
+			i := w*64 + bits.TrailingZeros64(word)
+			dst = e.evaluate(dst, i, row)
 		}
 	}
 	return dst
+}
+
+// evaluate applies row rule i.
+func (e *Evaluator) evaluate(dst []refbatch.Finding, i int, row *refbatch.Row) []refbatch.Finding {
+	r := e.p.rows[i]
+	ok, err := e.applies(&e.p.gates[i], r, row)
+	if err != nil {
+		return e.broken(dst, r, row, "when", err)
+	}
+	if !ok {
+		return dst
+	}
+	if ok, err = e.holds(r.check, row); err != nil {
+		return e.broken(dst, r, row, "check", err)
+	}
+	if !ok {
+		dst = e.report(dst, r, row)
+	}
+	return dst
+}
+
+// applies reports whether rule r, whose gate is g, applies to the row: its
+// gate opens and its when holds.
+func (e *Evaluator) applies(g *gate, r *rule, row *refbatch.Row) (bool, error) {
+	if !e.open(g, row) {
+		return false, nil
+	}
+	if g.exact {
+		return true, nil
+	}
+	return e.holds(r.when, row)
+}
+
+// open reports whether a rule's gate lets it be evaluated on the row.
+func (e *Evaluator) open(g *gate, row *refbatch.Row) bool {
+	return row.Invalid&g.reads == 0 && row.Filled&g.filled == g.filled &&
+		(g.facts == 0 || e.factsHold(g.facts))
+}
+
+// factsHold reports whether the facts in need all hold for the row. Each fact
+// is computed at most once per row, and only when a rule asks.
+func (e *Evaluator) factsHold(need uint64) bool {
+	for missing := need &^ e.factsKnown; missing != 0; missing &= missing - 1 {
+		i := bits.TrailingZeros64(missing)
+		e.factsKnown |= 1 << i
+		if !e.p.facts[i](&e.scope) {
+			return false
+		}
+		e.facts |= 1 << i
+	}
+	return e.facts&need == need
 }
 
 // start readies the evaluator for a new row.
 func (e *Evaluator) start(row *refbatch.Row) {
 	e.scope.row = row
 	e.boxed = nil
+	e.facts, e.factsKnown = 0, 0
 }
 
 // holds evaluates a boolean expression on the row: in Go when it was lowered,
@@ -78,6 +119,12 @@ func (e *Evaluator) start(row *refbatch.Row) {
 func (e *Evaluator) holds(x *expression, row *refbatch.Row) (bool, error) {
 	if row.Filled&x.filled != x.filled {
 		return false, nil
+	}
+	if x.facts != 0 && !e.factsHold(x.facts) {
+		return false, nil
+	}
+	if x.exact {
+		return true, nil
 	}
 	if x.test != nil {
 		return x.test(&e.scope), nil

@@ -77,6 +77,23 @@ func functions(t *Tables) []function {
 	}
 }
 
+// FunctionInfo describes a function rules may call.
+type FunctionInfo struct {
+	Name string
+	Doc  string // a one-line example and what it means
+}
+
+// Functions lists the functions rules may call (besides expr's builtins), for
+// `refbatch rules list` and the like.
+func Functions() []FunctionInfo {
+	fns := functions(nil) // only the names and docs are read
+	out := make([]FunctionInfo, len(fns))
+	for i, f := range fns {
+		out[i] = FunctionInfo{Name: f.name, Doc: f.doc}
+	}
+	return out
+}
+
 // exprOptions are the compile options every rule expression shares.
 func exprOptions(fns []function) []expr.Option {
 	opts := []expr.Option{expr.Env(Env{}), expr.Timezone("UTC")}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -81,6 +82,22 @@ func TestFormatValue(t *testing.T) {
 	} {
 		if got := formatValue(tc.v); got != tc.want {
 			t.Errorf("formatValue(%v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
+
+// TestFunctionsDocumented: every function has a one-line example that calls it.
+func TestFunctionsDocumented(t *testing.T) {
+	fns := Functions()
+	if len(fns) != 13 {
+		t.Errorf("%d functions", len(fns))
+	}
+	for _, f := range fns {
+		if !strings.HasPrefix(f.Doc, f.Name+"(") {
+			t.Errorf("%s: doc %q does not start with an example call", f.Name, f.Doc)
+		}
+		if !strings.Contains(string(BuiltinRules()), f.Name+"(") {
+			t.Errorf("the built-in file's header does not mention %s", f.Name)
 		}
 	}
 }

@@ -40,8 +40,12 @@ type Options struct {
 // Evaluators and DuplicateChecks it hands out.
 type Policy struct {
 	tables *Tables
+	facts  []test  // the when parts rules share, computed once per row
 	rows   []*rule // evaluated per row by an Evaluator, in file order
+	gates  []gate  // gates[i] is rows[i]'s
+	index  *ruleIndex
 	unique []*rule // evaluated across rows by a DuplicateCheck
+	ugates []gate
 	infos  []RuleInfo
 	now    func() time.Time
 	hash   string
@@ -75,6 +79,25 @@ type rule struct {
 	// Action is left out: Resolve gives it a value even when its cell is
 	// invalid.
 	reads refbatch.ColumnSet
+}
+
+// gate is what bit tests decide about a rule on a row, before any of its
+// expressions runs: whether a cell it reads is invalid, and whether its when
+// holds as far as filled() and the policy facts tell. Most rules of most rows
+// stop here.
+type gate struct {
+	reads  refbatch.ColumnSet // the rule is skipped when one of these is invalid
+	filled refbatch.ColumnSet // its when needs these filled
+	facts  uint64             // and these facts
+	exact  bool               // its when is no more than that (or it has none)
+}
+
+func (r *rule) gate() gate {
+	g := gate{reads: r.reads, exact: true}
+	if r.when != nil {
+		g.filled, g.facts, g.exact = r.when.filled, r.when.facts, r.when.exact
+	}
+	return g
 }
 
 // Load compiles the built-in rules, extended or replaced by the rules file at
@@ -115,12 +138,14 @@ func LoadBytes(name string, user []byte, tables *Tables, opts Options) (*Policy,
 	if name != "" {
 		doc, userErrs := parseRulesFile(newSourceFile(name, user))
 		errs = append(errs, userErrs...)
-		var mergeErrs []error
-		specs, mergeErrs = merge(builtin, doc)
-		errs = append(errs, mergeErrs...)
+		if len(userErrs) == 0 {
+			var mergeErrs []error
+			specs, mergeErrs = merge(builtin, doc)
+			errs = append(errs, mergeErrs...)
+		}
 	}
+	c := newExprCompiler(tables)
 	if len(errs) == 0 {
-		c := newExprCompiler(tables)
 		for _, s := range specs {
 			r, err := c.compileRule(s)
 			if err != nil {
@@ -129,15 +154,21 @@ func LoadBytes(name string, user []byte, tables *Tables, opts Options) (*Policy,
 			}
 			p.infos = append(p.infos, r.info)
 			if r.unique != nil {
-				p.unique = append(p.unique, r)
+				p.unique, p.ugates = append(p.unique, r), append(p.ugates, r.gate())
 			} else {
-				p.rows = append(p.rows, r)
+				p.rows, p.gates = append(p.rows, r), append(p.gates, r.gate())
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	switch len(errs) {
+	case 0:
+	case 1:
+		return nil, errs[0] // an *refbatch.InputError
+	default:
+		return nil, errors.Join(errs...) // one line each
 	}
+	p.facts = c.facts
+	p.index = newRuleIndex(p.gates)
 
 	h := sha256.New()
 	fmt.Fprintf(h, "rules\x00%d\x00", len(builtinRules))
@@ -303,10 +334,7 @@ func parseRule(f *sourceFile, n ast.Node) (*ruleSpec, []error) {
 	if !ok {
 		return nil, []error{fileError(f, nodePos(n), "a rule is a mapping with id, severity, when, check, columns and message")}
 	}
-	start := nodePos(n)
-	if len(m.Values) > 0 {
-		start = nodePos(m.Values[0].Key)
-	}
+	start := mappingPos(m)
 	s := &ruleSpec{file: f, start: start}
 	var errs []error
 	text := func(kv *ast.MappingValueNode) *scalar {
@@ -451,27 +479,27 @@ func (c *exprCompiler) compileRule(s *ruleSpec) (*rule, error) {
 		r.columns = append(r.columns, col)
 		r.info.Columns = append(r.info.Columns, col.String())
 	}
-	compile := func(sc *scalar, want reflect.Kind) (*expression, error) {
+	compile := func(sc *scalar, want reflect.Kind, when bool) (*expression, error) {
 		if sc == nil {
 			return nil, nil
 		}
 		if strings.TrimSpace(sc.value) == "" {
 			return nil, s.errorAt(sc.start, "empty expression")
 		}
-		x, err := c.compile(sc.value, want)
+		x, err := c.compile(sc.value, want, when)
 		if err != nil {
 			return nil, s.errorAt(sc.pos(err.offset), "%s", err.msg)
 		}
 		return x, nil
 	}
 	var err error
-	if r.when, err = compile(s.when, wantBool); err != nil {
+	if r.when, err = compile(s.when, wantBool, true); err != nil {
 		return nil, err
 	}
-	if r.check, err = compile(s.check, wantBool); err != nil {
+	if r.check, err = compile(s.check, wantBool, false); err != nil {
 		return nil, err
 	}
-	if r.unique, err = compile(s.unique, wantText); err != nil {
+	if r.unique, err = compile(s.unique, wantText, false); err != nil {
 		return nil, err
 	}
 	for _, x := range []*expression{r.when, r.check, r.unique} {

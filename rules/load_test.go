@@ -47,6 +47,9 @@ func TestCompileErrors(t *testing.T) {
 			if !errors.As(err, &ie) {
 				t.Fatalf("%T is not an InputError: %v", err, err)
 			}
+			if _, single := err.(*refbatch.InputError); !single && tc.dir != "several-errors" && tc.dir != "unknown-key" {
+				t.Errorf("one error comes as %T, want *refbatch.InputError", err)
+			}
 			if ie.File != path || ie.Rule != tc.rule || ie.Row != tc.row {
 				t.Errorf("InputError{File %q, Rule %q, Row %d}, want {%q, %q, %d}", ie.File, ie.Rule, ie.Row, path, tc.rule, tc.row)
 			}

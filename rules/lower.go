@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"time"
 
 	"github.com/expr-lang/expr/ast"
@@ -131,16 +132,16 @@ func (l *lowerer) binary(n *ast.BinaryNode) test {
 		if a == nil || !ok {
 			return nil
 		}
-		set := make(map[string]struct{}, len(arr.Nodes))
+		var list []string
 		for _, e := range arr.Nodes {
 			s, ok := e.(*ast.StringNode)
 			if !ok {
 				return nil
 			}
-			set[s.Value] = struct{}{}
+			list = append(list, s.Value)
 		}
 		want := n.Operator == "in"
-		return func(s *scope) bool { _, ok := set[a(s)]; return ok == want }
+		return func(s *scope) bool { return slices.Contains(list, a(s)) == want }
 
 	case "==", "!=", "<", "<=", ">", ">=":
 		op := n.Operator

@@ -56,7 +56,7 @@ func TestLoweredMatchesVM(t *testing.T) {
 rules:
   - id: mixed
     when: filled("Deal Value") && DealValue * 2 > 30000
-    check: ClosingDate <= addMonths(Today, 18) || Status == "Closed"
+    check: Status != "Closed" && ClosingDate <= addMonths(Today, 18)
   - id: numbers
     check: -DealValue < 0 || len(SolutionIDs) >= 2 || ContractValue != DealValue
   - id: not-in

@@ -47,7 +47,7 @@ func (c *exprCompiler) compileMessage(s string) (message, *exprError) {
 		if strings.TrimSpace(src) == "" {
 			return nil, &exprError{offset: innerOffset - 2, msg: "empty {{ }} placeholder"}
 		}
-		x, err := c.compile(strings.TrimSpace(src), wantAny)
+		x, err := c.compile(strings.TrimSpace(src), wantAny, false)
 		if err != nil {
 			err.offset += innerOffset + utf8.RuneCountInString(src[:lead])
 			return nil, err

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -37,10 +38,8 @@ func (f *sourceFile) index(p position) int {
 }
 
 func (f *sourceFile) position(index int) position {
-	line := 1
-	for line < len(f.lineStarts) && f.lineStarts[line] <= index {
-		line++
-	}
+	// The line is the last whose start is at or before index.
+	line := sort.Search(len(f.lineStarts), func(i int) bool { return f.lineStarts[i] > index })
 	return position{line, index - f.lineStarts[line-1] + 1}
 }
 
@@ -188,4 +187,12 @@ func nodePos(n ast.Node) position {
 		return position{}
 	}
 	return position{tk.Position.Line, tk.Position.Column}
+}
+
+// mappingPos is where a mapping starts: its first key, or the node itself.
+func mappingPos(m *ast.MappingNode) position {
+	if len(m.Values) > 0 {
+		return nodePos(m.Values[0].Key)
+	}
+	return nodePos(m)
 }

@@ -109,6 +109,10 @@ type vocab struct {
 	folded map[string]string // FoldKey → canonical
 }
 
+// smallVocab is the size up to which comparing with each value beats
+// hashing the string (most vocabularies but countries and currencies).
+const smallVocab = 16
+
 func newVocab() *vocab {
 	return &vocab{exact: map[string]struct{}{}, folded: map[string]string{}}
 }
@@ -127,7 +131,13 @@ func (v *vocab) add(s string) (dup string, ok bool) {
 }
 
 func (v *vocab) has(s string) bool {
-	if _, ok := v.exact[s]; ok {
+	if len(v.values) <= smallVocab {
+		for _, x := range v.values {
+			if x == s {
+				return true
+			}
+		}
+	} else if _, ok := v.exact[s]; ok {
 		return true
 	}
 	if s == "" {

@@ -29,6 +29,7 @@ type sandboxOptions struct {
 	acceptAfter time.Duration
 	allowRemote bool
 	quiet       bool
+	demo        bool
 }
 
 func runSandboxCmd(ctx context.Context, args []string, e env) error {
@@ -45,6 +46,7 @@ func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	fs.DurationVar(&o.acceptAfter, "accept-after", 0, "Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never)")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback address (the sandbox's auth is weak)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
+	fs.BoolVar(&o.demo, "demo", false, "start an in-process sandbox on a free port, walk a co-sell deal through it with refbatch's client, print every request, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
@@ -56,6 +58,9 @@ func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	}
 	if err := o.check(); err != nil {
 		return err
+	}
+	if o.demo {
+		return runSandboxDemo(ctx, e)
 	}
 	return runSandbox(ctx, o, e)
 }

@@ -85,7 +85,9 @@
 // the documents' ("\"0000002a-0000-0000-0000-…\""); every successful write,
 // including an automatic acceptance, gives a new one.
 //
-// Patch takes a JSON Patch array of "replace" and "add" operations; remove,
+// Patch takes a JSON Patch array of "replace" and "add" operations on any
+// referral, Microsoft's included (so a rehearsal can accept or decline a
+// Microsoft referral by hand, as a Microsoft seller would); remove,
 // move, copy and test are a 400 with target "[i].op". A path must name a
 // field of the resource (segments match case-insensitively) and one of these
 // (see PatchablePaths; "*" is one segment, "**" any deeper path):

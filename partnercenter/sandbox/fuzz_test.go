@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -79,38 +80,78 @@ func FuzzPatch(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		srv := sandbox.New(sandbox.Options{AcceptAfter: time.Nanosecond})
-		w := serve(t, srv, http.MethodPost, "/v1.0/engagements/referrals", mustJSON(t, minimal(nil)))
-		var p pc.Referral
-		if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || w.Code != http.StatusCreated {
-			t.Fatalf("setup: %d %s", w.Code, w.Body)
-		}
-		serve(t, srv, http.MethodPost, "/v1.0/engagements/referrals", mustJSON(t, minimal(map[string]any{"engagementId": p.EngagementID, "organizationId": "msft"})))
-		time.Sleep(time.Microsecond)
+	f.Fuzz(checkPatch)
+}
 
-		before := srv.Referrals()
-		w = serve(t, srv, http.MethodPatch, "/v1.0/engagements/referrals/"+p.ID, body, "Prefer", "return=representation")
-		checkAnswer(t, w, body)
-		after := srv.Referrals()
-		if w.Code >= 400 {
-			if !reflect.DeepEqual(before, after) {
-				t.Fatalf("a rejected patch (%d) changed the store: %q", w.Code, body)
-			}
-			return
+// FuzzPatchOperation builds one operation from its parts, so the fuzzer
+// explores paths and values rather than JSON syntax.
+func FuzzPatchOperation(f *testing.F) {
+	for _, s := range [][3]string{
+		{"replace", "/details/dealValue", `"10000"`},
+		{"add", "/team/-", `{"email":"jane.doe@contoso.com"}`},
+		{"add", "/registrations/-", `{"type":"AzureIPCoSell","contract":{"value":1}}`},
+		{"add", "/customerProfile/team/0/contactPreference/locale", `"en-us"`},
+		{"replace", "/customerProfile/ids/0/id", `"x"`},
+		{"add", "/details/requirements/solutions/0/quantity", `"3"`},
+		{"replace", "/consent/consentToContact", `false`},
+		{"replace", "/status", `"Closed"`},
+		{"replace", "/details/closingDateTime", `"2026-03-31T00:00:00+02:00"`},
+		{"copy", "/name", `"x"`},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, op, path, value string) {
+		body, err := json.Marshal([]map[string]any{{"op": op, "path": path, "value": json.RawMessage(value)}})
+		if err != nil {
+			body = []byte(`[{"op":` + strconv.Quote(op) + `,"path":` + strconv.Quote(path) + `,"value":` + value + `}]`)
 		}
-		if w.Code != http.StatusOK {
-			t.Fatalf("status %d", w.Code)
-		}
-		g := serve(t, srv, http.MethodGet, "/v1.0/engagements/referrals/"+p.ID, nil)
-		var got pc.Referral
-		if g.Code != http.StatusOK || json.Unmarshal(g.Body.Bytes(), &got) != nil {
-			t.Fatalf("get after a patch: %d %s", g.Code, g.Body)
-		}
-		if got.ETag == p.ETag || got.ID != p.ID || got.EngagementID != p.EngagementID || !got.CreatedDateTime.Equal(*p.CreatedDateTime) {
-			t.Fatalf("a patch changed server-owned fields: %s", g.Body)
-		}
+		checkPatch(t, body)
 	})
+}
+
+// checkPatch sends one patch body to a fresh, eligible co-sell referral and
+// checks the invariants of FuzzPatch.
+func checkPatch(t *testing.T, body []byte) {
+	srv := sandbox.New(sandbox.Options{AcceptAfter: time.Nanosecond})
+	w := serve(t, srv, http.MethodPost, "/v1.0/engagements/referrals", mustJSON(t, minimal(map[string]any{
+		"team":            []any{map[string]any{"email": "a@b.c"}},
+		"customerProfile": map[string]any{"name": "C", "isMatchingComplete": true, "team": []any{map[string]any{"email": "d@e.f"}}, "ids": []any{map[string]any{"id": "1"}}},
+	})))
+	var p pc.Referral
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || w.Code != http.StatusCreated {
+		t.Fatalf("setup: %d %s", w.Code, w.Body)
+	}
+	serve(t, srv, http.MethodPost, "/v1.0/engagements/referrals", mustJSON(t, minimal(map[string]any{"engagementId": p.EngagementID, "organizationId": "msft"})))
+	time.Sleep(time.Microsecond)
+
+	before := srv.Referrals()
+	w = serve(t, srv, http.MethodPatch, "/v1.0/engagements/referrals/"+p.ID, body, "Prefer", "return=representation")
+	checkAnswer(t, w, body)
+	after := srv.Referrals()
+	if w.Code >= 400 {
+		if !reflect.DeepEqual(before, after) {
+			t.Fatalf("a rejected patch (%d) changed the store: %q", w.Code, body)
+		}
+		return
+	}
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	g := serve(t, srv, http.MethodGet, "/v1.0/engagements/referrals/"+p.ID, nil)
+	var got pc.Referral
+	if g.Code != http.StatusOK || json.Unmarshal(g.Body.Bytes(), &got) != nil {
+		t.Fatalf("get after a patch: %d %s", g.Code, g.Body)
+	}
+	if got.ETag == p.ETag || got.ID != p.ID || got.EngagementID != p.EngagementID || !got.CreatedDateTime.Equal(*p.CreatedDateTime) {
+		t.Fatalf("a patch changed server-owned fields: %s", g.Body)
+	}
+	// What was stored can be created again: a patch cannot store what a
+	// create would refuse.
+	got.ID, got.EngagementID, got.Registrations = "", "", nil
+	again := serve(t, srv, http.MethodPost, "/v1.0/engagements/referrals", mustJSON(t, got))
+	if again.Code != http.StatusCreated {
+		t.Fatalf("a patched referral does not pass create validation: %d %s", again.Code, again.Body)
+	}
 }
 
 // FuzzRequestDecode sends arbitrary create bodies: never a panic or 5xx, a

@@ -151,8 +151,9 @@ func (s *Server) Referrals() []pc.Referral {
 // locked runs f holding the state lock, released even if f panics (the
 // recover middleware answers 500 and the sandbox keeps serving).
 func (s *Server) locked(f func()) {
-	s.lock()
+	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.acceptDue()
 	f()
 }
 
@@ -168,10 +169,9 @@ func (s *Server) snapshot() []pc.Referral {
 	return refs
 }
 
-// lock takes the state lock and applies automatic acceptances that have come
-// due, so that every reader sees the clock's effect without a goroutine.
-func (s *Server) lock() {
-	s.mu.Lock()
+// acceptDue applies automatic acceptances that have come due, so that every
+// reader sees the clock's effect without a goroutine. Callers hold s.mu.
+func (s *Server) acceptDue() {
 	if len(s.pending) == 0 {
 		return
 	}

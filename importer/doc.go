@@ -1,0 +1,53 @@
+// Package importer reads the spreadsheets sales teams send, .xlsx workbooks
+// (with excelize) and CSV files, into typed refbatch.Rows (SPEC §3).
+//
+// It owns everything between the file and the Row: telling a workbook from
+// CSV by content rather than name, finding the header row under title rows,
+// mapping headers to canonical columns (built-in aliases plus a --mapping
+// file, see LoadMapping), and reading each cell as its column's kind:
+// trimmed text, enums in canonical spelling, amounts with grouping and
+// currency, dates in the formats and serial numbers Excel produces,
+// booleans and lists. A cell that does not parse becomes a Finding (rule
+// "value" or "date") and is marked in Row.Invalid; deciding whether a valid
+// value is acceptable (an unknown country, a date in the past) is the rules
+// package's job. A file that cannot be read as a whole (corrupt, not what
+// its name says, no header, a cell beyond the header, invalid UTF-8, a zip
+// bomb…) is one *refbatch.InputError naming the file, row and cell.
+//
+// Row numbers are the spreadsheet's own: for a workbook the sheet's row
+// numbers (excelize's Rows iterator steps through rows absent from the
+// sheet's XML, so counting its steps gives them); for CSV, the record's
+// position as Excel shows it when it opens the file, where a blank line is a
+// row and a quoted cell spanning lines is one row.
+//
+// # CSV
+//
+// CSV is read by a small streaming scanner over bufio.Reader instead of
+// encoding/csv, for two reasons. encoding/csv drops blank lines, so its
+// record numbers drift from the row numbers a user sees in Excel, and its
+// FieldPos line numbers count the lines inside quoted cells; refbatch's
+// messages must name Excel's rows. And it allocates per field, where this
+// scanner makes one string per record and slices the cells out of it, which
+// matters at a million rows. It follows Excel's reading: a cell is quoted
+// only when its first character is '"', "" is a quote, text after a closing
+// quote is kept, and CRLF or LF (or CR alone, for old Mac exports) ends a
+// record. A UTF-8 byte-order mark is skipped; the delimiter (',', ';' or
+// tab) is sniffed as the one under which the leading rows contain a header.
+//
+// # Performance and memory
+//
+// Reading is streaming: a Reader holds one record (or one excelize row) at a
+// time, and memory does not grow with the file. Allocation dominates the cost
+// of a row, so a row and its cells are one allocation, and Reader.Release
+// lets a pipeline hand finished rows back for reuse. The value parsers are
+// hand-written byte scanners (no regexp, no fmt, no allocation). For
+// workbooks the floor is excelize's XML decoding; the Reader adds little to it
+// (see BenchmarkXLSX).
+//
+// # Concurrency
+//
+// A Reader is used by one goroutine: Open, Next and Close are not safe for
+// concurrent use. The Rows and Findings it returns belong to the caller and
+// may be handed to other goroutines; Release may be called from any
+// goroutine. LoadMapping and RowFromRecord are safe for concurrent use.
+package importer

@@ -319,19 +319,6 @@ func daysFromCivil(y, m, d int) int64 {
 	return int64(era*146097 + doe - 719468)
 }
 
-// digits reads a run of ASCII digits, reporting false for anything else.
-func digits(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
-
 func daysIn(y, m int) int {
 	switch m {
 	case 2:

@@ -394,3 +394,47 @@ func TestRowFromRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestLongLinesAndOldMacLineEnds covers records longer than the read buffer
+// and files whose lines end in CR alone.
+func TestLongLinesAndOldMacLineEnds(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("n", 30000)
+	header := "Name,Customer Name,Notes,Invite Notes,Status Reason,Address Line 1,Address Line 2,City,State,Postal Code\n"
+	var b strings.Builder
+	b.WriteString(header)
+	for i := range 3 {
+		b.WriteString("Deal" + string(rune('A'+i)) + ",Contoso")
+		for range 8 {
+			b.WriteString("," + long)
+		}
+		b.WriteString("\n")
+	}
+	path := filepath.Join(dir, "long.csv")
+	writeFile(t, path, b.String()) // each line is 240 KB and more: past the read buffer
+	_, rows, _ := readFile(t, path, Options{})
+	if len(rows) != 3 || rows[2].Name != "DealC" || rows[2].PostalCode != long || rows[1].Number != 3 {
+		t.Fatalf("%d rows; last %q", len(rows), rows[len(rows)-1].Name)
+	}
+
+	mac := filepath.Join(dir, "mac.csv")
+	writeFile(t, mac, "Name,Deal Type,Customer Name\rA,Private,Contoso\r\rB,\"Co-sell\",\"Fab\rrikam\"\r")
+	_, rows, _ = readFile(t, mac, Options{})
+	if len(rows) != 2 || rows[0].Number != 2 || rows[1].Number != 4 || rows[1].CustomerName != "Fab\nrikam" {
+		t.Fatalf("CR-only file: %+v", rows)
+	}
+}
+
+func TestParseDateOrder(t *testing.T) {
+	for in, want := range map[string]DateOrder{"": MDY, "mdy": MDY, "MDY": MDY, "dmy": DMY, " DMY ": DMY} {
+		if got, err := ParseDateOrder(in); err != nil || got != want {
+			t.Errorf("ParseDateOrder(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseDateOrder("ymd"); err == nil {
+		t.Error("ymd accepted")
+	}
+	if DMY.String() != "dmy" || MDY.String() != "mdy" {
+		t.Error("String")
+	}
+}

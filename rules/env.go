@@ -285,84 +285,85 @@ func (e *Env) fill(r *refbatch.Row) {
 }
 
 // Row readers by field name, for the tests the evaluator decides without the
-// VM (see lower.go); a test checks they cover every field of the row.
+// VM (see lower.go); a test checks they cover every field of the row. They
+// read through the scope so that a lowered test calls one closure per field.
 
 // rowText reads a text or enum column.
-var rowText = map[string]func(*refbatch.Row) string{
-	"Action":                  func(r *refbatch.Row) string { return r.Action },
-	"ReferralID":              func(r *refbatch.Row) string { return r.ReferralID },
-	"ExternalReferenceID":     func(r *refbatch.Row) string { return r.ExternalReferenceID },
-	"Name":                    func(r *refbatch.Row) string { return r.Name },
-	"DealType":                func(r *refbatch.Row) string { return r.DealType },
-	"ReferralType":            func(r *refbatch.Row) string { return r.ReferralType },
-	"Qualification":           func(r *refbatch.Row) string { return r.Qualification },
-	"Status":                  func(r *refbatch.Row) string { return r.Status },
-	"Substatus":               func(r *refbatch.Row) string { return r.Substatus },
-	"StatusReason":            func(r *refbatch.Row) string { return r.StatusReason },
-	"CurrentStatus":           func(r *refbatch.Row) string { return r.CurrentStatus },
-	"CurrentSubstatus":        func(r *refbatch.Row) string { return r.CurrentSubstatus },
-	"CustomerName":            func(r *refbatch.Row) string { return r.CustomerName },
-	"AddressLine1":            func(r *refbatch.Row) string { return r.AddressLine1 },
-	"AddressLine2":            func(r *refbatch.Row) string { return r.AddressLine2 },
-	"City":                    func(r *refbatch.Row) string { return r.City },
-	"State":                   func(r *refbatch.Row) string { return r.State },
-	"PostalCode":              func(r *refbatch.Row) string { return r.PostalCode },
-	"Country":                 func(r *refbatch.Row) string { return r.Country },
-	"CustomerSize":            func(r *refbatch.Row) string { return r.CustomerSize },
-	"ContactFirstName":        func(r *refbatch.Row) string { return r.ContactFirstName },
-	"ContactLastName":         func(r *refbatch.Row) string { return r.ContactLastName },
-	"ContactEmail":            func(r *refbatch.Row) string { return r.ContactEmail },
-	"ContactPhone":            func(r *refbatch.Row) string { return r.ContactPhone },
-	"Currency":                func(r *refbatch.Row) string { return r.Currency },
-	"Notes":                   func(r *refbatch.Row) string { return r.Notes },
-	"AssistanceRequestCode":   func(r *refbatch.Row) string { return r.AssistanceRequestCode },
-	"InviteNotes":             func(r *refbatch.Row) string { return r.InviteNotes },
-	"PartnerRole":             func(r *refbatch.Row) string { return r.PartnerRole },
-	"SolutionArea":            func(r *refbatch.Row) string { return r.SolutionArea },
-	"SolutionPlay":            func(r *refbatch.Row) string { return r.SolutionPlay },
-	"TeamMemberFirstName":     func(r *refbatch.Row) string { return r.TeamMemberFirstName },
-	"TeamMemberLastName":      func(r *refbatch.Row) string { return r.TeamMemberLastName },
-	"TeamMemberEmail":         func(r *refbatch.Row) string { return r.TeamMemberEmail },
-	"TeamMemberPhone":         func(r *refbatch.Row) string { return r.TeamMemberPhone },
-	"MicrosoftReferralStatus": func(r *refbatch.Row) string { return r.MicrosoftReferralStatus },
-	"ContractCurrency":        func(r *refbatch.Row) string { return r.ContractCurrency },
-	"ContractTerm":            func(r *refbatch.Row) string { return r.ContractTerm },
-	"PricingModel":            func(r *refbatch.Row) string { return r.PricingModel },
-	"PrimaryDeploymentOn":     func(r *refbatch.Row) string { return r.PrimaryDeploymentOn },
+var rowText = map[string]func(*scope) string{
+	"Action":                  func(s *scope) string { return s.row.Action },
+	"ReferralID":              func(s *scope) string { return s.row.ReferralID },
+	"ExternalReferenceID":     func(s *scope) string { return s.row.ExternalReferenceID },
+	"Name":                    func(s *scope) string { return s.row.Name },
+	"DealType":                func(s *scope) string { return s.row.DealType },
+	"ReferralType":            func(s *scope) string { return s.row.ReferralType },
+	"Qualification":           func(s *scope) string { return s.row.Qualification },
+	"Status":                  func(s *scope) string { return s.row.Status },
+	"Substatus":               func(s *scope) string { return s.row.Substatus },
+	"StatusReason":            func(s *scope) string { return s.row.StatusReason },
+	"CurrentStatus":           func(s *scope) string { return s.row.CurrentStatus },
+	"CurrentSubstatus":        func(s *scope) string { return s.row.CurrentSubstatus },
+	"CustomerName":            func(s *scope) string { return s.row.CustomerName },
+	"AddressLine1":            func(s *scope) string { return s.row.AddressLine1 },
+	"AddressLine2":            func(s *scope) string { return s.row.AddressLine2 },
+	"City":                    func(s *scope) string { return s.row.City },
+	"State":                   func(s *scope) string { return s.row.State },
+	"PostalCode":              func(s *scope) string { return s.row.PostalCode },
+	"Country":                 func(s *scope) string { return s.row.Country },
+	"CustomerSize":            func(s *scope) string { return s.row.CustomerSize },
+	"ContactFirstName":        func(s *scope) string { return s.row.ContactFirstName },
+	"ContactLastName":         func(s *scope) string { return s.row.ContactLastName },
+	"ContactEmail":            func(s *scope) string { return s.row.ContactEmail },
+	"ContactPhone":            func(s *scope) string { return s.row.ContactPhone },
+	"Currency":                func(s *scope) string { return s.row.Currency },
+	"Notes":                   func(s *scope) string { return s.row.Notes },
+	"AssistanceRequestCode":   func(s *scope) string { return s.row.AssistanceRequestCode },
+	"InviteNotes":             func(s *scope) string { return s.row.InviteNotes },
+	"PartnerRole":             func(s *scope) string { return s.row.PartnerRole },
+	"SolutionArea":            func(s *scope) string { return s.row.SolutionArea },
+	"SolutionPlay":            func(s *scope) string { return s.row.SolutionPlay },
+	"TeamMemberFirstName":     func(s *scope) string { return s.row.TeamMemberFirstName },
+	"TeamMemberLastName":      func(s *scope) string { return s.row.TeamMemberLastName },
+	"TeamMemberEmail":         func(s *scope) string { return s.row.TeamMemberEmail },
+	"TeamMemberPhone":         func(s *scope) string { return s.row.TeamMemberPhone },
+	"MicrosoftReferralStatus": func(s *scope) string { return s.row.MicrosoftReferralStatus },
+	"ContractCurrency":        func(s *scope) string { return s.row.ContractCurrency },
+	"ContractTerm":            func(s *scope) string { return s.row.ContractTerm },
+	"PricingModel":            func(s *scope) string { return s.row.PricingModel },
+	"PrimaryDeploymentOn":     func(s *scope) string { return s.row.PrimaryDeploymentOn },
 }
 
 // rowBool reads a boolean column.
-var rowBool = map[string]func(*refbatch.Row) bool{
-	"ShareWithMicrosoftSellers": func(r *refbatch.Row) bool { return r.ShareWithMicrosoftSellers },
-	"ConsentToShareInfo":        func(r *refbatch.Row) bool { return r.ConsentToShareInfo },
-	"ConsentToContact":          func(r *refbatch.Row) bool { return r.ConsentToContact },
-	"HelpNeeded":                func(r *refbatch.Row) bool { return r.HelpNeeded },
-	"ServicesCosell":            func(r *refbatch.Row) bool { return r.ServicesCosell },
-	"CustomerManaged":           func(r *refbatch.Row) bool { return r.CustomerManaged },
-	"RegisterDeal":              func(r *refbatch.Row) bool { return r.RegisterDeal },
-	"DeployedOnAzure":           func(r *refbatch.Row) bool { return r.DeployedOnAzure },
-	"MarketplaceTransacted":     func(r *refbatch.Row) bool { return r.MarketplaceTransacted },
+var rowBool = map[string]func(*scope) bool{
+	"ShareWithMicrosoftSellers": func(s *scope) bool { return s.row.ShareWithMicrosoftSellers },
+	"ConsentToShareInfo":        func(s *scope) bool { return s.row.ConsentToShareInfo },
+	"ConsentToContact":          func(s *scope) bool { return s.row.ConsentToContact },
+	"HelpNeeded":                func(s *scope) bool { return s.row.HelpNeeded },
+	"ServicesCosell":            func(s *scope) bool { return s.row.ServicesCosell },
+	"CustomerManaged":           func(s *scope) bool { return s.row.CustomerManaged },
+	"RegisterDeal":              func(s *scope) bool { return s.row.RegisterDeal },
+	"DeployedOnAzure":           func(s *scope) bool { return s.row.DeployedOnAzure },
+	"MarketplaceTransacted":     func(s *scope) bool { return s.row.MarketplaceTransacted },
 }
 
 // rowList reads a list column.
-var rowList = map[string]func(*refbatch.Row) []string{
-	"Industries":  func(r *refbatch.Row) []string { return r.Industries },
-	"Products":    func(r *refbatch.Row) []string { return r.Products },
-	"Services":    func(r *refbatch.Row) []string { return r.Services },
-	"SolutionIDs": func(r *refbatch.Row) []string { return r.SolutionIDs },
+var rowList = map[string]func(*scope) []string{
+	"Industries":  func(s *scope) []string { return s.row.Industries },
+	"Products":    func(s *scope) []string { return s.row.Products },
+	"Services":    func(s *scope) []string { return s.row.Services },
+	"SolutionIDs": func(s *scope) []string { return s.row.SolutionIDs },
 }
 
 // rowNumber reads a number column.
-var rowNumber = map[string]func(*refbatch.Row) float64{
-	"DealValue":     func(r *refbatch.Row) float64 { return r.DealValue },
-	"ContractValue": func(r *refbatch.Row) float64 { return r.ContractValue },
+var rowNumber = map[string]func(*scope) float64{
+	"DealValue":     func(s *scope) float64 { return s.row.DealValue },
+	"ContractValue": func(s *scope) float64 { return s.row.ContractValue },
 }
 
 // rowDate reads a date column.
-var rowDate = map[string]func(*refbatch.Row) time.Time{
-	"ClosingDate":                func(r *refbatch.Row) time.Time { return r.ClosingDate },
-	"ContractSignDate":           func(r *refbatch.Row) time.Time { return r.ContractSignDate },
-	"ContractStartDate":          func(r *refbatch.Row) time.Time { return r.ContractStartDate },
-	"ContractEndDate":            func(r *refbatch.Row) time.Time { return r.ContractEndDate },
-	"MarketplaceTransactionDate": func(r *refbatch.Row) time.Time { return r.MarketplaceTransactionDate },
+var rowDate = map[string]func(*scope) time.Time{
+	"ClosingDate":                func(s *scope) time.Time { return s.row.ClosingDate },
+	"ContractSignDate":           func(s *scope) time.Time { return s.row.ContractSignDate },
+	"ContractStartDate":          func(s *scope) time.Time { return s.row.ContractStartDate },
+	"ContractEndDate":            func(s *scope) time.Time { return s.row.ContractEndDate },
+	"MarketplaceTransactionDate": func(s *scope) time.Time { return s.row.MarketplaceTransactionDate },
 }

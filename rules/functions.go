@@ -104,39 +104,51 @@ func exprOptions(fns []function) []expr.Option {
 }
 
 // validEmail accepts what Partner Center plausibly accepts as a contact
-// address: one '@', a dot-atom local part and a domain of two or more
-// labels. It does not accept display names ("Sue <sue@contoso.com>").
+// address: one '@', a dot-atom local part of at most 64 bytes and a domain of
+// two or more labels (letters, digits, inner hyphens; non-ASCII allowed)
+// whose last is two or more characters and not all digits. It does not
+// accept display names ("Sue <sue@contoso.com>").
 func validEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
-	if at < 1 || at != strings.LastIndexByte(s, '@') || len(s) > 254 || at > 64 {
+	if at < 1 || at > 64 || len(s) > 254 {
 		return false
 	}
-	local, domain := s[:at], s[at+1:]
-	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
-		return false
-	}
-	for i := 0; i < len(local); i++ {
-		c := local[i]
-		if c < 0x80 && !isAlnum(c) && !strings.ContainsRune("!#$%&'*+/=?^_`{|}~.-", rune(c)) {
+	prev := byte('.') // a leading dot is as wrong as two in a row
+	for i := 0; i < at; i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if prev == '.' {
+				return false
+			}
+		case c >= 0x80 || isAlnum(c) || strings.IndexByte("!#$%&'*+/=?^_`{|}~-", c) >= 0:
+		default:
 			return false
 		}
+		prev = c
 	}
-	// Two or more dot-separated labels of letters, digits and inner
-	// hyphens; a top-level label of two or more characters, not all digits.
-	labels, tld := 0, ""
-	for label := range strings.SplitSeq(domain, ".") {
+	if prev == '.' {
+		return false
+	}
+	labels, start := 0, at+1
+	for i := start; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			if c := s[i]; c < 0x80 && !isAlnum(c) && c != '-' {
+				return false // also a second '@'
+			}
+			continue
+		}
+		label := s[start:i]
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}
-		for i := 0; i < len(label); i++ {
-			if c := label[i]; c < 0x80 && !isAlnum(c) && c != '-' {
-				return false
-			}
-		}
 		labels++
-		tld = label
+		if i == len(s) {
+			return labels >= 2 && utf8.RuneCountInString(label) >= 2 && !isAllDigits(label)
+		}
+		start = i + 1
 	}
-	return labels >= 2 && utf8.RuneCountInString(tld) >= 2 && !isAllDigits(tld)
+	return false
 }
 
 // validPhone accepts 7 to 15 digits (E.164 allows 15), an optional leading

@@ -105,7 +105,7 @@ func (l *lowerer) boolean(n ast.Node) test {
 
 	case *ast.IdentifierNode:
 		if get, ok := rowBool[n.Value]; ok {
-			return func(s *scope) bool { return get(s.row) }
+			return get
 		}
 
 	case *ast.CallNode:
@@ -146,13 +146,20 @@ func (l *lowerer) binary(n *ast.BinaryNode) test {
 	case "==", "!=", "<", "<=", ">", ">=":
 		op := n.Operator
 		if a, b := l.text(n.Left), l.text(n.Right); a != nil && b != nil {
-			switch op {
-			case "==":
-				return func(s *scope) bool { return a(s) == b(s) }
-			case "!=":
-				return func(s *scope) bool { return a(s) != b(s) }
+			if op != "==" && op != "!=" {
+				return nil
 			}
-			return nil
+			want := op == "=="
+			// A column against a literal, the usual case, in one call.
+			if lit, ok := n.Right.(*ast.StringNode); ok {
+				v := lit.Value
+				return func(s *scope) bool { return (a(s) == v) == want }
+			}
+			if lit, ok := n.Left.(*ast.StringNode); ok {
+				v := lit.Value
+				return func(s *scope) bool { return (b(s) == v) == want }
+			}
+			return func(s *scope) bool { return (a(s) == b(s)) == want }
 		}
 		if a, b := l.number(n.Left), l.number(n.Right); a != nil && b != nil {
 			return compare(op, a, b, func(x, y float64) int {
@@ -251,7 +258,7 @@ func (l *lowerer) text(n ast.Node) func(*scope) string {
 		return func(*scope) string { return v }
 	case *ast.IdentifierNode:
 		if get, ok := rowText[n.Value]; ok {
-			return func(s *scope) string { return get(s.row) }
+			return get
 		}
 	}
 	return nil
@@ -273,7 +280,7 @@ func (l *lowerer) number(n ast.Node) func(*scope) float64 {
 		}
 	case *ast.IdentifierNode:
 		if get, ok := rowNumber[n.Value]; ok {
-			return func(s *scope) float64 { return get(s.row) }
+			return get
 		}
 	case *ast.BuiltinNode:
 		if n.Name == "len" && len(n.Arguments) == 1 {
@@ -305,7 +312,7 @@ func (l *lowerer) date(n ast.Node) func(*scope) time.Time {
 		return func(s *scope) time.Time { return s.today }
 	}
 	if get, ok := rowDate[id.Value]; ok {
-		return func(s *scope) time.Time { return get(s.row) }
+		return get
 	}
 	return nil
 }
@@ -313,7 +320,7 @@ func (l *lowerer) date(n ast.Node) func(*scope) time.Time {
 func (l *lowerer) list(n ast.Node) func(*scope) []string {
 	if id, ok := n.(*ast.IdentifierNode); ok {
 		if get, ok := rowList[id.Value]; ok {
-			return func(s *scope) []string { return get(s.row) }
+			return get
 		}
 	}
 	return nil

@@ -1,6 +1,10 @@
 package refbatch
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+	"time"
+)
 
 func TestFoldKey(t *testing.T) {
 	for in, want := range map[string]string{
@@ -88,5 +92,60 @@ func TestSummary(t *testing.T) {
 	s.Add([]Finding{{Rule: "date", Severity: SeverityWarning}})
 	if s.Rows != 3 || s.Valid != 2 || s.Errors != 1 || s.Warnings != 2 || s.ByRule["date"] != 2 {
 		t.Errorf("summary = %+v", s)
+	}
+}
+
+func TestFieldAccessorsMatchColumnInfo(t *testing.T) {
+	for _, c := range Columns() {
+		var r Row
+		info := c.Info()
+		got := map[Kind]bool{
+			KindText:   r.TextField(c) != nil,
+			KindNumber: r.NumberField(c) != nil,
+			KindDate:   r.DateField(c) != nil,
+			KindBool:   r.BoolField(c) != nil,
+			KindList:   r.ListField(c) != nil,
+		}
+		want := info.Kind
+		if want == KindEnum {
+			want = KindText
+		}
+		for k, ok := range got {
+			if ok != (k == want) {
+				t.Errorf("%v (%v): accessor for %v returns %v", c, info.Kind, k, ok)
+			}
+		}
+		// The accessor reaches the field ColumnInfo names.
+		rv := reflect.ValueOf(&r).Elem().FieldByName(info.Field)
+		if !rv.IsValid() {
+			t.Fatalf("%v: Row has no field %s", c, info.Field)
+		}
+		switch want {
+		case KindText:
+			*r.TextField(c) = "x"
+			if rv.String() != "x" {
+				t.Errorf("%v: TextField is not Row.%s", c, info.Field)
+			}
+		case KindNumber:
+			*r.NumberField(c) = 7
+			if rv.Float() != 7 {
+				t.Errorf("%v: NumberField is not Row.%s", c, info.Field)
+			}
+		case KindBool:
+			*r.BoolField(c) = true
+			if !rv.Bool() {
+				t.Errorf("%v: BoolField is not Row.%s", c, info.Field)
+			}
+		case KindDate:
+			*r.DateField(c) = time.Unix(1, 0)
+			if !rv.Interface().(time.Time).Equal(time.Unix(1, 0)) {
+				t.Errorf("%v: DateField is not Row.%s", c, info.Field)
+			}
+		case KindList:
+			*r.ListField(c) = []string{"a"}
+			if rv.Len() != 1 {
+				t.Errorf("%v: ListField is not Row.%s", c, info.Field)
+			}
+		}
 	}
 }

@@ -262,43 +262,6 @@ func TestFoldASCIIMatchesFoldKey(t *testing.T) {
 	}
 }
 
-// TestFieldOffsetsCoverEveryColumn sets every column through its field
-// offset and checks, by reflection, that the Row field named in
-// ColumnInfo.Field received the value.
-func TestFieldOffsetsCoverEveryColumn(t *testing.T) {
-	when := date(2026, 3, 31)
-	for _, c := range refbatch.Columns() {
-		var row refbatch.Row
-		var want any
-		switch c.Kind() {
-		case refbatch.KindText, refbatch.KindEnum:
-			setField(&row, c, "v")
-			want = "v"
-		case refbatch.KindNumber:
-			setField(&row, c, 42.0)
-			want = 42.0
-		case refbatch.KindDate:
-			setField(&row, c, when)
-			want = when
-		case refbatch.KindBool:
-			setField(&row, c, true)
-			want = true
-		case refbatch.KindList:
-			setField(&row, c, []string{"a"})
-			want = []string{"a"}
-		}
-		f := reflect.ValueOf(row).FieldByName(c.Info().Field)
-		if !f.IsValid() || !reflect.DeepEqual(f.Interface(), want) {
-			t.Errorf("%v: field %s = %v after setting %v", c, c.Info().Field, f, want)
-		}
-		// No other field changed.
-		reflect.ValueOf(&row).Elem().FieldByName(c.Info().Field).SetZero()
-		if !reflect.ValueOf(row).IsZero() {
-			t.Errorf("%v: setting it changed another field", c)
-		}
-	}
-}
-
 func TestTidyRawNumber(t *testing.T) {
 	for in, want := range map[string]string{
 		"12345": "12345", "0.10000000000000001": "0.1", "1234.5599999999999": "1234.56",

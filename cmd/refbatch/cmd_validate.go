@@ -14,6 +14,7 @@ import (
 	"github.com/refbatch/refbatch/engine"
 	"github.com/refbatch/refbatch/exporter"
 	"github.com/refbatch/refbatch/importer"
+	"github.com/refbatch/refbatch/rules"
 )
 
 type validateOptions struct {
@@ -210,4 +211,9 @@ func dash(s string) string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-var _ engine.RowSource = (*importer.Reader)(nil)
+// The concrete packages satisfy the interfaces the engine declares.
+var (
+	_ engine.RowSource      = (*importer.Reader)(nil)
+	_ engine.RowChecker     = (*rules.Evaluator)(nil)
+	_ engine.OrderedChecker = (*rules.DuplicateCheck)(nil)
+)

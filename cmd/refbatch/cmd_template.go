@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/refbatch/refbatch/exporter"
 )
@@ -11,6 +12,7 @@ type templateOptions struct {
 	policy policyFlags
 	rows   int
 	out    string
+	force  bool
 }
 
 func runTemplateCmd(ctx context.Context, args []string, e env) error {
@@ -18,6 +20,7 @@ func runTemplateCmd(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("template", "template [flags] OUT.xlsx", e)
 	opts.policy.bind(fs)
 	fs.IntVar(&opts.rows, "rows", exporter.DefaultTemplateRows, "number of rows prepared with drop-downs and checks")
+	fs.BoolVar(&opts.force, "force", false, "replace OUT.xlsx if it exists")
 	if err := fs.Parse(args); err != nil {
 		return usageOrHelp(err)
 	}
@@ -32,6 +35,9 @@ func runTemplateCmd(ctx context.Context, args []string, e env) error {
 func runTemplate(_ context.Context, opts templateOptions, e env) error {
 	if opts.rows < 1 || opts.rows > 1_000_000 {
 		return usageError("--rows must be between 1 and 1000000, got %d", opts.rows)
+	}
+	if _, err := os.Stat(opts.out); err == nil && !opts.force {
+		return usageError("%s exists: refusing to replace it with an empty template (use --force)", opts.out)
 	}
 	policy, err := opts.policy.load()
 	if err != nil {

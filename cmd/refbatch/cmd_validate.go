@@ -6,6 +6,7 @@ import (
 
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -70,6 +71,9 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 	if opts.report != "" {
 		if _, err := exporter.ReportFormat(opts.report); err != nil {
 			return fmt.Errorf("--report: %w", err)
+		}
+		if sameFile(opts.file, opts.report) {
+			return usageError("--report %s is the input file: the report would replace it; choose another name", opts.report)
 		}
 	}
 	// Rules compile before any row is read: a broken rule is exit 2, at once.
@@ -200,6 +204,13 @@ func printValidation(w io.Writer, v validation) {
 	} else if s.Errors+s.Warnings > 0 {
 		fmt.Fprintf(w, "\nwrite every finding to a spreadsheet with --report findings.xlsx\n")
 	}
+}
+
+// sameFile reports whether a and b name one existing file.
+func sameFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
 }
 
 func dash(s string) string {

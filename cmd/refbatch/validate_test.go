@@ -157,11 +157,16 @@ func TestValidateExitCodes(t *testing.T) {
 		{"bad report extension", []string{"validate", sample, "--report", "out.pdf"}, exitUsage, []string{"out.pdf"}},
 		{"rules do not compile", []string{"validate", sample, "--rules", broken}, exitUsage, []string{"broken.yaml", "mine", "3:"}},
 		{"xlsx that is CSV", []string{"validate", fake}, exitUsage, []string{"pipeline.xlsx"}},
+		{"report over the input", []string{"validate", sample, "--report", sample}, exitUsage, []string{"is the input file"}},
 		{"unknown command", []string{"frobnicate"}, exitUsage, []string{"unknown command"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
+			before, _ := os.ReadFile(sample)
 			code := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
+			if after, _ := os.ReadFile(sample); string(after) != string(before) {
+				t.Fatalf("the sample input was changed")
+			}
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout.String(), stderr.String())
 			}

@@ -19,66 +19,10 @@ import (
 //
 // Rules receive it by value, boxed once per row (SPEC §12).
 type Env struct {
-	Action                     string
-	ReferralID                 string
-	ExternalReferenceID        string
-	Name                       string
-	DealType                   string
-	ReferralType               string
-	Qualification              string
-	Status                     string
-	Substatus                  string
-	StatusReason               string
-	CurrentStatus              string
-	CurrentSubstatus           string
-	CustomerName               string
-	AddressLine1               string
-	AddressLine2               string
-	City                       string
-	State                      string
-	PostalCode                 string
-	Country                    string
-	CustomerSize               string
-	ContactFirstName           string
-	ContactLastName            string
-	ContactEmail               string
-	ContactPhone               string
-	DealValue                  float64
-	Currency                   string
-	ClosingDate                time.Time
-	Notes                      string
-	Industries                 []string
-	Products                   []string
-	Services                   []string
-	SolutionIDs                []string
-	ShareWithMicrosoftSellers  bool
-	ConsentToShareInfo         bool
-	ConsentToContact           bool
-	HelpNeeded                 bool
-	AssistanceRequestCode      string
-	InviteNotes                string
-	ServicesCosell             bool
-	PartnerRole                string
-	SolutionArea               string
-	SolutionPlay               string
-	TeamMemberFirstName        string
-	TeamMemberLastName         string
-	TeamMemberEmail            string
-	TeamMemberPhone            string
-	CustomerManaged            bool
-	MicrosoftReferralStatus    string
-	RegisterDeal               bool
-	ContractValue              float64
-	ContractCurrency           string
-	ContractTerm               string
-	ContractSignDate           time.Time
-	ContractStartDate          time.Time
-	ContractEndDate            time.Time
-	PricingModel               string
-	PrimaryDeploymentOn        string
-	DeployedOnAzure            bool
-	MarketplaceTransacted      bool
-	MarketplaceTransactionDate time.Time
+	// Row gives the rule its columns under their field names (DealValue,
+	// ClosingDate…) and the spreadsheet row Number. Its Filled and Invalid
+	// bitsets are shadowed by the flags below, which expressions can read.
+	refbatch.Row
 
 	Filled   ColumnFlags
 	Invalid  ColumnFlags
@@ -216,154 +160,61 @@ func (f *ColumnFlags) set(s refbatch.ColumnSet) {
 
 // fill sets e from row r; e's Today is left as it is.
 func (e *Env) fill(r *refbatch.Row) {
-	today := e.Today
-	*e = Env{
-		Action:                     r.Action,
-		ReferralID:                 r.ReferralID,
-		ExternalReferenceID:        r.ExternalReferenceID,
-		Name:                       r.Name,
-		DealType:                   r.DealType,
-		ReferralType:               r.ReferralType,
-		Qualification:              r.Qualification,
-		Status:                     r.Status,
-		Substatus:                  r.Substatus,
-		StatusReason:               r.StatusReason,
-		CurrentStatus:              r.CurrentStatus,
-		CurrentSubstatus:           r.CurrentSubstatus,
-		CustomerName:               r.CustomerName,
-		AddressLine1:               r.AddressLine1,
-		AddressLine2:               r.AddressLine2,
-		City:                       r.City,
-		State:                      r.State,
-		PostalCode:                 r.PostalCode,
-		Country:                    r.Country,
-		CustomerSize:               r.CustomerSize,
-		ContactFirstName:           r.ContactFirstName,
-		ContactLastName:            r.ContactLastName,
-		ContactEmail:               r.ContactEmail,
-		ContactPhone:               r.ContactPhone,
-		DealValue:                  r.DealValue,
-		Currency:                   r.Currency,
-		ClosingDate:                r.ClosingDate,
-		Notes:                      r.Notes,
-		Industries:                 r.Industries,
-		Products:                   r.Products,
-		Services:                   r.Services,
-		SolutionIDs:                r.SolutionIDs,
-		ShareWithMicrosoftSellers:  r.ShareWithMicrosoftSellers,
-		ConsentToShareInfo:         r.ConsentToShareInfo,
-		ConsentToContact:           r.ConsentToContact,
-		HelpNeeded:                 r.HelpNeeded,
-		AssistanceRequestCode:      r.AssistanceRequestCode,
-		InviteNotes:                r.InviteNotes,
-		ServicesCosell:             r.ServicesCosell,
-		PartnerRole:                r.PartnerRole,
-		SolutionArea:               r.SolutionArea,
-		SolutionPlay:               r.SolutionPlay,
-		TeamMemberFirstName:        r.TeamMemberFirstName,
-		TeamMemberLastName:         r.TeamMemberLastName,
-		TeamMemberEmail:            r.TeamMemberEmail,
-		TeamMemberPhone:            r.TeamMemberPhone,
-		CustomerManaged:            r.CustomerManaged,
-		MicrosoftReferralStatus:    r.MicrosoftReferralStatus,
-		RegisterDeal:               r.RegisterDeal,
-		ContractValue:              r.ContractValue,
-		ContractCurrency:           r.ContractCurrency,
-		ContractTerm:               r.ContractTerm,
-		ContractSignDate:           r.ContractSignDate,
-		ContractStartDate:          r.ContractStartDate,
-		ContractEndDate:            r.ContractEndDate,
-		PricingModel:               r.PricingModel,
-		PrimaryDeploymentOn:        r.PrimaryDeploymentOn,
-		DeployedOnAzure:            r.DeployedOnAzure,
-		MarketplaceTransacted:      r.MarketplaceTransacted,
-		MarketplaceTransactionDate: r.MarketplaceTransactionDate,
-		Today:                      today,
-	}
+	e.Row = *r
+	e.FirstRow = 0
 	e.Filled.set(r.Filled)
 	e.Invalid.set(r.Invalid)
 }
 
 // Row readers by field name, for the tests the evaluator decides without the
-// VM (see lower.go); a test checks they cover every field of the row. They
-// read through the scope so that a lowered test calls one closure per field.
+// VM (see lower.go). Each returns nil when name is not a column of that kind;
+// they read through refbatch.Row's typed accessors, so a column added to the
+// root package needs no change here.
+
+// zeroRow answers which accessor a column has.
+var zeroRow refbatch.Row
 
 // rowText reads a text or enum column.
-var rowText = map[string]func(*scope) string{
-	"Action":                  func(s *scope) string { return s.row.Action },
-	"ReferralID":              func(s *scope) string { return s.row.ReferralID },
-	"ExternalReferenceID":     func(s *scope) string { return s.row.ExternalReferenceID },
-	"Name":                    func(s *scope) string { return s.row.Name },
-	"DealType":                func(s *scope) string { return s.row.DealType },
-	"ReferralType":            func(s *scope) string { return s.row.ReferralType },
-	"Qualification":           func(s *scope) string { return s.row.Qualification },
-	"Status":                  func(s *scope) string { return s.row.Status },
-	"Substatus":               func(s *scope) string { return s.row.Substatus },
-	"StatusReason":            func(s *scope) string { return s.row.StatusReason },
-	"CurrentStatus":           func(s *scope) string { return s.row.CurrentStatus },
-	"CurrentSubstatus":        func(s *scope) string { return s.row.CurrentSubstatus },
-	"CustomerName":            func(s *scope) string { return s.row.CustomerName },
-	"AddressLine1":            func(s *scope) string { return s.row.AddressLine1 },
-	"AddressLine2":            func(s *scope) string { return s.row.AddressLine2 },
-	"City":                    func(s *scope) string { return s.row.City },
-	"State":                   func(s *scope) string { return s.row.State },
-	"PostalCode":              func(s *scope) string { return s.row.PostalCode },
-	"Country":                 func(s *scope) string { return s.row.Country },
-	"CustomerSize":            func(s *scope) string { return s.row.CustomerSize },
-	"ContactFirstName":        func(s *scope) string { return s.row.ContactFirstName },
-	"ContactLastName":         func(s *scope) string { return s.row.ContactLastName },
-	"ContactEmail":            func(s *scope) string { return s.row.ContactEmail },
-	"ContactPhone":            func(s *scope) string { return s.row.ContactPhone },
-	"Currency":                func(s *scope) string { return s.row.Currency },
-	"Notes":                   func(s *scope) string { return s.row.Notes },
-	"AssistanceRequestCode":   func(s *scope) string { return s.row.AssistanceRequestCode },
-	"InviteNotes":             func(s *scope) string { return s.row.InviteNotes },
-	"PartnerRole":             func(s *scope) string { return s.row.PartnerRole },
-	"SolutionArea":            func(s *scope) string { return s.row.SolutionArea },
-	"SolutionPlay":            func(s *scope) string { return s.row.SolutionPlay },
-	"TeamMemberFirstName":     func(s *scope) string { return s.row.TeamMemberFirstName },
-	"TeamMemberLastName":      func(s *scope) string { return s.row.TeamMemberLastName },
-	"TeamMemberEmail":         func(s *scope) string { return s.row.TeamMemberEmail },
-	"TeamMemberPhone":         func(s *scope) string { return s.row.TeamMemberPhone },
-	"MicrosoftReferralStatus": func(s *scope) string { return s.row.MicrosoftReferralStatus },
-	"ContractCurrency":        func(s *scope) string { return s.row.ContractCurrency },
-	"ContractTerm":            func(s *scope) string { return s.row.ContractTerm },
-	"PricingModel":            func(s *scope) string { return s.row.PricingModel },
-	"PrimaryDeploymentOn":     func(s *scope) string { return s.row.PrimaryDeploymentOn },
+func rowText(name string) func(*scope) string {
+	c, ok := fieldColumn[name]
+	if !ok || zeroRow.TextField(c) == nil {
+		return nil
+	}
+	return func(s *scope) string { return *s.row.TextField(c) }
 }
 
 // rowBool reads a boolean column.
-var rowBool = map[string]func(*scope) bool{
-	"ShareWithMicrosoftSellers": func(s *scope) bool { return s.row.ShareWithMicrosoftSellers },
-	"ConsentToShareInfo":        func(s *scope) bool { return s.row.ConsentToShareInfo },
-	"ConsentToContact":          func(s *scope) bool { return s.row.ConsentToContact },
-	"HelpNeeded":                func(s *scope) bool { return s.row.HelpNeeded },
-	"ServicesCosell":            func(s *scope) bool { return s.row.ServicesCosell },
-	"CustomerManaged":           func(s *scope) bool { return s.row.CustomerManaged },
-	"RegisterDeal":              func(s *scope) bool { return s.row.RegisterDeal },
-	"DeployedOnAzure":           func(s *scope) bool { return s.row.DeployedOnAzure },
-	"MarketplaceTransacted":     func(s *scope) bool { return s.row.MarketplaceTransacted },
+func rowBool(name string) func(*scope) bool {
+	c, ok := fieldColumn[name]
+	if !ok || zeroRow.BoolField(c) == nil {
+		return nil
+	}
+	return func(s *scope) bool { return *s.row.BoolField(c) }
 }
 
 // rowList reads a list column.
-var rowList = map[string]func(*scope) []string{
-	"Industries":  func(s *scope) []string { return s.row.Industries },
-	"Products":    func(s *scope) []string { return s.row.Products },
-	"Services":    func(s *scope) []string { return s.row.Services },
-	"SolutionIDs": func(s *scope) []string { return s.row.SolutionIDs },
+func rowList(name string) func(*scope) []string {
+	c, ok := fieldColumn[name]
+	if !ok || zeroRow.ListField(c) == nil {
+		return nil
+	}
+	return func(s *scope) []string { return *s.row.ListField(c) }
 }
 
 // rowNumber reads a number column.
-var rowNumber = map[string]func(*scope) float64{
-	"DealValue":     func(s *scope) float64 { return s.row.DealValue },
-	"ContractValue": func(s *scope) float64 { return s.row.ContractValue },
+func rowNumber(name string) func(*scope) float64 {
+	c, ok := fieldColumn[name]
+	if !ok || zeroRow.NumberField(c) == nil {
+		return nil
+	}
+	return func(s *scope) float64 { return *s.row.NumberField(c) }
 }
 
 // rowDate reads a date column.
-var rowDate = map[string]func(*scope) time.Time{
-	"ClosingDate":                func(s *scope) time.Time { return s.row.ClosingDate },
-	"ContractSignDate":           func(s *scope) time.Time { return s.row.ContractSignDate },
-	"ContractStartDate":          func(s *scope) time.Time { return s.row.ContractStartDate },
-	"ContractEndDate":            func(s *scope) time.Time { return s.row.ContractEndDate },
-	"MarketplaceTransactionDate": func(s *scope) time.Time { return s.row.MarketplaceTransactionDate },
+func rowDate(name string) func(*scope) time.Time {
+	c, ok := fieldColumn[name]
+	if !ok || zeroRow.DateField(c) == nil {
+		return nil
+	}
+	return func(s *scope) time.Time { return *s.row.DateField(c) }
 }

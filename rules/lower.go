@@ -104,7 +104,7 @@ func (l *lowerer) boolean(n ast.Node) test {
 		}
 
 	case *ast.IdentifierNode:
-		if get, ok := rowBool[n.Value]; ok {
+		if get := rowBool(n.Value); get != nil {
 			return get
 		}
 
@@ -257,7 +257,7 @@ func (l *lowerer) text(n ast.Node) func(*scope) string {
 		v := n.Value
 		return func(*scope) string { return v }
 	case *ast.IdentifierNode:
-		if get, ok := rowText[n.Value]; ok {
+		if get := rowText(n.Value); get != nil {
 			return get
 		}
 	}
@@ -279,7 +279,7 @@ func (l *lowerer) number(n ast.Node) func(*scope) float64 {
 			return func(s *scope) float64 { return -a(s) }
 		}
 	case *ast.IdentifierNode:
-		if get, ok := rowNumber[n.Value]; ok {
+		if get := rowNumber(n.Value); get != nil {
 			return get
 		}
 	case *ast.BuiltinNode:
@@ -311,7 +311,7 @@ func (l *lowerer) date(n ast.Node) func(*scope) time.Time {
 	if id.Value == "Today" {
 		return func(s *scope) time.Time { return s.today }
 	}
-	if get, ok := rowDate[id.Value]; ok {
+	if get := rowDate(id.Value); get != nil {
 		return get
 	}
 	return nil
@@ -319,7 +319,7 @@ func (l *lowerer) date(n ast.Node) func(*scope) time.Time {
 
 func (l *lowerer) list(n ast.Node) func(*scope) []string {
 	if id, ok := n.(*ast.IdentifierNode); ok {
-		if get, ok := rowList[id.Value]; ok {
+		if get := rowList(id.Value); get != nil {
 			return get
 		}
 	}

@@ -152,10 +152,12 @@ func TestEnvMirrorsRow(t *testing.T) {
 		case reflect.Struct:
 			v.Set(reflect.ValueOf(testToday.AddDate(0, 0, i)))
 		}
-		readers := map[reflect.Kind]bool{reflect.String: rowText[field] != nil, reflect.Float64: rowNumber[field] != nil,
-			reflect.Bool: rowBool[field] != nil, reflect.Slice: rowList[field] != nil, reflect.Struct: rowDate[field] != nil}
-		if !readers[rf.Type.Kind()] {
-			t.Errorf("no row reader for %s", field)
+		readers := map[reflect.Kind]bool{reflect.String: rowText(field) != nil, reflect.Float64: rowNumber(field) != nil,
+			reflect.Bool: rowBool(field) != nil, reflect.Slice: rowList(field) != nil, reflect.Struct: rowDate(field) != nil}
+		for kind, ok := range readers {
+			if ok != (kind == rf.Type.Kind()) {
+				t.Errorf("%s (%v): reader for %v is %v", field, rf.Type.Kind(), kind, ok)
+			}
 		}
 		row.Filled = row.Filled.With(c)
 		if i%2 == 0 {
@@ -173,8 +175,5 @@ func TestEnvMirrorsRow(t *testing.T) {
 		if !ev.FieldByName("Filled").Field(i).Bool() || ev.FieldByName("Invalid").Field(i).Bool() != (i%2 == 0) {
 			t.Errorf("fill did not set the flags of %s", field)
 		}
-	}
-	if n := len(rowText) + len(rowNumber) + len(rowBool) + len(rowList) + len(rowDate); n != int(refbatch.NumColumns)-1 {
-		t.Errorf("%d row readers for %d columns", n, refbatch.NumColumns-1)
 	}
 }

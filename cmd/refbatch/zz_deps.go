@@ -1,0 +1,9 @@
+package main
+
+// Temporary: pins dependencies the run adds until their users land.
+import (
+ _ "modernc.org/sqlite"
+ _ "github.com/schollz/progressbar/v3"
+ _ "golang.org/x/term"
+ _ "golang.org/x/time/rate"
+)

@@ -4,46 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
-	"time"
 
 	"github.com/refbatch/refbatch"
 )
-
-// Request is one HTTP request a step sends, exactly as `plan` prints it and
-// `run` sends it: the Mapper builds it, the API sends its Body unchanged.
-type Request struct {
-	Step   refbatch.StepName `json:"step"`
-	Method string            `json:"method"`
-	// Path is the request path, e.g. "/v1.0/engagements/referrals/{id}";
-	// a referral not created yet appears as "{referral id from create}".
-	Path string `json:"path"`
-	// Body is the JSON body; nil for a body-less request.
-	Body json.RawMessage `json:"body,omitempty"`
-}
-
-// Remote is a referral as Partner Center showed it: what the engine needs to
-// decide, plus the whole answer for the Mapper.
-type Remote struct {
-	ID                  string
-	EngagementID        string
-	OrganizationID      string // "msft" for Microsoft's referral of a co-sell engagement
-	ExternalReferenceID string
-	ETag                string
-	Status              string
-	Substatus           string
-	Created             time.Time // createdDateTime; zero when the answer had none
-	// Raw is the referral's JSON as answered (nil when the answer had no
-	// body). The Mapper reads it to build a minimal patch.
-	Raw json.RawMessage
-}
-
-// Eligibility is the answer of the deal-registration eligibility check.
-type Eligibility struct {
-	Eligible bool
-	// Failed names the failed policies as the API names them
-	// (isDealValueEligible…), each with the API's explanation when it gave one.
-	Failed []string
-}
 
 // API is Partner Center's Referrals API as the engine uses it. Every call
 // carries the client-request-id the engine chose (and journaled) before
@@ -52,22 +15,22 @@ type Eligibility struct {
 // Implementations must be safe for concurrent use.
 type API interface {
 	// Create POSTs a referral body (a create or a co-sell link).
-	Create(ctx context.Context, requestID string, body json.RawMessage) (Remote, error)
+	Create(ctx context.Context, requestID string, body json.RawMessage) (refbatch.Remote, error)
 	// Get reads a referral with its eTag.
-	Get(ctx context.Context, requestID, id string) (Remote, error)
+	Get(ctx context.Context, requestID, id string) (refbatch.Remote, error)
 	// Patch applies a JSON Patch document with If-Match and returns the
 	// updated referral.
-	Patch(ctx context.Context, requestID, id, ifMatch string, patch json.RawMessage) (Remote, error)
+	Patch(ctx context.Context, requestID, id, ifMatch string, patch json.RawMessage) (refbatch.Remote, error)
 	// Eligibility asks whether the referral may get a deal registration.
-	Eligibility(ctx context.Context, requestID, id string) (Eligibility, error)
+	Eligibility(ctx context.Context, requestID, id string) (refbatch.Eligibility, error)
 	// Newest lists the partner's referrals, newest first
 	// ($orderby=createdDateTime desc), following every @odata.nextLink. It
 	// ends when the listing ends; an error is yielded once and ends it. The
 	// caller stops ranging when it has seen enough.
-	Newest(ctx context.Context) iter.Seq2[Remote, error]
+	Newest(ctx context.Context) iter.Seq2[refbatch.Remote, error]
 	// Engagement lists every referral of one engagement
 	// ($filter=engagementId eq '…'), as Newest does.
-	Engagement(ctx context.Context, engagementID string) iter.Seq2[Remote, error]
+	Engagement(ctx context.Context, engagementID string) iter.Seq2[refbatch.Remote, error]
 }
 
 // Mapper turns a row into the requests of its steps. It is pure (no I/O)
@@ -75,16 +38,16 @@ type API interface {
 // run both use it, so what plan prints is what run sends.
 type Mapper interface {
 	// Create is the body of the create step.
-	Create(row *refbatch.Row) (Request, error)
+	Create(row *refbatch.Row) (refbatch.Request, error)
 	// Link is the body of the co-sell link: Microsoft's referral in the
 	// engagement the create answered.
-	Link(row *refbatch.Row, created Remote) (Request, error)
+	Link(row *refbatch.Row, created refbatch.Remote) (refbatch.Request, error)
 	// Patch is the minimal JSON Patch that makes live show what the row
 	// says; ok is false when live already shows it all (nothing to send).
-	Patch(row *refbatch.Row, live Remote) (req Request, ok bool, err error)
+	Patch(row *refbatch.Row, live refbatch.Remote) (req refbatch.Request, ok bool, err error)
 	// Register is the add /registrations/- patch; ok is false when live
 	// already has the row's registration.
-	Register(row *refbatch.Row, live Remote) (req Request, ok bool, err error)
+	Register(row *refbatch.Row, live refbatch.Remote) (req refbatch.Request, ok bool, err error)
 	// WantsLink reports whether a created row also needs a co-sell link.
 	WantsLink(row *refbatch.Row) bool
 }

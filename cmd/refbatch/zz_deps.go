@@ -2,8 +2,8 @@ package main
 
 // Temporary: pins dependencies the run adds until their users land.
 import (
- _ "modernc.org/sqlite"
- _ "github.com/schollz/progressbar/v3"
- _ "golang.org/x/term"
- _ "golang.org/x/time/rate"
+	_ "github.com/schollz/progressbar/v3"
+	_ "golang.org/x/term"
+	_ "golang.org/x/time/rate"
+	_ "modernc.org/sqlite"
 )

@@ -1,0 +1,101 @@
+package refbatch
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// The records of a run: what the engine plans and sends, what Partner Center
+// answers, and what the journal keeps. They are plain values shared by the
+// engine, the journal and the API edge, which never import one another.
+
+// Request is one HTTP request a step sends, exactly as `plan` prints it and
+// `run` sends it: the Mapper builds it, the API sends its Body unchanged.
+type Request struct {
+	Step   StepName `json:"step"`
+	Method string   `json:"method"`
+	// Path is the request path, e.g. "/v1.0/engagements/referrals/{id}";
+	// a referral not created yet appears as "{referral id from create}".
+	Path string `json:"path"`
+	// Body is the JSON body; nil for a body-less request.
+	Body json.RawMessage `json:"body,omitempty"`
+}
+
+// Remote is a referral as Partner Center showed it: what the engine needs to
+// decide, plus the whole answer for the Mapper.
+type Remote struct {
+	ID                  string
+	EngagementID        string
+	OrganizationID      string // "msft" for Microsoft's referral of a co-sell engagement
+	ExternalReferenceID string
+	ETag                string
+	Status              string
+	Substatus           string
+	Created             time.Time // createdDateTime; zero when the answer had none
+	// Raw is the referral's JSON as answered (nil when the answer had no
+	// body). The Mapper reads it to build a minimal patch.
+	Raw json.RawMessage
+}
+
+// Eligibility is the answer of the deal-registration eligibility check.
+type Eligibility struct {
+	Eligible bool
+	// Failed names the failed policies as the API names them
+	// (isDealValueEligible…), each with the API's explanation when it gave one.
+	Failed []string
+}
+
+// RunInfo is one run as the journal keeps it.
+type RunInfo struct {
+	ID          RunID
+	InputPath   string // as given on the command line
+	InputSHA256 string // hex
+	RulesHash   string // hex digest of the rules in force ("" when built in)
+	TablesHash  string // hex digest of the reference tables in force
+	Options     string // JSON of the options that shape the plan (sheet, header row, mapping…)
+	Endpoint    string // API base URL, or "sandbox"
+	Started     time.Time
+	Finished    time.Time // zero while the run is unfinished
+}
+
+// RowRecord is one input row of a run.
+type RowRecord struct {
+	Number  int    // the spreadsheet's own row number
+	Key     RowKey // "" for a row no other row can touch
+	Action  string // create or update, as planned (an upsert makes a create an update)
+	Valid   bool   // false: the row has error findings and is skipped
+	Hash    string // ContentHash
+	Outcome Outcome
+	Error   string // why it failed or is in doubt, for the user
+
+	ReferralID          string
+	EngagementID        string
+	MicrosoftReferralID string // the referral the co-sell link created
+}
+
+// StepRecord is one step of one row.
+type StepRecord struct {
+	Run             RunID
+	Row             int
+	Step            StepName
+	State           StepState
+	Attempts        int    // how many times the step was sent (StepSent increments it)
+	ClientRequestID string // of the latest attempt
+	HTTPStatus      int    // 0 when no answer arrived
+	ReferralID      string // output: the referral the step created or touched
+	EngagementID    string
+	ETag            string
+	ErrorCode       string // the API's error code, or a short class ("in-doubt", "network")
+	ErrorMessage    string
+	SentAt          time.Time // when the latest attempt left
+	FinishedAt      time.Time // when its answer came in; zero while sent
+}
+
+// Known is what the journal remembers, across runs, of an External
+// Reference ID it created: running the same file twice never creates twice.
+type Known struct {
+	ExternalReferenceID string
+	ReferralID          string
+	EngagementID        string
+	MicrosoftReferralID string // "" until a co-sell link is done
+}

@@ -2,13 +2,12 @@ package engine
 
 import (
 	"context"
-	"errors"
 
 	"github.com/refbatch/refbatch"
 )
 
 // ErrNoRun is returned by Journal.Run and LatestRun when there is no such run.
-var ErrNoRun = errors.New("no such run in the journal")
+var ErrNoRun = refbatch.ErrNoRun
 
 // Journal records every step of a run so that it can be resumed. Writes are
 // durable against a crash of the process when the method returns: StepSent

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"bytes"
 	"flag"
 	"os"
 	"path/filepath"
@@ -145,4 +146,24 @@ func dirNames(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// checkGolden compares got with the golden file, rewriting it under -update.
+func checkGolden(t *testing.T, got []byte, golden string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run with -update if intended):\n%s", golden, got)
+	}
 }

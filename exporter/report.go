@@ -3,36 +3,12 @@ package exporter
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/refbatch/refbatch"
 )
-
-// Report formats, chosen by the extension of the report path.
-const (
-	FormatXLSX = ".xlsx"
-	FormatCSV  = ".csv"
-	FormatJSON = ".json"
-)
-
-// ReportFormat returns the format of a report path (FormatXLSX, FormatCSV
-// or FormatJSON), or an error wrapping refbatch.ErrUsage for any other
-// extension, so a command can reject a bad --report before reading input.
-func ReportFormat(path string) (string, error) {
-	ext := strings.ToLower(filepath.Ext(path))
-	switch ext {
-	case FormatXLSX, FormatCSV, FormatJSON:
-		return ext, nil
-	}
-	if ext == "" {
-		return "", fmt.Errorf("%w: report %q has no extension: use .xlsx, .csv or .json", refbatch.ErrUsage, path)
-	}
-	return "", fmt.Errorf("%w: report %q: unknown format %q: use .xlsx, .csv or .json", refbatch.ErrUsage, path, ext)
-}
 
 // Report writes a pre-flight report (SPEC §8). Rows are handed to WriteRow in
 // file order; Close assembles the file and renames it into place, Abort
@@ -52,14 +28,11 @@ func ReportFormat(path string) (string, error) {
 // or amber (warning) and carry a comment naming the rules; "Summary" has the
 // counts and "Findings" one line per finding.
 type Report struct {
-	path    string
-	header  *refbatch.Header
-	out     *atomicFile
-	spool   *findingSpool
-	format  reportFormat
-	tally   tally
-	lastRow int
-	done    bool
+	out    *output
+	header *refbatch.Header
+	spool  *findingSpool
+	format reportFormat
+	tally  tally
 }
 
 // reportFormat is what differs between .xlsx, .csv and .json.
@@ -86,20 +59,14 @@ type closing struct {
 // NewReport starts a report at path, whose extension picks the format. The
 // header is the input file's; rows must follow it.
 func NewReport(path string, header *refbatch.Header) (*Report, error) {
-	format, err := ReportFormat(path)
+	out, format, err := openOutput("report", path, header)
 	if err != nil {
 		return nil, err
 	}
-	if header == nil {
-		return nil, fmt.Errorf("report %s: no header", path)
-	}
-	r := &Report{path: path, header: header, lastRow: header.Row, tally: tally{}}
-	if r.out, err = createAtomic(path); err != nil {
-		return nil, fmt.Errorf("report %s: %w", path, err)
-	}
+	r := &Report{out: out, header: header, tally: tally{}}
 	if r.spool, err = newFindingSpool(); err != nil {
-		_ = r.out.discard()
-		return nil, fmt.Errorf("report %s: %w", path, err)
+		_ = out.discard()
+		return nil, out.wrap(err)
 	}
 	switch format {
 	case FormatXLSX:
@@ -111,8 +78,8 @@ func NewReport(path string, header *refbatch.Header) (*Report, error) {
 	}
 	if err != nil {
 		r.spool.remove()
-		_ = r.out.discard()
-		return nil, fmt.Errorf("report %s: %w", path, err)
+		_ = out.discard()
+		return nil, out.wrap(err)
 	}
 	return r, nil
 }
@@ -124,16 +91,9 @@ func NewReport(path string, header *refbatch.Header) (*Report, error) {
 // returns, so their buffers may be reused. After an error the report is
 // aborted: nothing is left at the path and every later call fails.
 func (r *Report) WriteRow(row *refbatch.Row, findings []refbatch.Finding) error {
-	if r.done {
-		return fmt.Errorf("report %s: already closed", r.path)
+	if err := r.out.nextRow(row); err != nil {
+		return r.fail(err)
 	}
-	if row == nil {
-		return r.fail(errors.New("nil row"))
-	}
-	if row.Number <= r.lastRow {
-		return r.fail(fmt.Errorf("row %d after row %d: rows must arrive in file order, after the header", row.Number, r.lastRow))
-	}
-	r.lastRow = row.Number
 	for i := range findings {
 		if err := r.spool.add(&findings[i]); err != nil {
 			return r.fail(err)
@@ -155,8 +115,8 @@ func (r *Report) WriteRow(row *refbatch.Row, findings []refbatch.Finding) error 
 // sheets, and those about the header row as comments on its cells: the
 // rows of the Report sheet were streamed before extra findings were known.
 func (r *Report) Close(summary refbatch.Summary, extra []refbatch.Finding) error {
-	if r.done {
-		return fmt.Errorf("report %s: already closed", r.path)
+	if r.out.done {
+		return r.out.wrap(errors.New("already closed"))
 	}
 	for i := range extra {
 		r.tally.add(&extra[i])
@@ -173,29 +133,17 @@ func (r *Report) Close(summary refbatch.Summary, extra []refbatch.Finding) error
 			return r.spool.each(extra, fn)
 		},
 	}
-	w := bufio.NewWriterSize(r.out, 256<<10)
-	err := r.format.finish(w, c)
-	if err == nil {
-		err = w.Flush()
-	}
+	err := r.out.finish(func(w *bufio.Writer) error { return r.format.finish(w, c) })
 	if err != nil {
 		return r.fail(err)
 	}
-	r.done = true
 	r.spool.remove()
-	if err := r.out.commit(); err != nil {
-		return fmt.Errorf("report %s: %w", r.path, err)
-	}
 	return nil
 }
 
 // Abort drops the report: the temporary files are removed and nothing is
 // left at the path. It is safe to call more than once and after Close.
 func (r *Report) Abort() error {
-	if r.done {
-		return nil
-	}
-	r.done = true
 	r.format.discard()
 	r.spool.remove()
 	return r.out.discard()
@@ -203,7 +151,7 @@ func (r *Report) Abort() error {
 
 func (r *Report) fail(err error) error {
 	_ = r.Abort()
-	return fmt.Errorf("report %s: %w", r.path, err)
+	return r.out.wrap(err)
 }
 
 // tally counts findings by rule and severity for the Summary sheet.

@@ -24,22 +24,7 @@ func TestTextReportsGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden := filepath.Join("testdata", tc.name, "report"+ext)
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(golden, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run with -update to create it)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from %s (run with -update if intended):\n%s", ext, golden, got)
-				}
+				checkGolden(t, got, filepath.Join("testdata", tc.name, "report"+ext))
 				if names := dirNames(t, dir); !slices.Equal(names, []string{"report" + ext}) {
 					t.Errorf("directory holds %v, want only the report", names)
 				}

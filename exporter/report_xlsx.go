@@ -1,15 +1,12 @@
 package exporter
 
 import (
-	"archive/zip"
-	"compress/flate"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/refbatch/refbatch"
 	"github.com/xuri/excelize/v2"
@@ -31,39 +28,27 @@ const (
 // commentAuthor is the author of every cell comment refbatch writes.
 const commentAuthor = "refbatch"
 
-// xlsxReport streams the input rows to the "Report" sheet as they arrive.
-//
-// Layout: every input row is written at its own row number and every input
-// cell in its own column, so the A1 reference in a finding ("D7") is the
-// same cell in the report as in the input, and Excel's row numbers are the
-// input's. The Findings column and a Row column (the input row number, which
-// survives sorting and filtering) come after the input's columns rather than
-// before them, which would shift every reference. Title rows above the
-// header are not read by the importer: the first holds a note, the others
-// are hidden. Cells beyond the header's width (no header) follow the Row
-// column.
+// xlsxReport streams the input rows to the "Report" sheet as they arrive,
+// with the input's geometry (inputSheet): the A1 reference in a finding
+// ("D7") is the same cell in the report as in the input. The Findings column
+// and a Row column (the input row number, which survives sorting and
+// filtering) follow the input's columns.
 //
 // Cell comments go to a spool file and are written into the package at
 // Close by rewriteComments: excelize's AddComment is quadratic in the number
 // of comments (100,000 took a minute) and keeps each in memory.
 type xlsxReport struct {
-	f        *excelize.File
-	sw       *excelize.StreamWriter
-	header   *refbatch.Header
-	width    int // input columns: len(header.Names)
+	*inputSheet
 	st       reportStyles
 	comments *commentSpool
-	lastRow  int
-	lastCol  int // widest row written, 1-based
 
 	// scratch reused for every row
-	vals  []any
 	cells []cellFindings
 	lines strings.Builder
 }
 
 type reportStyles struct {
-	title, header, errCell, warnCell, findErr, findWarn, top int
+	errCell, warnCell, findErr, findWarn, top int
 }
 
 // cellFindings gathers the findings about one cell of a row.
@@ -74,102 +59,35 @@ type cellFindings struct {
 }
 
 func newXLSXReport(h *refbatch.Header) (*xlsxReport, error) {
-	if h.Row < 1 || h.Row >= excelize.TotalRows {
-		return nil, fmt.Errorf("header row %d out of range", h.Row)
-	}
-	if len(h.Names)+2 > excelize.MaxColumns {
-		return nil, fmt.Errorf("%d columns: more than a worksheet holds", len(h.Names))
-	}
-	x := &xlsxReport{f: excelize.NewFile(), header: h, width: len(h.Names), lastRow: h.Row}
-	x.f.SetZipWriter(newFastZipWriter)
-	ok := false
-	defer func() {
-		if !ok {
-			x.discard()
-		}
-	}()
-	var err error
-	if err = x.f.SetSheetName("Sheet1", SheetReport); err != nil {
+	note := fmt.Sprintf("Pre-flight report of %s: rows and cells as in the input; findings in column %s; counts on the %s sheet, one finding a line on the %s sheet.",
+		filepath.Base(h.File), refbatch.ColumnLetters(len(h.Names)), SheetSummary, SheetFindings)
+	sheet, err := newInputSheet(h, SheetReport, note, []addedColumn{{FindingsHeader, 70}, {RowHeader, 8}})
+	if err != nil {
 		return nil, err
 	}
-	if x.st, err = newReportStyles(x.f); err != nil {
+	x := &xlsxReport{inputSheet: sheet}
+	if x.st, err = newReportStyles(x.f); err == nil {
+		x.comments, err = newCommentSpool()
+	}
+	if err != nil {
+		x.discard()
 		return nil, err
 	}
-	if x.comments, err = newCommentSpool(); err != nil {
-		return nil, err
-	}
-	if x.sw, err = x.f.NewStreamWriter(SheetReport); err != nil {
-		return nil, err
-	}
-	for i, name := range h.Names {
-		if err = x.sw.SetColWidth(i+1, i+1, inputColumnWidth(h, i, name)); err != nil {
-			return nil, err
-		}
-	}
-	if err = x.sw.SetColWidth(x.width+1, x.width+1, 70); err != nil {
-		return nil, err
-	}
-	if err = x.sw.SetColWidth(x.width+2, x.width+2, 8); err != nil {
-		return nil, err
-	}
-	if err = x.sw.SetPanes(&excelize.Panes{
-		Freeze: true, YSplit: h.Row, TopLeftCell: "A" + strconv.Itoa(h.Row+1), ActivePane: "bottomLeft",
-	}); err != nil {
-		return nil, err
-	}
-	if h.Row > 1 {
-		note := fmt.Sprintf("Pre-flight report of %s: rows and cells as in the input; findings in column %s; counts on the %s sheet, one finding a line on the %s sheet.",
-			filepath.Base(h.File), refbatch.ColumnLetters(x.width), SheetSummary, SheetFindings)
-		if err = x.sw.SetRow("A1", []any{excelize.Cell{StyleID: x.st.title, Value: note}}); err != nil {
-			return nil, err
-		}
-		for r := 2; r < h.Row; r++ {
-			if err = x.sw.SetRow("A"+strconv.Itoa(r), nil, excelize.RowOpts{Hidden: true}); err != nil {
-				return nil, err
-			}
-		}
-	}
-	vals := make([]any, 0, x.width+2)
-	for _, name := range h.Names {
-		vals = append(vals, excelize.Cell{StyleID: x.st.header, Value: name})
-	}
-	vals = append(vals, excelize.Cell{StyleID: x.st.header, Value: FindingsHeader}, excelize.Cell{StyleID: x.st.header, Value: RowHeader})
-	if err = x.sw.SetRow("A"+strconv.Itoa(h.Row), vals); err != nil {
-		return nil, err
-	}
-	x.lastCol = len(vals)
-	ok = true
 	return x, nil
-}
-
-func inputColumnWidth(h *refbatch.Header, i int, name string) float64 {
-	if i < len(h.Columns) {
-		switch h.Columns[i] {
-		case refbatch.ColNotes, refbatch.ColInviteNotes, refbatch.ColStatusReason:
-			return 40
-		}
-	}
-	return float64(min(max(utf8.RuneCountInString(name)+4, 12), 40))
 }
 
 func newReportStyles(f *excelize.File) (reportStyles, error) {
 	var s reportStyles
 	var err error
-	fill := func(color string) excelize.Fill {
-		return excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
-	}
 	top := &excelize.Alignment{Vertical: "top", WrapText: true}
 	for _, d := range []struct {
 		id    *int
 		style excelize.Style
 	}{
-		{&s.title, excelize.Style{Font: &excelize.Font{Bold: true}}},
-		{&s.header, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill("D9D9D9"),
-			Border: []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}}},
-		{&s.errCell, excelize.Style{Font: &excelize.Font{Color: "9C0006"}, Fill: fill(fillError), Alignment: &excelize.Alignment{Vertical: "top"}}},
-		{&s.warnCell, excelize.Style{Font: &excelize.Font{Color: "9C5700"}, Fill: fill(fillWarning), Alignment: &excelize.Alignment{Vertical: "top"}}},
-		{&s.findErr, excelize.Style{Font: &excelize.Font{Color: "9C0006"}, Fill: fill(fillError), Alignment: top}},
-		{&s.findWarn, excelize.Style{Font: &excelize.Font{Color: "9C5700"}, Fill: fill(fillWarning), Alignment: top}},
+		{&s.errCell, excelize.Style{Font: &excelize.Font{Color: fontError}, Fill: solidFill(fillError), Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&s.warnCell, excelize.Style{Font: &excelize.Font{Color: fontWarning}, Fill: solidFill(fillWarning), Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&s.findErr, excelize.Style{Font: &excelize.Font{Color: fontError}, Fill: solidFill(fillError), Alignment: top}},
+		{&s.findWarn, excelize.Style{Font: &excelize.Font{Color: fontWarning}, Fill: solidFill(fillWarning), Alignment: top}},
 		{&s.top, excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}}},
 	} {
 		if *d.id, err = f.NewStyle(&d.style); err != nil {
@@ -179,28 +97,7 @@ func newReportStyles(f *excelize.File) (reportStyles, error) {
 	return s, nil
 }
 
-// newFastZipWriter deflates at flate.BestSpeed: at the default level
-// compression took most of the time of a 100,000-row report.
-func newFastZipWriter(w io.Writer) excelize.ZipWriter {
-	zw := zip.NewWriter(w)
-	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(w, flate.BestSpeed)
-	})
-	return zw
-}
-
-// Fill colours of offending cells: Excel's own "Bad" and "Neutral" styles.
-const (
-	fillError   = "FFC7CE"
-	fillWarning = "FFEB9C"
-)
-
 func (x *xlsxReport) writeRow(row *refbatch.Row, findings []refbatch.Finding) error {
-	if row.Number > excelize.TotalRows {
-		return fmt.Errorf("row %d: beyond the %d rows a worksheet holds; write a .csv or .json report", row.Number, excelize.TotalRows)
-	}
-	x.lastRow = row.Number
-
 	// Gather findings by cell; the Findings column lists them all.
 	x.cells = x.cells[:0]
 	x.lines.Reset()
@@ -225,23 +122,9 @@ func (x *xlsxReport) writeRow(row *refbatch.Row, findings []refbatch.Finding) er
 		c.text = appendCommentLine(c.text, f)
 	}
 
-	n := x.width + 2
-	if len(row.Raw) > x.width {
-		n += len(row.Raw) - x.width
-	}
-	x.vals = x.vals[:0]
-	for i := range n {
-		var v any
-		src := i
-		if i >= x.width {
-			src = i - 2 // cells beyond the header follow the Row column
-		}
-		if i < x.width || i >= x.width+2 {
-			if src < len(row.Raw) && row.Raw[src] != "" {
-				v = row.Raw[src] // a string is written as an inline string, never a formula
-			}
-		}
-		x.vals = append(x.vals, v)
+	vals, err := x.rowValues(row)
+	if err != nil {
+		return err
 	}
 	for i := range x.cells {
 		c := &x.cells[i]
@@ -249,7 +132,7 @@ func (x *xlsxReport) writeRow(row *refbatch.Row, findings []refbatch.Finding) er
 		if c.error {
 			style = x.st.errCell
 		}
-		x.vals[c.col] = excelize.Cell{StyleID: style, Value: x.vals[c.col]}
+		vals[c.col] = excelize.Cell{StyleID: style, Value: vals[c.col]}
 		if err := x.comments.add(row.Number, c.col, string(c.text)); err != nil {
 			return err
 		}
@@ -260,15 +143,14 @@ func (x *xlsxReport) writeRow(row *refbatch.Row, findings []refbatch.Finding) er
 		if rowError {
 			style = x.st.findErr
 		}
-		x.vals[x.width] = excelize.Cell{StyleID: style, Value: x.lines.String()}
+		vals[x.width] = excelize.Cell{StyleID: style, Value: x.lines.String()}
 		if lines := strings.Count(x.lines.String(), "\n") + 1; lines > 1 {
 			// A taller row shows up to six findings; its cells align to the top.
 			opts = append(opts, excelize.RowOpts{Height: 15 * float64(min(lines, 6)), StyleID: x.st.top})
 		}
 	}
-	x.vals[x.width+1] = row.Number
-	x.lastCol = max(x.lastCol, n)
-	return x.sw.SetRow("A"+strconv.Itoa(row.Number), x.vals, opts...)
+	vals[x.width+1] = row.Number
+	return x.setRow(row.Number, vals, opts...)
 }
 
 func (x *xlsxReport) cellFor(col int) *cellFindings {
@@ -374,8 +256,7 @@ func (x *xlsxReport) finish(w io.Writer, c *closing) error {
 		}
 	}
 
-	lastCol := refbatch.ColumnLetters(x.lastCol - 1)
-	if err := x.f.AutoFilter(SheetReport, fmt.Sprintf("A%d:%s%d", h.Row, lastCol, max(x.lastRow, h.Row+1)), nil); err != nil {
+	if err := x.autoFilter(); err != nil {
 		return err
 	}
 	nComments := len(headerComments) + x.comments.n
@@ -423,74 +304,20 @@ func (x *xlsxReport) finish(w io.Writer, c *closing) error {
 }
 
 func (x *xlsxReport) writeSummary(c *closing) error {
-	f, sheet := x.f, SheetSummary
-	if _, err := f.NewSheet(sheet); err != nil {
-		return err
-	}
-	h, s := x.header, c.summary
-	type line struct {
-		label string
-		value any
-	}
-	lines := []line{
-		{"File", h.File},
-		{"Sheet", h.Sheet},
-		{"Header row", h.Row},
+	s := c.summary
+	lines := append(inputLines(x.header), []summaryLine{
 		{"", nil},
 		{"Rows", s.Rows},
 		{"Valid rows", s.Valid},
 		{"Rows with errors", s.Rows - s.Valid},
 		{"Errors", s.Errors},
 		{"Warnings", s.Warnings},
-	}
-	if h.Sheet == "" {
-		lines = append(lines[:1], lines[2:]...)
-	}
-	set := func(cell string, v any, style int) error {
-		if v == nil {
-			return nil
-		}
-		if err := f.SetCellValue(sheet, cell, v); err != nil {
-			return err
-		}
-		if style != 0 {
-			return f.SetCellStyle(sheet, cell, cell, style)
-		}
-		return nil
-	}
-	if err := set("A1", "refbatch pre-flight report", x.st.title); err != nil {
-		return err
-	}
-	r := 3
-	for _, l := range lines {
-		if l.label != "" {
-			if err := set("A"+strconv.Itoa(r), l.label, 0); err != nil {
-				return err
-			}
-			if err := set("B"+strconv.Itoa(r), l.value, 0); err != nil {
-				return err
-			}
-		}
-		r++
-	}
-	r++
-	for i, head := range []string{"Rule", "Errors", "Warnings", "Total"} {
-		if err := set(refbatch.CellRef(i, r), head, x.st.header); err != nil {
-			return err
-		}
-	}
+	}...)
+	var table [][]any
 	for _, rc := range c.tally.byRule() {
-		r++
-		for i, v := range []any{rc.Rule, rc.Errors, rc.Warnings, rc.Errors + rc.Warnings} {
-			if err := set(refbatch.CellRef(i, r), v, 0); err != nil {
-				return err
-			}
-		}
+		table = append(table, []any{rc.Rule, rc.Errors, rc.Warnings, rc.Errors + rc.Warnings})
 	}
-	if err := f.SetColWidth(sheet, "A", "A", 20); err != nil {
-		return err
-	}
-	return f.SetColWidth(sheet, "B", "D", 12)
+	return x.writeSummarySheet("refbatch pre-flight report", lines, []string{"Rule", "Errors", "Warnings", "Total"}, table)
 }
 
 var findingsColumns = []struct {
@@ -513,7 +340,7 @@ func (x *xlsxReport) writeFindings(c *closing) error {
 		if err := sw.SetColWidth(i+1, i+1, col.width); err != nil {
 			return err
 		}
-		head[i] = excelize.Cell{StyleID: x.st.header, Value: col.name}
+		head[i] = excelize.Cell{StyleID: x.inputSheet.st.header, Value: col.name}
 	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
@@ -554,10 +381,7 @@ func (x *xlsxReport) writeFindings(c *closing) error {
 }
 
 func (x *xlsxReport) discard() {
-	if x.f != nil {
-		_ = x.f.Close()
-		x.f = nil
-	}
+	x.inputSheet.discard()
 	if x.comments != nil {
 		x.comments.remove()
 	}

@@ -310,7 +310,7 @@ func TestXLSXReportManyComments(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	path := r.path
+	path := r.out.path
 	if err := r.Close(s, nil); err != nil {
 		t.Fatal(err)
 	}

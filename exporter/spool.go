@@ -82,6 +82,19 @@ type spoolReader struct {
 	err error
 }
 
+// check returns the first read error, if any: a spool that ends inside the
+// records it counted was cut short.
+func (r *spoolReader) check(what string) error {
+	if r.err == nil {
+		return nil
+	}
+	err := r.err
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("read %s spool: %w", what, err)
+}
+
 func (r *spoolReader) uint() uint64 {
 	if r.err != nil {
 		return 0
@@ -147,11 +160,8 @@ func (s *findingSpool) each(extra []refbatch.Finding, fn func(*refbatch.Finding)
 			f.Severity = refbatch.Severity(r.string())
 			f.Message = r.string()
 			f.Value = r.string()
-			if r.err != nil {
-				if errors.Is(r.err, io.EOF) {
-					r.err = io.ErrUnexpectedEOF
-				}
-				return fmt.Errorf("read findings spool: %w", r.err)
+			if err := r.check("findings"); err != nil {
+				return err
 			}
 			for next < len(extra) && extra[next].Row < f.Row {
 				if err := fn(&extra[next]); err != nil {

@@ -441,7 +441,13 @@ func (c *Client) responseError(cl *call, status int, requestID string, err error
 // decode unmarshals a 2xx answer into v; a body that does not decode is a
 // ResponseError (in doubt for a write: the change was made).
 func (c *Client) decode(cl *call, ans *answer, v any) error {
-	if err := json.Unmarshal(ans.body, v); err != nil {
+	return c.decodePart(cl, ans, ans.body, v)
+}
+
+// decodePart unmarshals part of a 2xx answer (one referral of a list page)
+// into v, as decode does.
+func (c *Client) decodePart(cl *call, ans *answer, data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
 		return c.responseError(cl, ans.status, ans.header.Get("Request-ID"), fmt.Errorf("decode answer: %w", err))
 	}
 	return nil
@@ -488,34 +494,55 @@ func (c *Client) Create(ctx context.Context, r *Referral) (*Referral, error) {
 	if err != nil {
 		return nil, fmt.Errorf("partnercenter: create: encode referral: %w", err)
 	}
+	ref, _, err := c.createRaw(ctx, body)
+	return ref, err
+}
+
+// createRaw POSTs an encoded referral body and returns the decoded answer
+// and its bytes as answered.
+func (c *Client) createRaw(ctx context.Context, body []byte) (*Referral, []byte, error) {
 	cl, err := c.newCall(ctx, http.MethodPost, c.endpoint("referrals"), true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cl.body, cl.write, cl.idempotent = body, true, false
 	cl.expect = []int{http.StatusOK, http.StatusCreated}
 	ans, err := c.send(ctx, cl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c.decodeReferral(cl, ans)
+	r, err := c.decodeReferral(cl, ans)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, ans.body, nil
 }
 
 // Get reads a referral (GET /v1.0/engagements/referrals/{id}). Its ETag is
 // taken from the body's eTag, or else from the ETag header.
 func (c *Client) Get(ctx context.Context, id string) (*Referral, error) {
+	r, _, err := c.getRaw(ctx, id)
+	return r, err
+}
+
+// getRaw is Get that also returns the answer's bytes.
+func (c *Client) getRaw(ctx context.Context, id string) (*Referral, []byte, error) {
 	if err := checkID(id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cl, err := c.newCall(ctx, http.MethodGet, c.endpoint("referrals", url.PathEscape(id)), true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ans, err := c.send(ctx, cl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c.decodeReferral(cl, ans)
+	r, err := c.decodeReferral(cl, ans)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, ans.body, nil
 }
 
 // Patch applies a JSON Patch of replace and add operations to a referral
@@ -531,17 +558,44 @@ func (c *Client) Patch(ctx context.Context, id string, ops []PatchOp, ifMatch st
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	if len(ops) == 0 {
-		return nil, errors.New("partnercenter: patch: no operations")
-	}
-	for i, op := range ops {
-		if op.Op != OpReplace && op.Op != OpAdd {
-			return nil, fmt.Errorf("partnercenter: patch: operation %d: %q is not supported (only replace and add)", i, op.Op)
-		}
+	if err := checkPatchOps(ops); err != nil {
+		return nil, err
 	}
 	body, err := json.Marshal(ops)
 	if err != nil {
 		return nil, fmt.Errorf("partnercenter: patch: encode operations: %w", err)
+	}
+	pa, err := c.patchRaw(ctx, id, body, ifMatch, preferRepresentation)
+	if err != nil {
+		return nil, err
+	}
+	return pa.ref, nil
+}
+
+func checkPatchOps(ops []PatchOp) error {
+	if len(ops) == 0 {
+		return errors.New("partnercenter: patch: no operations")
+	}
+	for i, op := range ops {
+		if op.Op != OpReplace && op.Op != OpAdd {
+			return fmt.Errorf("partnercenter: patch: operation %d: %q is not supported (only replace and add)", i, op.Op)
+		}
+	}
+	return nil
+}
+
+// patchAnswer is the answer of a PATCH: the updated referral and its bytes
+// (nil both on a 204), and the ETag header.
+type patchAnswer struct {
+	ref  *Referral
+	raw  []byte
+	etag string
+}
+
+// patchRaw sends an encoded JSON Patch document; see Patch.
+func (c *Client) patchRaw(ctx context.Context, id string, body []byte, ifMatch string, preferRepresentation bool) (*patchAnswer, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	cl, err := c.newCall(ctx, http.MethodPatch, c.endpoint("referrals", url.PathEscape(id)), true)
 	if err != nil {
@@ -560,10 +614,15 @@ func (c *Client) Patch(ctx context.Context, id string, ops []PatchOp, ifMatch st
 	if err != nil {
 		return nil, err
 	}
+	pa := &patchAnswer{etag: ans.header.Get("ETag")}
 	if ans.status == http.StatusNoContent || len(bytes.TrimSpace(ans.body)) == 0 {
-		return nil, nil
+		return pa, nil
 	}
-	return c.decodeReferral(cl, ans)
+	if pa.ref, err = c.decodeReferral(cl, ans); err != nil {
+		return nil, err
+	}
+	pa.raw = ans.body
+	return pa, nil
 }
 
 // ReferralEligibility asks whether a co-sell referral may get a deal
@@ -634,8 +693,31 @@ func FilterEq(field, value string) string {
 // page is one GET, retried on its own.
 func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Referral, error] {
 	return func(yield func(Referral, error) bool) {
+		for rr, err := range c.listRaw(ctx, q) {
+			if !yield(rr.ref, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// rawReferral is one referral of a list page, decoded and as answered.
+type rawReferral struct {
+	ref Referral
+	raw json.RawMessage
+}
+
+// rawPage is a ReferralPage whose values keep their bytes.
+type rawPage struct {
+	Value    []json.RawMessage `json:"value"`
+	NextLink string            `json:"@odata.nextLink,omitempty"`
+}
+
+// listRaw is List that also yields each referral's bytes as answered.
+func (c *Client) listRaw(ctx context.Context, q ListQuery) iter.Seq2[rawReferral, error] {
+	return func(yield func(rawReferral, error) bool) {
 		if q.Top < 0 {
-			yield(Referral{}, fmt.Errorf("partnercenter: list: negative $top %d", q.Top))
+			yield(rawReferral{}, fmt.Errorf("partnercenter: list: negative $top %d", q.Top))
 			return
 		}
 		u := c.endpoint("referrals")
@@ -645,21 +727,26 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Referral, erro
 			seen[u.String()] = true
 			cl, err := c.newCall(ctx, http.MethodGet, u, page == 1)
 			if err != nil {
-				yield(Referral{}, err)
+				yield(rawReferral{}, err)
 				return
 			}
 			ans, err := c.send(ctx, cl)
 			if err != nil {
-				yield(Referral{}, fmt.Errorf("list page %d: %w", page, err))
+				yield(rawReferral{}, fmt.Errorf("list page %d: %w", page, err))
 				return
 			}
-			var p ReferralPage
-			if err := c.decode(cl, ans, &p); err != nil {
-				yield(Referral{}, fmt.Errorf("list page %d: %w", page, err))
+			var p rawPage
+			err = c.decode(cl, ans, &p)
+			refs := make([]Referral, len(p.Value))
+			for i := 0; err == nil && i < len(p.Value); i++ {
+				err = c.decodePart(cl, ans, p.Value[i], &refs[i])
+			}
+			if err != nil {
+				yield(rawReferral{}, fmt.Errorf("list page %d: %w", page, err))
 				return
 			}
-			for _, r := range p.Value {
-				if !yield(r, nil) {
+			for i := range refs {
+				if !yield(rawReferral{ref: refs[i], raw: p.Value[i]}, nil) {
 					return
 				}
 			}
@@ -671,7 +758,7 @@ func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Referral, erro
 				err = fmt.Errorf("partnercenter: list: nextLink %q repeats an earlier page", p.NextLink)
 			}
 			if err != nil {
-				yield(Referral{}, err)
+				yield(rawReferral{}, err)
 				return
 			}
 			u = next

@@ -365,3 +365,67 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// The methods below make this package's errors answer the run's error
+// vocabulary (refbatch.IsRetryable, IsConflict, IsFatal, IsNotFound,
+// IsInDoubt) by the same classification as Classify, so the engine never
+// looks at HTTP. *APIError cannot answer refbatch.RetryAfter itself: its
+// RetryAfter field takes the method's name. Referrals wraps the errors it
+// returns so that the question is answered there (see answerable).
+
+// Retryable reports whether trying again later may succeed: a 5xx, 408,
+// 429 or 503.
+func (e *APIError) Retryable() bool { c := e.class(); return c == Retryable || c == RetryAfter }
+
+// Conflict reports a 412: the eTag sent in If-Match is stale.
+func (e *APIError) Conflict() bool { return e.StatusCode == http.StatusPreconditionFailed }
+
+// Fatal reports a 401 or 403: no request can succeed until the user fixes
+// the credentials or their role.
+func (e *APIError) Fatal() bool { return e.class() == Fatal }
+
+// NotFound reports a 404.
+func (e *APIError) NotFound() bool { return e.StatusCode == http.StatusNotFound }
+
+// Retryable reports whether the failed exchange may succeed if tried again:
+// any transport failure except an untrusted certificate or the caller's
+// own cancellation.
+func (e *TransportError) Retryable() bool { return Classify(e) == Retryable }
+
+// Fatal reports an untrusted certificate: every request will fail the same
+// way until the configuration is fixed.
+func (e *TransportError) Fatal() bool { return Classify(e) == Fatal }
+
+// Fatal reports that no token could be had (unless the TokenSource only
+// gave up because the caller's context ended).
+func (e *TokenError) Fatal() bool { return Classify(e) == Fatal }
+
+// answerable wraps an error of this package so that it also answers
+// refbatch.RetryAfter, which *APIError cannot answer itself. Everything
+// else it leaves to the wrapped error (Unwrap).
+type answerable struct{ err error }
+
+func (e *answerable) Error() string { return e.err.Error() }
+func (e *answerable) Unwrap() error { return e.err }
+
+// RetryAfter returns the server's Retry-After of a 429 or 503, if it sent
+// one.
+func (e *answerable) RetryAfter() (time.Duration, bool) {
+	if ae, ok := errors.AsType[*APIError](e.err); ok && ae.RetryAfter > 0 && Classify(e.err) == RetryAfter {
+		return ae.RetryAfter, true
+	}
+	return 0, false
+}
+
+// Answerable returns err so that it answers the whole refbatch error
+// vocabulary, refbatch.RetryAfter included; nil for nil. Referrals applies
+// it to every error it returns; callers of Client use it themselves.
+func Answerable(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*answerable](err); ok {
+		return err
+	}
+	return &answerable{err}
+}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/partnercenter"
 )
 
@@ -241,4 +243,115 @@ func TestInDoubt(t *testing.T) {
 			t.Errorf("Classify %v, IsInDoubt %v: %v", partnercenter.Classify(err), partnercenter.IsInDoubt(err), err)
 		}
 	})
+}
+
+// TestErrorVocabulary: each error the package produces answers the run's
+// error vocabulary (refbatch.IsRetryable, RetryAfter, IsConflict, IsFatal,
+// IsNotFound, IsInDoubt) as Classify does, bare and wrapped.
+func TestErrorVocabulary(t *testing.T) {
+	type answers struct {
+		retryable, conflict, fatal, notFound, inDoubt bool
+		retryAfter                                    time.Duration
+	}
+	status := func(code int, header ...string) func(t *testing.T) error {
+		return func(t *testing.T) error {
+			srv := newScripted(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				for i := 0; i+1 < len(header); i += 2 {
+					w.Header().Set(header[i], header[i+1])
+				}
+				writeJSON(w, code, `{"error":{"code":"x","message":"y"}}`)
+			})
+			api := partnercenter.NewReferrals(newTestClient(t, srv.URL, partnercenter.WithRetryPolicy(partnercenter.RetryPolicy{MaxAttempts: 1})))
+			_, err := api.Get(t.Context(), "", "4111fffc-f9ee-4d53-bba6-569135228642")
+			return err
+		}
+	}
+	tests := []struct {
+		name string
+		err  func(t *testing.T) error
+		want answers
+	}{
+		{"400", status(400), answers{}},
+		{"401", status(401), answers{fatal: true}},
+		{"403", status(403), answers{fatal: true}},
+		{"404", status(404), answers{notFound: true}},
+		{"408", status(408), answers{retryable: true}},
+		{"412", status(412), answers{conflict: true}},
+		{"429 Retry-After", status(429, "Retry-After", "7"), answers{retryable: true, retryAfter: 7 * time.Second}},
+		{"429", status(429), answers{retryable: true}},
+		{"500", status(500), answers{retryable: true}},
+		{"503 Retry-After", status(503, "Retry-After", "2"), answers{retryable: true, retryAfter: 2 * time.Second}},
+		{"501", status(501), answers{}},
+		{"connection refused", func(t *testing.T) error {
+			srv := httptest.NewServer(http.NotFoundHandler())
+			srv.Close()
+			api := partnercenter.NewReferrals(newTestClient(t, srv.URL, partnercenter.WithRetryPolicy(partnercenter.RetryPolicy{MaxAttempts: 1})))
+			_, err := api.Get(t.Context(), "", "x")
+			return err
+		}, answers{retryable: true}},
+		{"untrusted certificate", func(t *testing.T) error {
+			srv := httptest.NewTLSServer(http.NotFoundHandler())
+			t.Cleanup(srv.Close)
+			api := partnercenter.NewReferrals(newTestClient(t, srv.URL))
+			_, err := api.Get(t.Context(), "", "x")
+			return err
+		}, answers{fatal: true}},
+		{"token source fails", func(t *testing.T) error {
+			srv := httptest.NewServer(http.NotFoundHandler())
+			t.Cleanup(srv.Close)
+			api := partnercenter.NewReferrals(newTestClient(t, srv.URL, partnercenter.WithTokenSource(failingTokens{})))
+			_, err := api.Get(t.Context(), "", "x")
+			return err
+		}, answers{fatal: true}},
+		{"create answer lost", func(t *testing.T) error {
+			srv := newScripted(t, func(w http.ResponseWriter, r *http.Request, n int) { dropConnection(t, w) })
+			api := partnercenter.NewReferrals(newTestClient(t, srv.URL))
+			_, err := api.Create(t.Context(), "", []byte(`{"name":"x"}`))
+			return err
+		}, answers{retryable: true, inDoubt: true}},
+		{"canceled", func(t *testing.T) error {
+			srv := newScripted(t, func(w http.ResponseWriter, r *http.Request, n int) { <-r.Context().Done() })
+			api := partnercenter.NewReferrals(newTestClient(t, srv.URL))
+			ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+			defer cancel()
+			_, err := api.Get(ctx, "", "x")
+			return err
+		}, answers{}},
+		{"bare *APIError", func(t *testing.T) error {
+			return &partnercenter.APIError{StatusCode: 429, RetryAfter: 3 * time.Second}
+		}, answers{retryable: true}}, // its RetryAfter field hides the method: see Answerable
+		{"Answerable(*APIError)", func(t *testing.T) error {
+			return partnercenter.Answerable(&partnercenter.APIError{StatusCode: 503, RetryAfter: 3 * time.Second})
+		}, answers{retryable: true, retryAfter: 3 * time.Second}},
+		{"bare *TransportError", func(t *testing.T) error {
+			return &partnercenter.TransportError{Err: errors.New("connection reset")}
+		}, answers{retryable: true}},
+		{"bare *TokenError", func(t *testing.T) error {
+			return &partnercenter.TokenError{Err: errors.New("expired refresh token")}
+		}, answers{fatal: true}},
+		{"*TokenError of a canceled context", func(t *testing.T) error {
+			return &partnercenter.TokenError{Err: context.Canceled}
+		}, answers{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.err(t)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, e := range []error{err, fmt.Errorf("get row 7: %w", err)} {
+				d, ok := refbatch.RetryAfter(e)
+				got := answers{
+					retryable: refbatch.IsRetryable(e), conflict: refbatch.IsConflict(e), fatal: refbatch.IsFatal(e),
+					notFound: refbatch.IsNotFound(e), inDoubt: refbatch.IsInDoubt(e),
+				}
+				if ok {
+					got.retryAfter = d
+				}
+				if got != tt.want {
+					t.Errorf("%v:\n got %+v\nwant %+v", e, got, tt.want)
+				}
+			}
+		})
+	}
 }

@@ -72,6 +72,7 @@ func TestBuiltinRules(t *testing.T) {
 			errorOn("required", "External Reference ID"),
 		}},
 		{"update without referral id", cells{"Action": "update", "Notes": "x"}, []found{errorOn("required", "Referral ID")}},
+		{"update by external reference id", cells{"Action": "update", "External Reference ID": "CRM-24001", "Status": "Active", "Substatus": "Accepted"}, nil},
 
 		// enum
 		{"unknown country", validCreate().with("Country", "USA"), []found{errorOn("enum", "Country")}},

@@ -626,3 +626,21 @@ func (t *Tables) rate(currency string, date time.Time) (float64, bool) {
 	}
 	return rs[i-1].rate, true
 }
+
+// AzureIPCoSellSolutions returns the solution ids the solutions table marks
+// Azure IP co-sell eligible, in table order, so that a sandbox can use the
+// same catalog as the isSolutionIncentiveEligible pre-check.
+func (t *Tables) AzureIPCoSellSolutions() []string { return slices.Clone(t.eligible.values) }
+
+// FXToUSD returns, for USD and every currency of the FX table, the newest
+// rate to USD (US dollars for one unit), so that a sandbox, which has one
+// rate per currency, converts as the isDealValueEligible pre-check does for
+// a deal closing after the last rate's date.
+func (t *Tables) FXToUSD() map[string]float64 {
+	m := make(map[string]float64, len(t.rates)+1)
+	m["USD"] = 1
+	for cur, rs := range t.rates {
+		m[cur] = rs[len(rs)-1].rate
+	}
+	return m
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/refbatch/refbatch/partnercenter/sandbox"
+	"github.com/refbatch/refbatch/rules"
 )
 
 // sandboxShutdownTimeout bounds how long in-flight requests may finish after
@@ -30,6 +31,8 @@ type sandboxOptions struct {
 	allowRemote bool
 	quiet       bool
 	demo        bool
+	stateFile   string // "" = in memory only
+	tablesDir   string // "" = the built-in reference tables
 }
 
 func runSandboxCmd(ctx context.Context, args []string, e env) error {
@@ -42,10 +45,13 @@ func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	fs.Float64Var(&o.faults.RateLimit, "rate-limit", 0, "requests per second over all clients before 429 (0 = no limit)")
 	fs.Float64Var(&o.faults.FailRate, "fail-rate", 0, "fraction of requests answered 500/503 before any change")
 	fs.Float64Var(&o.faults.DropRate, "drop-rate", 0, "fraction of writes committed and then dropped without an answer")
+	fs.Float64Var(&o.faults.ConflictRate, "conflict-rate", 0, "fraction of PATCHes with If-Match that meet a second writer first and get 412")
 	fs.Int64Var(&o.faults.Seed, "seed", 1, "seed of the fault sequence")
 	fs.DurationVar(&o.acceptAfter, "accept-after", 0, "Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never)")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback address (the sandbox's auth is weak)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
+	fs.StringVar(&o.stateFile, "state", "", "keep the referrals in `FILE` so the sandbox survives a restart (created if missing)")
+	fs.StringVar(&o.tablesDir, "tables", "", "`DIR` of reference tables whose solutions catalog and FX rates decide deal registrations (default: the built-in tables)")
 	fs.BoolVar(&o.demo, "demo", false, "start an in-process sandbox on a free port, walk a co-sell deal through it with refbatch's client, print every request, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -69,7 +75,7 @@ func (o sandboxOptions) check() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"--fail-rate", o.faults.FailRate}, {"--drop-rate", o.faults.DropRate}} {
+	}{{"--fail-rate", o.faults.FailRate}, {"--drop-rate", o.faults.DropRate}, {"--conflict-rate", o.faults.ConflictRate}} {
 		if r.v < 0 || r.v > 1 {
 			return usageError("%s %g is not a fraction between 0 and 1", r.name, r.v)
 		}
@@ -96,11 +102,11 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 	if !o.allowRemote && !isLoopbackHost(host) {
 		return usageError("refusing to listen on %q: not a loopback address, and the sandbox's auth is weak; pass --allow-remote to insist", o.addr)
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, port))
+	tables, err := rules.LoadTables(o.tablesDir)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
+	catalog, fx := sandboxOptionsFromTables(tables)
 
 	var logger *slog.Logger
 	errorLog := log.New(io.Discard, "", 0)
@@ -109,13 +115,27 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 		logger = slog.New(h)
 		errorLog = slog.NewLogLogger(h, slog.LevelWarn)
 	}
+	sb, err := sandbox.Open(sandbox.Options{
+		Faults:                 o.faults,
+		Token:                  o.token,
+		AcceptAfter:            o.acceptAfter,
+		Logger:                 logger,
+		StateFile:              o.stateFile,
+		AzureIPCoSellSolutions: catalog,
+		FXToUSD:                fx,
+	})
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
 	srv := &http.Server{
-		Handler: sandbox.New(sandbox.Options{
-			Faults:      o.faults,
-			Token:       o.token,
-			AcceptAfter: o.acceptAfter,
-			Logger:      logger,
-		}),
+		Handler:           sb,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          errorLog,
 	}
@@ -125,6 +145,9 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 		token = "<token>" // the one given with --token; not echoed
 	}
 	fmt.Fprintf(e.stdout, "sandbox listening on %s\n", base)
+	if o.stateFile != "" {
+		fmt.Fprintf(e.stdout, "state kept in %s (%d referrals)\n", o.stateFile, len(sb.Referrals()))
+	}
 	fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' %s/v1.0/engagements/referrals\n", token, base)
 
 	served := make(chan error, 1)

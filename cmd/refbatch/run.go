@@ -33,16 +33,25 @@ type env struct {
 type command struct {
 	summary string
 	run     func(ctx context.Context, args []string, e env) error
+	// twoStage commands get the work context and read the feed context
+	// from it (first Ctrl-C: no new work; second: cancel in flight); the
+	// others stop at the first Ctrl-C.
+	twoStage bool
 }
 
 func commands() map[string]command {
 	return map[string]command{
-		"help":     {"show help for refbatch or a command", nil},
-		"version":  {"print the version", runVersionCmd},
-		"sandbox":  {"serve a local Partner Center Referrals API for rehearsals and tests", runSandboxCmd},
-		"validate": {"import a spreadsheet and check every row against the policies", runValidateCmd},
-		"template": {"write an Excel template with drop-downs and a guide sheet", runTemplateCmd},
-		"rules":    {"check, list or test the policy rules (rules check|list|test)", runRulesCmd},
+		"help":     {"show help for refbatch or a command", nil, false},
+		"version":  {"print the version", runVersionCmd, false},
+		"sandbox":  {"serve a local Partner Center Referrals API for rehearsals and tests", runSandboxCmd, false},
+		"validate": {"import a spreadsheet and check every row against the policies", runValidateCmd, false},
+		"template": {"write an Excel template with drop-downs and a guide sheet", runTemplateCmd, false},
+		"rules":    {"check, list or test the policy rules (rules check|list|test)", runRulesCmd, false},
+		"plan":     {"show what a run would send, row by row, without sending it", runPlanCmd, false},
+		"run":      {"validate a spreadsheet, then load its valid rows into Partner Center", runRunCmd, true},
+		"resume":   {"finish an interrupted or partly failed run", runResumeCmd, true},
+		"status":   {"list the runs in a journal and where their rows stand", runStatusCmd, false},
+		"export":   {"write a run's rows with their outcome, referral ids and errors", runExportCmd, false},
 	}
 }
 
@@ -74,6 +83,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		printHelp(stderr, cmds)
 		return exitUsage
 	}
+	if !c.twoStage {
+		ctx = feedContext(ctx)
+	}
 	return exitCode(c.run(ctx, rest, e), stderr)
 }
 
@@ -87,6 +99,9 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "refbatch: interrupted")
 		return exitInterrupted
+	case errors.Is(err, refbatch.ErrFatal):
+		fmt.Fprintf(stderr, "refbatch: %v\n", err)
+		return exitUsage
 	case errors.Is(err, refbatch.ErrFindings):
 		// The command has already printed its findings.
 		return exitFindings

@@ -105,16 +105,22 @@ func (s *Server) createLocked(ref pc.Referral, now time.Time) (pc.Referral, *api
 		ref.AcceptedDateTime = &now
 	}
 	ref.ETag = s.nextETag(now)
-	s.seq++
-	rec := &record{ref: ref, seq: s.seq}
+	rec := &record{ref: ref, seq: s.seq + 1}
+	if microsoft && linked && s.opts.AcceptAfter > 0 {
+		rec.acceptAt = now.Add(s.opts.AcceptAfter)
+	}
+	if e := s.persistLocked(rec.seq, ref, rec.acceptAt, true); e != nil {
+		return ref, e
+	}
+	s.seq = rec.seq
 	s.byID[ref.ID] = rec
 	s.order = append(s.order, rec)
 	key := strings.ToLower(ref.EngagementID)
 	s.engagements[key] = append(s.engagements[key], rec)
-	if microsoft && linked && s.opts.AcceptAfter > 0 {
-		rec.acceptAt = now.Add(s.opts.AcceptAfter)
+	if !rec.acceptAt.IsZero() {
 		s.pending[rec] = struct{}{}
 	}
+	s.maybeCompactLocked()
 	return ref, nil
 }
 

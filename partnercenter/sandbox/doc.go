@@ -1,7 +1,8 @@
-// Package sandbox is a local, in-memory stand-in for the Microsoft Partner
-// Center Referrals API, faithful to the documents in reference/ (the
-// authority where this package and they differ). Every refbatch test and
-// `refbatch run --sandbox` use it; nobody here can reach the real service.
+// Package sandbox is a local stand-in for the Microsoft Partner Center
+// Referrals API, faithful to the documents in reference/ (the authority where
+// this package and they differ), in memory (New) or kept in a state file
+// across restarts (Open). Every refbatch test and `refbatch run --sandbox`
+// use it; nobody here can reach the real service.
 //
 // # What it models
 //
@@ -141,6 +142,10 @@
 //   - isDealValueEligible: details.dealValue in USD strictly greater than
 //     25,000, converted with DefaultFXToUSD (or Options.FXToUSD); an unknown
 //     currency fails.
+//
+// The `refbatch sandbox` command fills both options from the rules' reference
+// tables (the built-in ones, or --tables DIR), so the sandbox and refbatch's
+// own dealreg pre-check agree on which solutions and values are eligible.
 //   - isCustomerManaged: customerProfile.isMatchingComplete is true. The
 //     documents say "the customer is Microsoft Managed" and the example's
 //     referralProperties of this policy is {"isMatchingComplete": "true"},
@@ -164,11 +169,48 @@
 // changes nothing): the change is stored, then the connection is hijacked
 // and closed with no response, the case that leaves a caller in doubt
 // (HTTP/2, which cannot be hijacked, gets its stream aborted).
+// ConflictRate applies to PATCH requests that carry If-Match and name an
+// existing referral: a second writer commits first (a new eTag and
+// updatedDateTime, no field refbatch patches changes, as an edit in the
+// Partner Center UI would), so the If-Match no longer matches and the answer
+// is the ordinary 412 PreconditionFailed ("*" still matches and the patch
+// applies). Its draw comes from a second stream seeded with the same Seed,
+// one value per request, so that switching it on leaves the latency, fail
+// and drop decisions of a seed unchanged.
+//
+// # State file
+//
+// Open with Options.StateFile keeps the sandbox's state in that file, so a
+// rehearsal survives a restart of the sandbox: every referral as stored
+// (ids, eTags, dates, every field it was sent), its creation sequence (list
+// order and skip tokens), the eTag counter, and pending automatic
+// acceptances. A missing file is an empty sandbox; a file that is not a
+// state file, or has a line that does not parse, is an error and is left
+// untouched. The file is JSON Lines: a header line
+// {"format":"refbatch-sandbox-state","version":1,…}, then one line per
+// committed write holding the whole referral after it; a later line for an
+// id replaces an earlier one, and a last line without its newline (a write
+// cut short, whose answer never left) is ignored. Open rewrites the file
+// compactly (a temporary file in the same directory, fsync, rename, mode
+// 0600), and so does a write after which superseded lines outnumber the live
+// ones by more than 1024.
+//
+// Every committed write (create, patch, an automatic acceptance, the second
+// writer of ConflictRate) appends its line and fsyncs it under the store's
+// lock before the change is applied in memory and before any answer, a
+// dropped one included: a client killed after a dropped write finds the
+// change in a restarted sandbox. A write that cannot be saved is answered
+// 500 and changes nothing (an acceptance that cannot be saved waits for the
+// next read). Appending is what keeps this cheap: on the machine the
+// benchmark ran on, rewriting the whole file took about 15 ms for 1,000
+// referrals (2 MB) and 0.6 s for 50,000 (100 MB), an append with its fsync
+// 0.2 to 0.6 ms whatever the size (BenchmarkStateSave). Close releases the
+// file; one file serves one sandbox at a time (nothing locks it).
 //
 // # Concurrency
 //
-// A Server is safe for concurrent use. One mutex guards the store and a
-// second one the fault source; sleeps happen outside both. Stored referrals
+// A Server is safe for concurrent use. One mutex guards the store and its
+// state file, a second one the fault source; sleeps happen outside both. Stored referrals
 // are replaced, never mutated below their top-level fields, so answers are
 // encoded outside the lock. Referrals returns deep copies.
 package sandbox

@@ -19,6 +19,13 @@ type Faults struct {
 	FailRate  float64       // fraction of requests answered 500/503 before any change
 	DropRate  float64       // fraction of writes (POST/PATCH) committed and then the connection is dropped with no response
 	Seed      int64         // same seed + same request order => same fault sequence
+
+	// ConflictRate is the fraction of PATCH requests carrying If-Match
+	// that meet a second writer: just before the patch, the referral gets a
+	// new eTag and updatedDateTime (as an edit in the Partner Center UI of
+	// fields refbatch does not patch would give it), so the If-Match no
+	// longer matches and the answer is 412 (If-Match "*" still matches).
+	ConflictRate float64
 }
 
 // faultDecision is what the sandbox does to one request.
@@ -28,17 +35,21 @@ type faultDecision struct {
 	retryAfter time.Duration
 	fail       int  // 0, 500 or 503
 	drop       bool // honoured only by a write that commits
+	conflict   bool // honoured only by a PATCH with If-Match of an existing referral
 }
 
-// faultState draws fault decisions from one seeded source. Every request
-// draws the same number of values whatever happens to it, so the n-th
-// request of a run always gets the n-th decision: same seed and same request
-// order give the same faults.
+// faultState draws fault decisions from seeded sources. Every request
+// draws the same number of values from each whatever happens to it, so the
+// n-th request of a run always gets the n-th decision: same seed and same
+// request order give the same faults. The conflict draw comes from a second
+// stream of the same seed, so that adding it left the sequences of the
+// other faults, which tests and rehearsals pin by seed, as they were.
 type faultState struct {
-	mu      sync.Mutex
-	f       Faults
-	rng     *rand.Rand
-	limiter *rate.Limiter
+	mu       sync.Mutex
+	f        Faults
+	rng      *rand.Rand
+	conflict *rand.Rand
+	limiter  *rate.Limiter
 }
 
 func (fs *faultState) set(f Faults, now time.Time) {
@@ -46,6 +57,7 @@ func (fs *faultState) set(f Faults, now time.Time) {
 	defer fs.mu.Unlock()
 	fs.f = f
 	fs.rng = rand.New(rand.NewPCG(uint64(f.Seed), 0x5eed_2e_fba7c4))
+	fs.conflict = rand.New(rand.NewPCG(uint64(f.Seed), 0xc0_f11c7_e7a9))
 	fs.limiter = nil
 	if f.RateLimit > 0 {
 		// A bucket holding one second's worth of requests.
@@ -66,6 +78,7 @@ func (fs *faultState) decide(now time.Time) faultDecision {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	jitterDraw, failDraw, kindDraw, dropDraw := fs.rng.Float64(), fs.rng.Float64(), fs.rng.Float64(), fs.rng.Float64()
+	conflictDraw := fs.conflict.Float64()
 
 	var d faultDecision
 	d.delay = fs.f.Latency
@@ -88,6 +101,7 @@ func (fs *faultState) decide(now time.Time) faultDecision {
 		}
 	}
 	d.drop = dropDraw < fs.f.DropRate
+	d.conflict = conflictDraw < fs.f.ConflictRate
 	return d
 }
 

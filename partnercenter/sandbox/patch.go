@@ -54,8 +54,12 @@ func (s *Server) handlePatch(w *statusWriter, r *http.Request, id string, d faul
 		return
 	}
 	var ref pc.Referral
-	s.locked(func() { ref, e = s.patchLocked(id, r.Header.Values("If-Match"), body) })
+	ifMatch := r.Header.Values("If-Match")
+	s.locked(func() { ref, e = s.patchLocked(id, ifMatch, body, d.conflict) })
 	if e != nil {
+		if d.conflict && len(ifMatch) > 0 && e.status == http.StatusPreconditionFailed {
+			w.fault = "conflict"
+		}
 		writeError(w, e)
 		return
 	}
@@ -71,11 +75,17 @@ func (s *Server) handlePatch(w *statusWriter, r *http.Request, id string, d faul
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// patchLocked applies a patch and commits it. Callers hold s.mu.
-func (s *Server) patchLocked(id string, ifMatch []string, body []byte) (pc.Referral, *apiError) {
+// patchLocked applies a patch and commits it. With conflict, a second
+// writer edits the referral first (Faults.ConflictRate). Callers hold s.mu.
+func (s *Server) patchLocked(id string, ifMatch []string, body []byte, conflict bool) (pc.Referral, *apiError) {
 	rec := s.find(id)
 	if rec == nil {
 		return pc.Referral{}, &apiError{status: http.StatusNotFound, code: codeNotFound, target: "id", message: fmt.Sprintf("no referral with id %q", id)}
+	}
+	if conflict && len(ifMatch) > 0 {
+		if e := s.secondWriterLocked(rec); e != nil {
+			return pc.Referral{}, e
+		}
 	}
 	if len(ifMatch) > 0 && !etagMatches(ifMatch, rec.ref.ETag) {
 		return pc.Referral{}, &apiError{status: http.StatusPreconditionFailed, code: codePreconditionFailed, target: "If-Match",
@@ -129,13 +139,35 @@ func (s *Server) patchLocked(id string, ifMatch []string, body []byte) (pc.Refer
 	if next.Status == pc.StatusActive && next.AcceptedDateTime == nil {
 		next.AcceptedDateTime = &now
 	}
+	acceptAt := rec.acceptAt
 	if next.Status != pc.StatusNew {
-		delete(s.pending, rec)
-		rec.acceptAt = time.Time{}
+		acceptAt = time.Time{}
 	}
 	next.ETag = s.nextETag(now)
-	rec.ref = next
+	if e := s.persistLocked(rec.seq, next, acceptAt, false); e != nil {
+		return pc.Referral{}, e
+	}
+	if acceptAt.IsZero() {
+		delete(s.pending, rec)
+	}
+	rec.ref, rec.acceptAt = next, acceptAt
+	s.maybeCompactLocked()
 	return next, nil
+}
+
+// secondWriterLocked commits an edit by someone else: a new eTag and
+// updatedDateTime and nothing else, as a change in the Partner Center UI to a
+// field refbatch does not patch would leave the referral. Callers hold s.mu.
+func (s *Server) secondWriterLocked(rec *record) *apiError {
+	now := s.now().UTC()
+	next := rec.ref
+	next.UpdatedDateTime = &now
+	next.ETag = s.nextETag(now)
+	if e := s.persistLocked(rec.seq, next, rec.acceptAt, false); e != nil {
+		return e
+	}
+	rec.ref = next
+	return nil
 }
 
 // parsePatch reads a JSON Patch document and checks every operation: op,

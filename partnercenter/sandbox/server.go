@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +66,10 @@ type Options struct {
 	// Logger, when set, receives one line per request: method, path,
 	// status, duration and any injected fault.
 	Logger *slog.Logger
+
+	// StateFile, read by Open (New ignores it), is where the sandbox keeps
+	// its referrals across restarts; "" keeps them in memory only.
+	StateFile string
 }
 
 // Server is an in-memory Partner Center Referrals API. It implements
@@ -84,6 +90,7 @@ type Server struct {
 	pending     map[*record]struct{} // Microsoft referrals waiting for automatic acceptance
 	seq         int64
 	etagSeq     uint64
+	state       *stateFile // nil: in memory only
 }
 
 // record is one stored referral. A stored pc.Referral is never mutated below
@@ -95,7 +102,8 @@ type record struct {
 	acceptAt time.Time // zero: no automatic acceptance pending
 }
 
-// New returns a Server with no referrals.
+// New returns a Server with no referrals, kept in memory: it ignores
+// Options.StateFile (Open reads it).
 func New(opts Options) *Server {
 	s := &Server{
 		opts:        opts,
@@ -176,20 +184,37 @@ func (s *Server) acceptDue() {
 		return
 	}
 	now := s.now()
+	due := make([]*record, 0, len(s.pending))
 	for rec := range s.pending {
-		if now.Before(rec.acceptAt) {
-			continue
+		if !now.Before(rec.acceptAt) {
+			due = append(due, rec)
 		}
-		delete(s.pending, rec)
+	}
+	// In creation order, so that eTags and the state file do not depend on
+	// map iteration.
+	slices.SortFunc(due, func(a, b *record) int { return cmp.Compare(a.seq, b.seq) })
+	for _, rec := range due {
 		if rec.ref.Status != pc.StatusNew {
+			delete(s.pending, rec)
+			rec.acceptAt = time.Time{}
 			continue
 		}
 		at := rec.acceptAt.UTC()
-		rec.ref.Status, rec.ref.Substatus = pc.StatusActive, pc.SubstatusAccepted
-		rec.ref.AcceptedDateTime, rec.ref.UpdatedDateTime = &at, &at
-		rec.ref.ETag = s.nextETag(at)
-		rec.acceptAt = time.Time{}
+		next := rec.ref
+		next.Status, next.Substatus = pc.StatusActive, pc.SubstatusAccepted
+		next.AcceptedDateTime, next.UpdatedDateTime = &at, &at
+		next.ETag = s.nextETag(at)
+		if e := s.persistLocked(rec.seq, next, time.Time{}, false); e != nil {
+			// Not accepted yet: the next read tries again.
+			if s.log != nil {
+				s.log.Error("automatic acceptance not saved", "id", rec.ref.ID, "error", e.message)
+			}
+			continue
+		}
+		delete(s.pending, rec)
+		rec.ref, rec.acceptAt = next, time.Time{}
 	}
+	s.maybeCompactLocked()
 }
 
 // nextETag returns a new quoted entity tag shaped like the documents' ones.
@@ -214,6 +239,9 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 		if w.dropped {
 			fault = "drop"
+		}
+		if w.fault != "" {
+			fault = w.fault
 		}
 		if fault != "" {
 			attrs = append(attrs, slog.String("fault", fault))
@@ -477,6 +505,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	status  int
 	dropped bool
+	fault   string // a fault a handler injected, for the request log
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -1,11 +1,20 @@
-// Command gen writes refbatch's sample inputs: samples/q3-pipeline.xlsx, the
-// same rows as samples/q3-pipeline.csv, and a European export of them as
-// samples/q3-pipeline-eu.csv (';', BOM, decimal comma, day-first dates).
+// Command gen writes refbatch's sample inputs, two sets of a partner sales
+// team's Q3 pipeline:
 //
-// The rows are what a partner sales team sends: a title row, alias headers
-// ("CRM ID", "Amount", "Account Name"…), an unknown column, lowercase enums,
-// currency strings, real Excel dates next to text dates, and fifteen
-// deliberately bad rows, each listed in samples/README.md.
+//   - samples/q3-pipeline.xlsx and the same rows as samples/q3-pipeline.csv:
+//     a clean file, every row valid (no error, no warning), that a run
+//     against a fresh sandbox completes: creates of every deal type, two
+//     deal registrations, and updates that name a referral by the CRM ID an
+//     earlier row creates it with;
+//   - samples/q3-pipeline-errors.xlsx, the same rows as
+//     samples/q3-pipeline-errors.csv, and a European export of them as
+//     samples/q3-pipeline-errors-eu.csv (';', BOM, decimal comma, day-first
+//     dates): good rows and fifteen deliberately bad ones, each listed in
+//     samples/README.md.
+//
+// Both look like what a sales team sends: a title row, alias headers
+// ("CRM ID", "Amount", "Account Name"…), lowercase enums, currency strings,
+// real Excel dates next to text dates.
 //
 //	go run ./samples/gen [-dir samples]
 package main
@@ -23,7 +32,9 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-var headers = []string{
+// errorHeaders are the columns of the errors sample, with one refbatch does
+// not know (Region Manager).
+var errorHeaders = []string{
 	"CRM ID", "Opportunity Name", "Account Name", "Deal Type", "Amount", "Currency",
 	"Expected Close Date", "Country Code", "City", "Contact First Name", "Contact Last Name",
 	"Contact Email", "Contact Phone", "Solution ID", "Assistance Request Code", "Invite Notes",
@@ -67,7 +78,8 @@ func registration(value float64, currency string) row {
 		"Pricing Model": "Other", "Primary Deployment On": "Partner", "Deployed On Azure": "yes"}
 }
 
-func rows() []row {
+// errorRows are the rows of the errors sample.
+func errorRows() []row {
 	return []row{
 		// Good rows.
 		merge(create("CRM-24001", "Fabrikam ERP refresh", "Fabrikam Inc", "Private", 45000.0, "USD", d(2027, 2, 15), "US", "Seattle"),
@@ -166,17 +178,33 @@ func rows() []row {
 	}
 }
 
+// sample is one input file set.
+type sample struct {
+	name    string // file name without extension
+	headers []string
+	rows    []row
+	eu      bool // also write name-eu.csv
+}
+
 func main() {
 	dir := flag.String("dir", "samples", "folder to write the samples into")
 	flag.Parse()
-	if err := writeXLSX(filepath.Join(*dir, "q3-pipeline.xlsx")); err != nil {
-		fail(err)
-	}
-	if err := writeCSV(filepath.Join(*dir, "q3-pipeline.csv"), ',', false, usText); err != nil {
-		fail(err)
-	}
-	if err := writeCSV(filepath.Join(*dir, "q3-pipeline-eu.csv"), ';', true, euText); err != nil {
-		fail(err)
+	for _, sm := range []sample{
+		{name: "q3-pipeline", headers: cleanHeaders, rows: cleanRows()},
+		{name: "q3-pipeline-errors", headers: errorHeaders, rows: errorRows(), eu: true},
+	} {
+		if err := writeXLSX(filepath.Join(*dir, sm.name+".xlsx"), sm.headers, sm.rows); err != nil {
+			fail(err)
+		}
+		if err := writeCSV(filepath.Join(*dir, sm.name+".csv"), sm.headers, sm.rows, ',', false, usText); err != nil {
+			fail(err)
+		}
+		if !sm.eu {
+			continue
+		}
+		if err := writeCSV(filepath.Join(*dir, sm.name+"-eu.csv"), sm.headers, sm.rows, ';', true, euText); err != nil {
+			fail(err)
+		}
 	}
 }
 
@@ -190,7 +218,7 @@ const (
 	subtitle = "Exported from CRM on 2026-11-20 by Sales Operations. Do not change the header names."
 )
 
-func writeXLSX(path string) error {
+func writeXLSX(path string, headers []string, rows []row) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := "Pipeline"
@@ -217,7 +245,7 @@ func writeXLSX(path string) error {
 		cell, _ := excelize.CoordinatesToCellName(i+1, headerRow)
 		f.SetCellValue(sheet, cell, h)
 	}
-	for n, r := range rows() {
+	for n, r := range rows {
 		rowNum := headerRow + 1 + n
 		for i, h := range headers {
 			v, ok := r[h]
@@ -297,7 +325,7 @@ func euNumber(f float64) string {
 	return b.String() + "," + frac
 }
 
-func writeCSV(path string, delim rune, bom bool, format formatter) error {
+func writeCSV(path string, headers []string, rows []row, delim rune, bom bool, format formatter) error {
 	var sb strings.Builder
 	if bom {
 		sb.WriteString("\ufeff")
@@ -309,7 +337,7 @@ func writeCSV(path string, delim rune, bom bool, format formatter) error {
 	w.Write(append([]string{subtitle}, blank[1:]...))
 	w.Write(blank)
 	w.Write(headers)
-	for _, r := range rows() {
+	for _, r := range rows {
 		rec := make([]string, len(headers))
 		for i, h := range headers {
 			if v, ok := r[h]; ok {

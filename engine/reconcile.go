@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/refbatch/refbatch"
+)
+
+// reconcileCreates settles creates whose answer was lost (by a crash, a
+// dropped connection, a gateway 5xx), all with one listing of the newest
+// referrals: the listing is read newest first back to the earliest sent
+// time minus the margin, and each row's External Reference ID is looked
+// for among the partner's own referrals created in its window.
+//
+//   - Found: the step is done, with the referral's ids; nothing is sent.
+//   - Provably absent: the listing reached a referral created before the
+//     row's window, or ran to its end, with no match. The step is marked
+//     failed ("absent") so the row's next round sends the create again.
+//   - Otherwise (the listing failed, hit MaxListed, or the row has no
+//     External Reference ID to match on): the step stays sent, the row in
+//     doubt; nothing is re-sent on a guess.
+//
+// The listing never relies on $top: Microsoft's Swagger calls it a total,
+// not a page size, so only @odata.nextLink decides where pages end.
+func (x *executor) reconcileCreates(ctx context.Context, rows []*rowRun) error {
+	want := map[string][]*rowRun{}
+	var cutoff time.Time
+	for _, r := range rows {
+		ext := strings.ToLower(r.row.ExternalReferenceID)
+		if ext == "" {
+			x.settle(ctx, r, refbatch.OutcomeInDoubt, "create: answer lost, and the row has no External Reference ID to find it by; check Partner Center, then fill its Referral ID")
+			continue
+		}
+		want[ext] = append(want[ext], r)
+		from := r.step(refbatch.StepCreate).SentAt.Add(-x.opts.ReconcileMargin)
+		if cutoff.IsZero() || from.Before(cutoff) {
+			cutoff = from
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	found := map[*rowRun]refbatch.Remote{}
+	reached := false
+	n := 0
+	var listErr error
+	for ref, err := range x.opts.API.Newest(ctx) {
+		if err != nil {
+			listErr = err
+			break
+		}
+		if n++; n > x.opts.MaxListed {
+			listErr = fmt.Errorf("listing passed %d referrals without reaching %s", x.opts.MaxListed, cutoff.Format(time.RFC3339))
+			break
+		}
+		if !ref.Created.IsZero() && ref.Created.Before(cutoff) {
+			reached = true
+			break
+		}
+		if strings.EqualFold(ref.OrganizationID, "msft") {
+			continue
+		}
+		for _, r := range want[strings.ToLower(ref.ExternalReferenceID)] {
+			from := r.step(refbatch.StepCreate).SentAt.Add(-x.opts.ReconcileMargin)
+			if ref.Created.IsZero() || !ref.Created.Before(from) {
+				// Newest first: the last match seen is the oldest, the
+				// one the lost answer would have named.
+				found[r] = ref
+			}
+		}
+	}
+	if listErr == nil && !reached {
+		reached = true // the listing ran to its end: nothing older exists
+	}
+	for _, list := range want {
+		for _, r := range list {
+			if ref, ok := found[r]; ok {
+				x.log.Info("reconciled: the lost create was applied", "row", r.rec.Number, "referral", ref.ID)
+				if err := x.created(ctx, r, ref); err != nil {
+					return err
+				}
+				continue
+			}
+			if !reached {
+				x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("create: answer lost and the listing could not prove it absent (%v); resume tries again", listErr))
+				continue
+			}
+			x.log.Info("reconciled: the lost create was not applied; it will be sent again", "row", r.rec.Number)
+			if err := x.finish(ctx, r, refbatch.StepCreate, refbatch.StateFailed, refbatch.Remote{}, errAbsent); err != nil {
+				return err
+			}
+			r.rec.Outcome, r.rec.Error = refbatch.OutcomePending, ""
+		}
+	}
+	return listErr
+}
+
+// errAbsent records a create that reconciliation proved was never applied.
+var errAbsent = absentError{}
+
+type absentError struct{}
+
+func (absentError) Error() string {
+	return "not applied: the listing reached past the request's time without finding it"
+}

@@ -1,0 +1,952 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/refbatch/refbatch"
+)
+
+// Planned is one input row of a run and where the journal says it stands.
+// The engine keeps the *Row for the whole run (retries, per-key queues,
+// reconciliation rounds): whoever read it must not recycle it.
+type Planned struct {
+	Row    *refbatch.Row
+	Record refbatch.RowRecord
+}
+
+// Observer receives the run's progress. Its callbacks default to no-ops and
+// are called from several goroutines at once; they must be quick.
+type Observer struct {
+	// RowFinished is called when a row reaches an outcome (in-doubt
+	// included; pending, the outcome of an interrupted row, is not).
+	RowFinished func(rec refbatch.RowRecord)
+	// StepSent is called just before a step's request leaves.
+	StepSent func(row int, step refbatch.StepName)
+}
+
+// ExecOptions configure Execute.
+type ExecOptions struct {
+	Run     refbatch.RunID
+	API     API
+	Mapper  Mapper
+	Journal Journal
+	// NewPolicy returns a policy checker for one goroutine; it re-checks
+	// status transitions against the live referral before a patch. nil: no
+	// live check.
+	NewPolicy func() Policy
+	// Concurrency bounds the rows in flight (default 8).
+	Concurrency int
+	// RetryFailed re-runs rows that failed with a retryable error in an
+	// earlier attempt of this run.
+	RetryFailed bool
+	// RegisterWait is how long a deal registration may wait for Microsoft
+	// to accept its co-sell referral (eligibility failing only on
+	// isMicrosoftReferralAcceptedOrWon) before the row fails; 0: no wait.
+	RegisterWait time.Duration
+	// ReconcileMargin widens the window in which a create whose answer was
+	// lost is looked for: the listing goes back to the step's sent time
+	// minus this margin (clock skew between here and the service). Default
+	// 10 minutes.
+	ReconcileMargin time.Duration
+	// MaxAttempts bounds how often one step is sent after answers that say
+	// it was not applied (429, 503, network errors before sending);
+	// default 6.
+	MaxAttempts int
+	// ReconcileRounds bounds how often rows left in doubt are reconciled
+	// and resumed within one Execute (default 3).
+	ReconcileRounds int
+	// MaxListed bounds how many referrals one reconciliation listing reads
+	// before it gives up, leaving its steps in doubt (default 2,000,000).
+	MaxListed int
+
+	Logger   *slog.Logger
+	Observer Observer
+	// Now is the clock (default time.Now); NewRequestID draws
+	// client-request-ids (default random GUIDs).
+	Now          func() time.Time
+	NewRequestID func() string
+}
+
+// Result is what Execute did.
+type Result struct {
+	Counts map[refbatch.Outcome]int // every row of the run by outcome
+	// Unfinished counts rows left pending or in doubt: resume finishes them.
+	Unfinished int
+}
+
+// Execute runs the steps of every valid row that is not finished yet and
+// records each step in the journal: sent before its request leaves, done or
+// failed when the answer is in. Rows with the same key run one after
+// another in file order; all others run concurrently, at most Concurrency
+// at a time.
+//
+// Shutdown has two stages (river's StartWorkContext): when feedCtx ends no
+// new rows start and the rows in flight finish their steps; when workCtx
+// ends the requests in flight are cancelled, and the journal says which
+// steps are in doubt. Either way Execute returns an error wrapping
+// context.Canceled after the journal is consistent. A fatal error (no
+// valid token, 401/403) stops the run the same way and is returned wrapped
+// in refbatch.ErrFatal.
+//
+// Steps left "sent" by an earlier, interrupted Execute are reconciled
+// before anything is sent again: a create is looked for in the listing of
+// the newest referrals, a link in its engagement, a patch or registration
+// in a fresh get. Only what is provably absent is sent again.
+func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions) (Result, error) {
+	x, err := newExecutor(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	feedCtx, stopFeed := context.WithCancel(feedCtx)
+	defer stopFeed()
+	x.stopFeed = stopFeed
+
+	runs, err := x.load(workCtx, rows)
+	if err != nil {
+		return Result{}, err
+	}
+	groups := groupByKey(runs)
+
+	for round := 0; ; round++ {
+		// Creates left in doubt (by a crash, or by a lost answer in the
+		// previous round) are reconciled together: one listing serves all.
+		if doubt := x.createsInDoubt(groups); len(doubt) > 0 && feedCtx.Err() == nil {
+			if err := x.reconcileCreates(workCtx, doubt); err != nil {
+				x.log.Warn("reconcile creates: listing cut short; their rows stay in doubt", "rows", len(doubt), "err", err)
+			}
+		}
+		todo := x.unfinished(groups)
+		if len(todo) == 0 || round > x.opts.ReconcileRounds {
+			break
+		}
+		x.runGroups(feedCtx, workCtx, todo)
+		if feedCtx.Err() != nil || x.fatalErr() != nil {
+			break
+		}
+		if !x.anyInDoubt(groups) {
+			break
+		}
+	}
+
+	res := Result{Counts: map[refbatch.Outcome]int{}}
+	for _, r := range runs {
+		res.Counts[r.rec.Outcome]++
+		if !r.rec.Outcome.Final() {
+			res.Unfinished++
+		}
+	}
+	switch {
+	case x.fatalErr() != nil:
+		return res, fmt.Errorf("%w: %w", refbatch.ErrFatal, x.fatalErr())
+	case workCtx.Err() != nil:
+		return res, fmt.Errorf("run interrupted: %w", workCtx.Err())
+	case feedCtx.Err() != nil:
+		return res, fmt.Errorf("run interrupted: %w", context.Canceled)
+	}
+	return res, nil
+}
+
+type executor struct {
+	opts     ExecOptions
+	log      *slog.Logger
+	obs      Observer
+	policies chan Policy
+	stopFeed context.CancelFunc
+
+	fatalMu sync.Mutex
+	fatal   error
+	rndMu   sync.Mutex
+	rnd     *rand.Rand
+}
+
+func newExecutor(opts ExecOptions) (*executor, error) {
+	if opts.API == nil || opts.Mapper == nil || opts.Journal == nil {
+		return nil, errors.New("engine: Execute needs an API, a Mapper and a Journal")
+	}
+	if opts.Run == "" {
+		return nil, errors.New("engine: Execute needs a run id")
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.ReconcileMargin <= 0 {
+		opts.ReconcileMargin = 10 * time.Minute
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 6
+	}
+	if opts.ReconcileRounds <= 0 {
+		opts.ReconcileRounds = 3
+	}
+	if opts.MaxListed <= 0 {
+		opts.MaxListed = 2_000_000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.NewRequestID == nil {
+		opts.NewRequestID = uuid.NewString
+	}
+	x := &executor{opts: opts, log: opts.Logger, obs: opts.Observer, rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+	if x.log == nil {
+		x.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.NewPolicy != nil {
+		x.policies = make(chan Policy, opts.Concurrency)
+		for range opts.Concurrency {
+			x.policies <- opts.NewPolicy()
+		}
+	}
+	return x, nil
+}
+
+// rowRun is one row during Execute. Only the goroutine running its key
+// group touches it; rounds run one after another.
+type rowRun struct {
+	row   *refbatch.Row
+	rec   refbatch.RowRecord
+	steps map[refbatch.StepName]refbatch.StepRecord
+}
+
+func (r *rowRun) step(s refbatch.StepName) refbatch.StepRecord { return r.steps[s] }
+
+func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error) {
+	steps, err := x.opts.Journal.Steps(ctx, x.opts.Run)
+	if err != nil {
+		return nil, fmt.Errorf("read journal steps: %w", err)
+	}
+	byRow := map[int]map[refbatch.StepName]refbatch.StepRecord{}
+	for _, s := range steps {
+		m := byRow[s.Row]
+		if m == nil {
+			m = map[refbatch.StepName]refbatch.StepRecord{}
+			byRow[s.Row] = m
+		}
+		m[s.Step] = s
+	}
+	runs := make([]*rowRun, 0, len(rows))
+	for _, p := range rows {
+		r := &rowRun{row: p.Row, rec: p.Record, steps: byRow[p.Record.Number]}
+		if r.steps == nil {
+			r.steps = map[refbatch.StepName]refbatch.StepRecord{}
+		}
+		if x.opts.RetryFailed && r.rec.Outcome == refbatch.OutcomeFailed && r.retryable() {
+			r.rec.Outcome, r.rec.Error = refbatch.OutcomePending, ""
+			for name, s := range r.steps {
+				if s.State == refbatch.StateFailed {
+					delete(r.steps, name)
+				}
+			}
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// retryable reports whether the row failed on an answer that may succeed
+// another time (throttling, 5xx, the network), as recorded by fail.
+func (r *rowRun) retryable() bool {
+	for _, s := range r.steps {
+		if s.State == refbatch.StateFailed && strings.HasPrefix(s.ErrorCode, retryablePrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// groupByKey puts rows with the same key, in file order, in one group;
+// groups are ordered by their first row.
+func groupByKey(runs []*rowRun) [][]*rowRun {
+	var groups [][]*rowRun
+	index := map[refbatch.RowKey]int{}
+	for _, r := range runs {
+		if !r.rec.Valid {
+			continue
+		}
+		k := r.rec.Key
+		if k == "" {
+			groups = append(groups, []*rowRun{r})
+			continue
+		}
+		if i, ok := index[k]; ok {
+			groups[i] = append(groups[i], r)
+			continue
+		}
+		index[k] = len(groups)
+		groups = append(groups, []*rowRun{r})
+	}
+	return groups
+}
+
+func (x *executor) unfinished(groups [][]*rowRun) [][]*rowRun {
+	var out [][]*rowRun
+	for _, g := range groups {
+		for _, r := range g {
+			if !r.rec.Outcome.Final() {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (x *executor) anyInDoubt(groups [][]*rowRun) bool {
+	for _, g := range groups {
+		for _, r := range g {
+			if r.rec.Outcome == refbatch.OutcomeInDoubt {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// createsInDoubt lists the rows whose create step was sent and never
+// answered: the first unfinished row of each group can be one.
+func (x *executor) createsInDoubt(groups [][]*rowRun) []*rowRun {
+	var out []*rowRun
+	for _, g := range groups {
+		for _, r := range g {
+			if r.rec.Outcome.Final() {
+				continue
+			}
+			if r.step(refbatch.StepCreate).State == refbatch.StateSent {
+				out = append(out, r)
+			}
+			break
+		}
+	}
+	return out
+}
+
+func (x *executor) runGroups(feedCtx, workCtx context.Context, groups [][]*rowRun) {
+	p := pool.New().WithMaxGoroutines(x.opts.Concurrency)
+	for _, g := range groups {
+		if feedCtx.Err() != nil {
+			break
+		}
+		p.Go(func() {
+			if feedCtx.Err() != nil {
+				return
+			}
+			x.runGroup(workCtx, g)
+		})
+	}
+	p.Wait()
+}
+
+// runGroup runs a key's rows in file order; a row that does not finish
+// (in doubt, interrupted) holds back the rows after it.
+func (x *executor) runGroup(ctx context.Context, g []*rowRun) {
+	for _, r := range g {
+		if r.rec.Outcome.Final() {
+			continue
+		}
+		x.runRow(ctx, r)
+		if !r.rec.Outcome.Final() {
+			return
+		}
+	}
+}
+
+// fatalErr returns the error that stopped the run, if any.
+func (x *executor) fatalErr() error {
+	x.fatalMu.Lock()
+	defer x.fatalMu.Unlock()
+	return x.fatal
+}
+
+func (x *executor) stop(err error) {
+	x.fatalMu.Lock()
+	if x.fatal == nil {
+		x.fatal = err
+	}
+	x.fatalMu.Unlock()
+	x.stopFeed()
+}
+
+// journalCtx detaches journal writes from cancellation: a step whose
+// request left must be recorded even while the run is being interrupted.
+func journalCtx(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// settle records a row's outcome and tells the observer.
+func (x *executor) settle(ctx context.Context, r *rowRun, o refbatch.Outcome, msg string) {
+	r.rec.Outcome, r.rec.Error = o, msg
+	if err := x.opts.Journal.SetOutcome(journalCtx(ctx), x.opts.Run, r.rec); err != nil {
+		x.stop(fmt.Errorf("journal: record row %d: %w", r.rec.Number, err))
+		return
+	}
+	if o != refbatch.OutcomePending && x.obs.RowFinished != nil {
+		x.obs.RowFinished(r.rec)
+	}
+}
+
+func (x *executor) jitter(d time.Duration) time.Duration {
+	x.rndMu.Lock()
+	defer x.rndMu.Unlock()
+	return time.Duration(x.rnd.Int64N(int64(d) + 1))
+}
+
+// backoff is the wait before attempt n+1 of a step that was not applied.
+func (x *executor) backoff(n int, err error) time.Duration {
+	if d, ok := refbatch.RetryAfter(err); ok {
+		return min(d, 2*time.Minute) + x.jitter(500*time.Millisecond)
+	}
+	bound := 500 * time.Millisecond << min(n, 6)
+	return x.jitter(min(bound, 30*time.Second))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// retryablePrefix marks a failed step's ErrorCode when the failure may pass
+// on another try, for resume --retry-failed.
+const retryablePrefix = "retryable:"
+
+// errorCode is a short class of err for the journal.
+func errorCode(err error) string {
+	switch {
+	case errors.Is(err, errAbsent):
+		return "absent"
+	case refbatch.IsInDoubt(err):
+		return "in-doubt"
+	case refbatch.IsFatal(err):
+		return "fatal"
+	case refbatch.IsConflict(err):
+		return "conflict"
+	case refbatch.IsNotFound(err):
+		return "not-found"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "interrupted"
+	case refbatch.IsRetryable(err):
+		return retryablePrefix + "transient"
+	}
+	return "rejected"
+}
+
+// errNotEligible and errConflict are the engine's own reasons for a failed row.
+var (
+	errNotEligible = errors.New("not eligible for deal registration")
+	errConflict    = errors.New("the referral kept changing while it was patched (412 twice)")
+)
+
+// send runs one request of a step: it journals the step as sent (with a
+// fresh client-request-id) before the request leaves, and repeats it after
+// answers that say it was not applied (retryable, not in doubt), with
+// backoff. It records nothing after the answer: the caller finishes the
+// step. A journal write that fails stops the run.
+func (x *executor) send(ctx context.Context, r *rowRun, step refbatch.StepName, call func(ctx context.Context, requestID string) (refbatch.Remote, error)) (refbatch.Remote, error) {
+	for n := 1; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return refbatch.Remote{}, err
+		}
+		rec := r.steps[step]
+		rec.Run, rec.Row, rec.Step = x.opts.Run, r.rec.Number, step
+		rec.State = refbatch.StateSent
+		rec.ClientRequestID = x.opts.NewRequestID()
+		rec.SentAt = x.opts.Now().UTC()
+		rec.FinishedAt, rec.HTTPStatus, rec.ErrorCode, rec.ErrorMessage = time.Time{}, 0, "", ""
+		if err := x.opts.Journal.StepSent(journalCtx(ctx), rec); err != nil {
+			err = fmt.Errorf("journal: record %s of row %d: %w", step, r.rec.Number, err)
+			x.stop(err)
+			return refbatch.Remote{}, err
+		}
+		rec.Attempts++
+		r.steps[step] = rec
+		if x.obs.StepSent != nil {
+			x.obs.StepSent(r.rec.Number, step)
+		}
+		remote, err := call(ctx, rec.ClientRequestID)
+		if err == nil {
+			return remote, nil
+		}
+		retry := refbatch.IsRetryable(err) && !refbatch.IsInDoubt(err) && !refbatch.IsFatal(err) &&
+			ctx.Err() == nil && n < x.opts.MaxAttempts
+		if !retry {
+			return refbatch.Remote{}, err
+		}
+		// Not applied: say so before waiting, so that a crash now does not
+		// leave the step looking in doubt.
+		if ferr := x.finish(ctx, r, step, refbatch.StateFailed, refbatch.Remote{}, err); ferr != nil {
+			return refbatch.Remote{}, ferr
+		}
+		d := x.backoff(n, err)
+		x.log.Info("step not applied; trying again", "row", r.rec.Number, "step", step, "attempt", n, "in", d, "err", err)
+		if serr := sleep(ctx, d); serr != nil {
+			return refbatch.Remote{}, fmt.Errorf("%w while waiting to retry; last error: %w", serr, err)
+		}
+	}
+}
+
+// finish records a step's answer.
+func (x *executor) finish(ctx context.Context, r *rowRun, step refbatch.StepName, state refbatch.StepState, out refbatch.Remote, stepErr error) error {
+	rec := r.steps[step]
+	rec.Run, rec.Row, rec.Step, rec.State = x.opts.Run, r.rec.Number, step, state
+	rec.FinishedAt = x.opts.Now().UTC()
+	if out.ID != "" {
+		rec.ReferralID = out.ID
+	}
+	if out.EngagementID != "" {
+		rec.EngagementID = out.EngagementID
+	}
+	if out.ETag != "" {
+		rec.ETag = out.ETag
+	}
+	rec.ErrorCode, rec.ErrorMessage = "", ""
+	if stepErr != nil {
+		rec.ErrorCode, rec.ErrorMessage = errorCode(stepErr), stepErr.Error()
+		rec.HTTPStatus = httpStatus(stepErr)
+	} else if state == refbatch.StateDone && rec.HTTPStatus == 0 && !rec.SentAt.IsZero() {
+		rec.HTTPStatus = 200
+	}
+	r.steps[step] = rec
+	if err := x.opts.Journal.StepFinished(journalCtx(ctx), rec); err != nil {
+		err = fmt.Errorf("journal: record %s of row %d: %w", step, r.rec.Number, err)
+		x.stop(err)
+		return err
+	}
+	return nil
+}
+
+// httpStatus digs the HTTP status out of an error that carries one.
+func httpStatus(err error) int {
+	if s, ok := errors.AsType[interface {
+		error
+		HTTPStatus() int
+	}](err); ok {
+		return s.HTTPStatus()
+	}
+	return 0
+}
+
+// markDone records a step that needed no request (the live referral already
+// showed the change) or was found by reconciliation.
+func (x *executor) markDone(ctx context.Context, r *rowRun, step refbatch.StepName, out refbatch.Remote) error {
+	return x.finish(ctx, r, step, refbatch.StateDone, out, nil)
+}
+
+// failRow ends a row as failed, or, for errors that are not the row's fault
+// (fatal, interrupted, in doubt), leaves it for resume.
+func (x *executor) failRow(ctx context.Context, r *rowRun, step refbatch.StepName, err error) {
+	switch {
+	case refbatch.IsFatal(err):
+		_ = x.finish(ctx, r, step, refbatch.StateFailed, refbatch.Remote{}, err)
+		x.settle(ctx, r, refbatch.OutcomePending, err.Error())
+		x.stop(err)
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		// Interrupted: a write that may have left stays "sent" (in doubt);
+		// resume reconciles it.
+		if r.steps[step].State == refbatch.StateSent && step.Writes() {
+			x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("%s interrupted after its request left; resume reconciles it", step))
+			return
+		}
+		x.settle(ctx, r, refbatch.OutcomePending, "interrupted")
+	case refbatch.IsInDoubt(err):
+		x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("%s: answer lost (%v); reconciling before anything is sent again", step, err))
+	case x.fatalErr() != nil && strings.HasPrefix(err.Error(), "journal:"):
+		// The journal failed: nothing more can be recorded.
+	default:
+		_ = x.finish(ctx, r, step, refbatch.StateFailed, refbatch.Remote{}, err)
+		x.settle(ctx, r, refbatch.OutcomeFailed, fmt.Sprintf("%s: %v", step, err))
+	}
+}
+
+// runRow runs a row's steps, skipping those the journal has done.
+func (x *executor) runRow(ctx context.Context, r *rowRun) {
+	row := r.row
+	var target refbatch.Remote // the partner's referral: id and engagement
+	created, updated, linked, registered := false, false, false, false
+
+	known, haveKnown := refbatch.Known{}, false
+	if ext := row.ExternalReferenceID; ext != "" {
+		k, ok, err := x.opts.Journal.Lookup(journalCtx(ctx), ext)
+		if err != nil {
+			x.stop(fmt.Errorf("journal: look up %q: %w", ext, err))
+			x.settle(ctx, r, refbatch.OutcomePending, err.Error())
+			return
+		}
+		known, haveKnown = k, ok
+	}
+
+	create := r.rec.Action == refbatch.ActionCreate
+	cs := r.step(refbatch.StepCreate)
+	switch {
+	case create && cs.State == refbatch.StateDone:
+		target = refbatch.Remote{ID: cs.ReferralID, EngagementID: cs.EngagementID}
+		created = true
+	case create && cs.State == refbatch.StateSent:
+		x.settle(ctx, r, refbatch.OutcomeInDoubt, "create: sent, answer never recorded; reconciling before anything is sent again")
+		return
+	case create && haveKnown:
+		// Upsert: this journal already created the External Reference ID
+		// (in an earlier run); the row updates that referral.
+		create = false
+		target = refbatch.Remote{ID: known.ReferralID, EngagementID: known.EngagementID}
+	case create:
+		req, err := x.opts.Mapper.Create(row)
+		if err != nil {
+			x.failRow(ctx, r, refbatch.StepCreate, err)
+			return
+		}
+		out, err := x.send(ctx, r, refbatch.StepCreate, func(ctx context.Context, id string) (refbatch.Remote, error) {
+			return x.opts.API.Create(ctx, id, req.Body)
+		})
+		if err != nil {
+			x.failRow(ctx, r, refbatch.StepCreate, err)
+			return
+		}
+		if err := x.created(ctx, r, out); err != nil {
+			return
+		}
+		target, created = out, true
+	default:
+		id := row.ReferralID
+		if id == "" && haveKnown {
+			id, target.EngagementID = known.ReferralID, known.EngagementID
+		}
+		if id == "" {
+			x.failRow(ctx, r, refbatch.StepGet, fmt.Errorf("no Referral ID, and this journal never created External Reference ID %q: add the Referral ID to the row", row.ExternalReferenceID))
+			return
+		}
+		target.ID = id
+	}
+	r.rec.ReferralID, r.rec.EngagementID = target.ID, target.EngagementID
+
+	if create || created {
+		// A new referral: link it for co-sell.
+	} else {
+		changed, ok := x.update(ctx, r, target.ID)
+		if !ok {
+			return
+		}
+		updated = changed
+	}
+
+	if x.opts.Mapper.WantsLink(row) && (created || (haveKnown && known.MicrosoftReferralID == "")) {
+		ok := x.link(ctx, r, target)
+		if !ok {
+			return
+		}
+		linked = true
+	} else if haveKnown {
+		r.rec.MicrosoftReferralID = known.MicrosoftReferralID
+	}
+
+	if row.RegisterDeal {
+		done, ok := x.register(ctx, r, target.ID)
+		if !ok {
+			return
+		}
+		registered = done
+	}
+
+	outcome := refbatch.OutcomeUnchanged
+	switch {
+	case registered:
+		outcome = refbatch.OutcomeRegistered
+	case linked:
+		outcome = refbatch.OutcomeLinked
+	case created:
+		outcome = refbatch.OutcomeCreated
+	case updated:
+		outcome = refbatch.OutcomeUpdated
+	}
+	x.settle(ctx, r, outcome, "")
+}
+
+// created records a create's answer: the step, and the External Reference
+// ID map that makes a second run of the file update instead of create.
+func (x *executor) created(ctx context.Context, r *rowRun, out refbatch.Remote) error {
+	if err := x.markDone(ctx, r, refbatch.StepCreate, out); err != nil {
+		return err
+	}
+	r.rec.ReferralID, r.rec.EngagementID = out.ID, out.EngagementID
+	if ext := r.row.ExternalReferenceID; ext != "" {
+		if err := x.opts.Journal.Remember(journalCtx(ctx), refbatch.Known{ExternalReferenceID: ext, ReferralID: out.ID, EngagementID: out.EngagementID}); err != nil {
+			err = fmt.Errorf("journal: remember %q: %w", ext, err)
+			x.stop(err)
+			return err
+		}
+	}
+	return nil
+}
+
+// get reads the live referral as a journaled step.
+func (x *executor) get(ctx context.Context, r *rowRun, id string) (refbatch.Remote, error) {
+	live, err := x.send(ctx, r, refbatch.StepGet, func(ctx context.Context, rid string) (refbatch.Remote, error) {
+		return x.opts.API.Get(ctx, rid, id)
+	})
+	if err != nil {
+		if refbatch.IsNotFound(err) {
+			err = fmt.Errorf("referral %s was not found on Partner Center (deleted, or another partner's?): %w", id, err)
+		}
+		return live, err
+	}
+	return live, x.markDone(ctx, r, refbatch.StepGet, live)
+}
+
+// checkLive re-checks the row's transition against the live status.
+func (x *executor) checkLive(r *rowRun, live refbatch.Remote) error {
+	if x.policies == nil || !r.row.Filled.Has(refbatch.ColStatus) {
+		return nil
+	}
+	p := <-x.policies
+	defer func() { x.policies <- p }()
+	row := *r.row
+	row.CurrentStatus, row.CurrentSubstatus = live.Status, live.Substatus
+	row.Filled = row.Filled.With(refbatch.ColCurrentStatus)
+	if live.Substatus != "" {
+		row.Filled = row.Filled.With(refbatch.ColCurrentSubstatus)
+	}
+	row.Invalid &^= refbatch.ColumnSet(0).With(refbatch.ColCurrentStatus).With(refbatch.ColCurrentSubstatus)
+	for _, f := range p.Evaluate(nil, &row) {
+		if f.Severity == refbatch.SeverityError && (f.Rule == refbatch.RuleStatusTransition || f.Rule == refbatch.RuleStatusPair) {
+			return fmt.Errorf("the live referral is %s/%s: %s", live.Status, live.Substatus, f.Message)
+		}
+	}
+	return nil
+}
+
+// update brings the live referral to what the row says with a minimal
+// patch. A patch left in doubt is checked against a fresh get; a 412 is
+// answered by re-reading, re-checking and rebuilding, once.
+func (x *executor) update(ctx context.Context, r *rowRun, id string) (changed, ok bool) {
+	if r.step(refbatch.StepPatch).State == refbatch.StateDone {
+		return r.step(refbatch.StepPatch).HTTPStatus != 0, true
+	}
+	conflicts := 0
+	for tries := 0; ; tries++ {
+		live, err := x.get(ctx, r, id)
+		if err != nil {
+			x.failRow(ctx, r, refbatch.StepGet, err)
+			return false, false
+		}
+		if err := x.checkLive(r, live); err != nil {
+			x.failRow(ctx, r, refbatch.StepPatch, err)
+			return false, false
+		}
+		req, need, err := x.opts.Mapper.Patch(r.row, live)
+		if err != nil {
+			x.failRow(ctx, r, refbatch.StepPatch, err)
+			return false, false
+		}
+		if !need {
+			// Live already shows the row: after a lost answer or a crash,
+			// that is the proof the earlier patch was applied.
+			prior := r.step(refbatch.StepPatch)
+			rec := prior
+			rec.HTTPStatus = 0
+			if prior.State == refbatch.StateSent || prior.Attempts > 0 {
+				rec.HTTPStatus = 200 // it was sent and found applied
+			}
+			r.steps[refbatch.StepPatch] = rec
+			if err := x.markDone(ctx, r, refbatch.StepPatch, live); err != nil {
+				return false, false
+			}
+			return prior.Attempts > 0, true
+		}
+		_, err = x.send(ctx, r, refbatch.StepPatch, func(ctx context.Context, rid string) (refbatch.Remote, error) {
+			return x.opts.API.Patch(ctx, rid, id, live.ETag, req.Body)
+		})
+		switch {
+		case err == nil:
+			return true, x.markDone(ctx, r, refbatch.StepPatch, refbatch.Remote{ID: id}) == nil
+		case refbatch.IsInDoubt(err) && ctx.Err() == nil && tries < x.opts.ReconcileRounds:
+			x.log.Info("patch answer lost; checking the live referral", "row", r.rec.Number, "err", err)
+			continue // the next get shows whether it was applied
+		case refbatch.IsConflict(err) && conflicts == 0:
+			conflicts++
+			x.log.Info("referral changed since it was read (412); re-reading", "row", r.rec.Number)
+			continue
+		case refbatch.IsConflict(err):
+			x.failRow(ctx, r, refbatch.StepPatch, fmt.Errorf("%w: %w", errConflict, err))
+			return false, false
+		default:
+			x.failRow(ctx, r, refbatch.StepPatch, err)
+			return false, false
+		}
+	}
+}
+
+// link creates Microsoft's referral in the row's engagement, once.
+func (x *executor) link(ctx context.Context, r *rowRun, target refbatch.Remote) bool {
+	if s := r.step(refbatch.StepLink); s.State == refbatch.StateDone {
+		r.rec.MicrosoftReferralID = s.ReferralID
+		return true
+	}
+	if target.EngagementID == "" {
+		x.failRow(ctx, r, refbatch.StepLink, errors.New("the referral's engagement id is unknown; cannot link it for co-sell"))
+		return false
+	}
+	for tries := 0; ; tries++ {
+		if r.step(refbatch.StepLink).State == refbatch.StateSent {
+			found, proven, err := x.findLink(ctx, target.EngagementID)
+			switch {
+			case err != nil || !proven:
+				x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("link: answer lost and the engagement listing could not prove it absent: %v", err))
+				return false
+			case found.ID != "":
+				return x.linked(ctx, r, found) == nil
+			}
+			// Provably absent: send it again.
+		}
+		req, err := x.opts.Mapper.Link(r.row, target)
+		if err != nil {
+			x.failRow(ctx, r, refbatch.StepLink, err)
+			return false
+		}
+		out, err := x.send(ctx, r, refbatch.StepLink, func(ctx context.Context, id string) (refbatch.Remote, error) {
+			return x.opts.API.Create(ctx, id, req.Body)
+		})
+		switch {
+		case err == nil:
+			return x.linked(ctx, r, out) == nil
+		case refbatch.IsInDoubt(err) && ctx.Err() == nil && tries < x.opts.ReconcileRounds:
+			continue
+		default:
+			x.failRow(ctx, r, refbatch.StepLink, err)
+			return false
+		}
+	}
+}
+
+func (x *executor) linked(ctx context.Context, r *rowRun, out refbatch.Remote) error {
+	if err := x.markDone(ctx, r, refbatch.StepLink, out); err != nil {
+		return err
+	}
+	r.rec.MicrosoftReferralID = out.ID
+	if ext := r.row.ExternalReferenceID; ext != "" {
+		if err := x.opts.Journal.Remember(journalCtx(ctx), refbatch.Known{ExternalReferenceID: ext, MicrosoftReferralID: out.ID}); err != nil {
+			err = fmt.Errorf("journal: remember %q: %w", ext, err)
+			x.stop(err)
+			return err
+		}
+	}
+	return nil
+}
+
+// findLink looks for Microsoft's referral in an engagement. proven is true
+// when the listing ran to its end, so a missing referral is provably absent.
+func (x *executor) findLink(ctx context.Context, engagementID string) (found refbatch.Remote, proven bool, err error) {
+	n := 0
+	for ref, err := range x.opts.API.Engagement(ctx, engagementID) {
+		if err != nil {
+			return refbatch.Remote{}, false, err
+		}
+		if n++; n > x.opts.MaxListed {
+			return refbatch.Remote{}, false, fmt.Errorf("engagement %s lists more than %d referrals", engagementID, x.opts.MaxListed)
+		}
+		if strings.EqualFold(ref.OrganizationID, "msft") && found.ID == "" {
+			found = ref
+		}
+	}
+	return found, true, nil
+}
+
+// register adds the row's deal registration once, after the eligibility
+// check says it may.
+func (x *executor) register(ctx context.Context, r *rowRun, id string) (done, ok bool) {
+	if s := r.step(refbatch.StepRegister); s.State == refbatch.StateDone {
+		return s.Attempts > 0, true
+	}
+	if r.step(refbatch.StepRegister).State != refbatch.StateSent {
+		if !x.eligible(ctx, r, id) {
+			return false, false
+		}
+	}
+	conflicts := 0
+	for tries := 0; ; tries++ {
+		live, err := x.get(ctx, r, id)
+		if err != nil {
+			x.failRow(ctx, r, refbatch.StepGet, err)
+			return false, false
+		}
+		req, need, err := x.opts.Mapper.Register(r.row, live)
+		if err != nil {
+			x.failRow(ctx, r, refbatch.StepRegister, err)
+			return false, false
+		}
+		if !need {
+			// Already registered: by this row's lost answer (it was sent),
+			// or before this run.
+			sent := r.step(refbatch.StepRegister).Attempts > 0
+			return sent, x.markDone(ctx, r, refbatch.StepRegister, live) == nil
+		}
+		_, err = x.send(ctx, r, refbatch.StepRegister, func(ctx context.Context, rid string) (refbatch.Remote, error) {
+			return x.opts.API.Patch(ctx, rid, id, live.ETag, req.Body)
+		})
+		switch {
+		case err == nil:
+			return true, x.markDone(ctx, r, refbatch.StepRegister, refbatch.Remote{ID: id}) == nil
+		case refbatch.IsInDoubt(err) && ctx.Err() == nil && tries < x.opts.ReconcileRounds:
+			continue
+		case refbatch.IsConflict(err) && conflicts == 0:
+			conflicts++
+			continue
+		case refbatch.IsConflict(err):
+			x.failRow(ctx, r, refbatch.StepRegister, fmt.Errorf("%w: %w", errConflict, err))
+			return false, false
+		default:
+			x.failRow(ctx, r, refbatch.StepRegister, err)
+			return false, false
+		}
+	}
+}
+
+// eligible asks the API whether the referral may be registered, waiting up
+// to RegisterWait for Microsoft to accept its side of a co-sell deal.
+func (x *executor) eligible(ctx context.Context, r *rowRun, id string) bool {
+	deadline := x.opts.Now().Add(x.opts.RegisterWait)
+	for {
+		var answer refbatch.Eligibility
+		_, err := x.send(ctx, r, refbatch.StepEligibility, func(ctx context.Context, rid string) (refbatch.Remote, error) {
+			var err error
+			answer, err = x.opts.API.Eligibility(ctx, rid, id)
+			return refbatch.Remote{}, err
+		})
+		if err != nil {
+			x.failRow(ctx, r, refbatch.StepEligibility, err)
+			return false
+		}
+		if err := x.markDone(ctx, r, refbatch.StepEligibility, refbatch.Remote{ID: id}); err != nil {
+			return false
+		}
+		if answer.Eligible {
+			return true
+		}
+		waiting := len(answer.Failed) == 1 && strings.HasPrefix(answer.Failed[0], "isMicrosoftReferralAcceptedOrWon")
+		if waiting && x.opts.Now().Before(deadline) {
+			if err := sleep(ctx, min(time.Second, time.Until(deadline)+time.Millisecond)); err != nil {
+				x.failRow(ctx, r, refbatch.StepEligibility, err)
+				return false
+			}
+			continue
+		}
+		failed := slices.Clone(answer.Failed)
+		x.failRow(ctx, r, refbatch.StepEligibility, fmt.Errorf("%w: Partner Center says the deal fails %s", errNotEligible, strings.Join(failed, "; ")))
+		return false
+	}
+}

@@ -1,0 +1,420 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/refbatch/refbatch"
+)
+
+// timeLayout is RFC 3339 in UTC with nine fraction digits: fixed width, so
+// stored times sort as text, and exact to the nanosecond.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func encodeTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func decodeTime(s sql.NullString) (time.Time, error) {
+	if !s.Valid || s.String == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s.String)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s.String, err)
+	}
+	return t.UTC(), nil
+}
+
+const (
+	sqlInsertRun = `INSERT INTO runs (id, input_path, input_sha256, rules_hash, tables_hash, options, endpoint, started, finished)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlUpdateRun = `UPDATE runs SET input_sha256 = ?, options = ?, finished = ? WHERE id = ?`
+	sqlRunCols   = `id, input_path, input_sha256, rules_hash, tables_hash, options, endpoint, started, finished`
+
+	sqlPutRow = `INSERT INTO rows (run, number, key, action, valid, hash, outcome, error, referral_id, engagement_id, microsoft_referral_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (run, number) DO UPDATE SET key = excluded.key, action = excluded.action, valid = excluded.valid,
+	hash = excluded.hash, outcome = excluded.outcome, error = excluded.error, referral_id = excluded.referral_id,
+	engagement_id = excluded.engagement_id, microsoft_referral_id = excluded.microsoft_referral_id`
+	sqlDeleteRow   = `DELETE FROM rows WHERE run = ? AND number = ?`
+	sqlClearSteps  = `DELETE FROM steps WHERE run = ? AND row = ?`
+	sqlSetOutcome  = `UPDATE rows SET outcome = ?, error = ?, referral_id = ?, engagement_id = ?, microsoft_referral_id = ? WHERE run = ? AND number = ?`
+	sqlStepSent    = `INSERT INTO steps (run, row, step, state, attempts, client_request_id, http_status, referral_id, engagement_id, etag, error_code, error_message, sent_at, finished_at)
+VALUES (?, ?, ?, 'sent', 1, ?, 0, ?, ?, ?, '', '', ?, NULL)
+ON CONFLICT (run, row, step) DO UPDATE SET state = 'sent', attempts = attempts + 1,
+	client_request_id = excluded.client_request_id, http_status = 0,
+	referral_id = iif(excluded.referral_id <> '', excluded.referral_id, referral_id),
+	engagement_id = iif(excluded.engagement_id <> '', excluded.engagement_id, engagement_id),
+	etag = iif(excluded.etag <> '', excluded.etag, etag),
+	error_code = '', error_message = '', sent_at = excluded.sent_at, finished_at = NULL`
+	sqlStepFinished = `INSERT INTO steps (run, row, step, state, attempts, client_request_id, http_status, referral_id, engagement_id, etag, error_code, error_message, sent_at, finished_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (run, row, step) DO UPDATE SET state = excluded.state, http_status = excluded.http_status,
+	referral_id = iif(excluded.referral_id <> '', excluded.referral_id, referral_id),
+	engagement_id = iif(excluded.engagement_id <> '', excluded.engagement_id, engagement_id),
+	etag = iif(excluded.etag <> '', excluded.etag, etag),
+	error_code = excluded.error_code, error_message = excluded.error_message, finished_at = excluded.finished_at`
+	sqlRemember = `INSERT INTO known (external_reference_id, referral_id, engagement_id, microsoft_referral_id, updated_at)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (external_reference_id) DO UPDATE SET
+	referral_id = iif(excluded.referral_id <> '', excluded.referral_id, referral_id),
+	engagement_id = iif(excluded.engagement_id <> '', excluded.engagement_id, engagement_id),
+	microsoft_referral_id = iif(excluded.microsoft_referral_id <> '', excluded.microsoft_referral_id, microsoft_referral_id),
+	updated_at = excluded.updated_at`
+)
+
+// writerStmts are prepared once on the writer connection and bound to each
+// transaction with tx.Stmt, which reuses them (there is one connection).
+type writerStmts struct {
+	putRow, deleteRow, clearSteps, setOutcome, stepSent, stepFinished, remember *sql.Stmt
+}
+
+func (s *writerStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&s.putRow, sqlPutRow}, {&s.deleteRow, sqlDeleteRow}, {&s.clearSteps, sqlClearSteps},
+		{&s.setOutcome, sqlSetOutcome}, {&s.stepSent, sqlStepSent}, {&s.stepFinished, sqlStepFinished},
+		{&s.remember, sqlRemember},
+	} {
+		st, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			s.close()
+			return err
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+func (s *writerStmts) close() {
+	for _, st := range []*sql.Stmt{s.putRow, s.deleteRow, s.clearSteps, s.setOutcome, s.stepSent, s.stepFinished, s.remember} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// CreateRun records a new run. A zero Started is set to now.
+func (j *Journal) CreateRun(ctx context.Context, run refbatch.RunInfo) error {
+	if run.ID == "" {
+		return fmt.Errorf("journal %s: create run: empty run id", j.path)
+	}
+	if run.Started.IsZero() {
+		run.Started = j.now()
+	}
+	return j.submit(ctx, "create run "+string(run.ID), func(tx *sql.Tx) error {
+		_, err := tx.Exec(sqlInsertRun, string(run.ID), run.InputPath, run.InputSHA256, run.RulesHash,
+			run.TablesHash, run.Options, run.Endpoint, encodeTime(run.Started), encodeTime(run.Finished))
+		return err
+	})
+}
+
+// UpdateRun rewrites the run's input hash, options and Finished time.
+func (j *Journal) UpdateRun(ctx context.Context, run refbatch.RunInfo) error {
+	return j.submit(ctx, "update run "+string(run.ID), func(tx *sql.Tx) error {
+		res, err := tx.Exec(sqlUpdateRun, run.InputSHA256, run.Options, encodeTime(run.Finished), string(run.ID))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return refbatch.ErrNoRun
+		}
+		return nil
+	})
+}
+
+// Run returns one run; an error wrapping refbatch.ErrNoRun when there is
+// no such run.
+func (j *Journal) Run(ctx context.Context, id refbatch.RunID) (refbatch.RunInfo, error) {
+	return j.oneRun(ctx, "run "+string(id), `SELECT `+sqlRunCols+` FROM runs WHERE id = ?`, string(id))
+}
+
+// LatestRun returns the run started last; an error wrapping
+// refbatch.ErrNoRun when the journal has none.
+func (j *Journal) LatestRun(ctx context.Context) (refbatch.RunInfo, error) {
+	return j.oneRun(ctx, "latest run", `SELECT `+sqlRunCols+` FROM runs ORDER BY started DESC, id DESC LIMIT 1`)
+}
+
+func (j *Journal) oneRun(ctx context.Context, what, query string, args ...any) (refbatch.RunInfo, error) {
+	db, err := j.reader(what)
+	if err != nil {
+		return refbatch.RunInfo{}, err
+	}
+	run, err := scanRun(db.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = refbatch.ErrNoRun
+	}
+	if err != nil {
+		return refbatch.RunInfo{}, fmt.Errorf("journal %s: %s: %w", j.path, what, err)
+	}
+	return run, nil
+}
+
+// Runs returns every run, oldest first.
+func (j *Journal) Runs(ctx context.Context) ([]refbatch.RunInfo, error) {
+	db, err := j.reader("runs")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT `+sqlRunCols+` FROM runs ORDER BY started, id`)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: runs: %w", j.path, err)
+	}
+	defer rows.Close()
+	var runs []refbatch.RunInfo
+	for rows.Next() {
+		run, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("journal %s: runs: %w", j.path, err)
+		}
+		runs = append(runs, run)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal %s: runs: %w", j.path, err)
+	}
+	return runs, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRun(s scanner) (refbatch.RunInfo, error) {
+	var run refbatch.RunInfo
+	var id string
+	var started, finished sql.NullString
+	if err := s.Scan(&id, &run.InputPath, &run.InputSHA256, &run.RulesHash, &run.TablesHash,
+		&run.Options, &run.Endpoint, &started, &finished); err != nil {
+		return run, err
+	}
+	run.ID = refbatch.RunID(id)
+	var err error
+	if run.Started, err = decodeTime(started); err != nil {
+		return run, err
+	}
+	run.Finished, err = decodeTime(finished)
+	return run, err
+}
+
+// PutRows inserts rows, or replaces the rows with the same numbers (their
+// steps stay: ClearSteps forgets them). All the rows go in one transaction.
+func (j *Journal) PutRows(ctx context.Context, run refbatch.RunID, rows []refbatch.RowRecord) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return j.submit(ctx, fmt.Sprintf("put %d rows of run %s", len(rows), run), func(tx *sql.Tx) error {
+		st := tx.Stmt(j.stmts.putRow)
+		for i := range rows {
+			r := &rows[i]
+			if _, err := st.Exec(string(run), r.Number, string(r.Key), r.Action, r.Valid, r.Hash,
+				string(r.Outcome), r.Error, r.ReferralID, r.EngagementID, r.MicrosoftReferralID); err != nil {
+				return fmt.Errorf("row %d: %w", r.Number, err)
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteRows removes rows and their steps. Numbers not in the journal are
+// ignored.
+func (j *Journal) DeleteRows(ctx context.Context, run refbatch.RunID, numbers []int) error {
+	if len(numbers) == 0 {
+		return nil
+	}
+	return j.submit(ctx, fmt.Sprintf("delete %d rows of run %s", len(numbers), run), func(tx *sql.Tx) error {
+		del, clear := tx.Stmt(j.stmts.deleteRow), tx.Stmt(j.stmts.clearSteps)
+		for _, n := range numbers {
+			if _, err := clear.Exec(string(run), n); err != nil {
+				return fmt.Errorf("row %d: %w", n, err)
+			}
+			if _, err := del.Exec(string(run), n); err != nil {
+				return fmt.Errorf("row %d: %w", n, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Rows returns the rows of a run, in row-number order.
+func (j *Journal) Rows(ctx context.Context, run refbatch.RunID) ([]refbatch.RowRecord, error) {
+	db, err := j.reader("rows")
+	if err != nil {
+		return nil, err
+	}
+	wrap := func(err error) error { return fmt.Errorf("journal %s: rows of run %s: %w", j.path, run, err) }
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM rows WHERE run = ?`, string(run)).Scan(&n); err != nil {
+		return nil, wrap(err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT number, key, action, valid, hash, outcome, error, referral_id, engagement_id, microsoft_referral_id
+FROM rows WHERE run = ? ORDER BY number`, string(run))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	out := make([]refbatch.RowRecord, 0, n)
+	for rows.Next() {
+		var r refbatch.RowRecord
+		var key, outcome string
+		if err := rows.Scan(&r.Number, &key, &r.Action, &r.Valid, &r.Hash, &outcome, &r.Error,
+			&r.ReferralID, &r.EngagementID, &r.MicrosoftReferralID); err != nil {
+			return nil, wrap(err)
+		}
+		r.Key, r.Outcome = refbatch.RowKey(key), refbatch.Outcome(outcome)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	return out, nil
+}
+
+// SetOutcome records where a row stands, with its outputs: Outcome, Error
+// and the three ids replace the stored ones. The row must have been put.
+func (j *Journal) SetOutcome(ctx context.Context, run refbatch.RunID, row refbatch.RowRecord) error {
+	return j.submit(ctx, fmt.Sprintf("outcome of row %d of run %s", row.Number, run), func(tx *sql.Tx) error {
+		res, err := tx.Stmt(j.stmts.setOutcome).Exec(string(row.Outcome), row.Error, row.ReferralID,
+			row.EngagementID, row.MicrosoftReferralID, string(run), row.Number)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return fmt.Errorf("no row %d in run %s", row.Number, run)
+		}
+		return nil
+	})
+}
+
+// StepSent records that a step's request is about to leave: state sent,
+// attempts+1, the client-request-id and SentAt (now when zero). The last
+// answer's status and error are cleared; non-empty ids and eTag are kept.
+// It returns once the record is committed to the WAL: a process killed
+// right after still finds the step sent.
+func (j *Journal) StepSent(ctx context.Context, step refbatch.StepRecord) error {
+	sent := step.SentAt
+	if sent.IsZero() {
+		sent = j.now()
+	}
+	return j.submit(ctx, fmt.Sprintf("step %s of row %d sent", step.Step, step.Row), func(tx *sql.Tx) error {
+		_, err := tx.Stmt(j.stmts.stepSent).Exec(string(step.Run), step.Row, string(step.Step), step.ClientRequestID,
+			step.ReferralID, step.EngagementID, step.ETag, encodeTime(sent))
+		return err
+	})
+}
+
+// StepFinished records a step's answer: state done or failed, the HTTP
+// status, outputs and error, and FinishedAt (now when zero). Empty ids and
+// eTag leave the stored ones alone. A step never marked sent is recorded
+// with the attempts, client-request-id and SentAt given.
+func (j *Journal) StepFinished(ctx context.Context, step refbatch.StepRecord) error {
+	what := fmt.Sprintf("step %s of row %d finished", step.Step, step.Row)
+	if step.State != refbatch.StateDone && step.State != refbatch.StateFailed {
+		return fmt.Errorf("journal %s: %s: %w %q (want done or failed)", j.path, what, errInvalidState, step.State)
+	}
+	finished := step.FinishedAt
+	if finished.IsZero() {
+		finished = j.now()
+	}
+	return j.submit(ctx, what, func(tx *sql.Tx) error {
+		_, err := tx.Stmt(j.stmts.stepFinished).Exec(string(step.Run), step.Row, string(step.Step), string(step.State),
+			step.Attempts, step.ClientRequestID, step.HTTPStatus, step.ReferralID, step.EngagementID, step.ETag,
+			step.ErrorCode, step.ErrorMessage, encodeTime(step.SentAt), encodeTime(finished))
+		return err
+	})
+}
+
+// stepOrder sorts a row's steps in the order a row runs them.
+const stepOrder = `CASE step WHEN 'create' THEN 0 WHEN 'link' THEN 1 WHEN 'get' THEN 2 WHEN 'patch' THEN 3
+	WHEN 'eligibility' THEN 4 WHEN 'register' THEN 5 ELSE 6 END`
+
+// Steps returns the steps of a run, by row, each row's in the order a row
+// runs them.
+func (j *Journal) Steps(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error) {
+	db, err := j.reader("steps")
+	if err != nil {
+		return nil, err
+	}
+	wrap := func(err error) error { return fmt.Errorf("journal %s: steps of run %s: %w", j.path, run, err) }
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM steps WHERE run = ?`, string(run)).Scan(&n); err != nil {
+		return nil, wrap(err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT row, step, state, attempts, client_request_id, http_status, referral_id,
+	engagement_id, etag, error_code, error_message, sent_at, finished_at
+FROM steps WHERE run = ? ORDER BY row, `+stepOrder+`, step`, string(run))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	out := make([]refbatch.StepRecord, 0, n)
+	for rows.Next() {
+		s := refbatch.StepRecord{Run: run}
+		var name, state string
+		var sent, finished sql.NullString
+		if err := rows.Scan(&s.Row, &name, &state, &s.Attempts, &s.ClientRequestID, &s.HTTPStatus, &s.ReferralID,
+			&s.EngagementID, &s.ETag, &s.ErrorCode, &s.ErrorMessage, &sent, &finished); err != nil {
+			return nil, wrap(err)
+		}
+		s.Step, s.State = refbatch.StepName(name), refbatch.StepState(state)
+		if s.SentAt, err = decodeTime(sent); err != nil {
+			return nil, wrap(err)
+		}
+		if s.FinishedAt, err = decodeTime(finished); err != nil {
+			return nil, wrap(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	return out, nil
+}
+
+// ClearSteps forgets a row's steps (a row re-planned after a change).
+func (j *Journal) ClearSteps(ctx context.Context, run refbatch.RunID, row int) error {
+	return j.submit(ctx, fmt.Sprintf("clear steps of row %d of run %s", row, run), func(tx *sql.Tx) error {
+		_, err := tx.Stmt(j.stmts.clearSteps).Exec(string(run), row)
+		return err
+	})
+}
+
+// Remember records what an External Reference ID became. It is an upsert:
+// empty fields leave the stored ones alone. The ID keeps the case it was
+// first remembered with.
+func (j *Journal) Remember(ctx context.Context, k refbatch.Known) error {
+	if k.ExternalReferenceID == "" {
+		return fmt.Errorf("journal %s: remember: empty External Reference ID", j.path)
+	}
+	now := encodeTime(j.now())
+	return j.submit(ctx, "remember "+k.ExternalReferenceID, func(tx *sql.Tx) error {
+		_, err := tx.Stmt(j.stmts.remember).Exec(k.ExternalReferenceID, k.ReferralID, k.EngagementID, k.MicrosoftReferralID, now)
+		return err
+	})
+}
+
+// Lookup returns what an External Reference ID became, compared without
+// regard to ASCII case.
+func (j *Journal) Lookup(ctx context.Context, externalReferenceID string) (refbatch.Known, bool, error) {
+	db, err := j.reader("lookup")
+	if err != nil {
+		return refbatch.Known{}, false, err
+	}
+	var k refbatch.Known
+	err = db.QueryRowContext(ctx, `SELECT external_reference_id, referral_id, engagement_id, microsoft_referral_id
+FROM known WHERE external_reference_id = ?`, externalReferenceID).
+		Scan(&k.ExternalReferenceID, &k.ReferralID, &k.EngagementID, &k.MicrosoftReferralID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return refbatch.Known{}, false, nil
+	case err != nil:
+		return refbatch.Known{}, false, fmt.Errorf("journal %s: lookup %s: %w", j.path, externalReferenceID, err)
+	}
+	return k, true, nil
+}

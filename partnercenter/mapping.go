@@ -1,0 +1,600 @@
+package partnercenter
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/refbatch/refbatch"
+)
+
+// This file is the one place where a spreadsheet row meets the wire: the
+// create and co-sell link bodies, the minimal JSON Patch of an update and
+// the deal registration (SPEC §3, §4). Everything else in refbatch speaks
+// refbatch.Row; everything else here speaks Referral.
+
+// referralsPath is the path of the referrals collection.
+const referralsPath = "/v1.0/engagements/referrals"
+
+// The top-level paths of the Services co-sell fields (create-referral.txt:
+// "Partner role", "Solution Area", "Solution Play"); their JSON names are
+// the tags of Referral.PartnerRole, SolutionArea and SolutionPlay.
+const (
+	pathPartnerRole  = "/partnerRole"
+	pathSolutionArea = "/solutionArea"
+	pathSolutionPlay = "/solutionPlay"
+)
+
+// Mapper turns rows into the requests of their steps. It is pure (no I/O),
+// has no state, and is safe for concurrent use; plan and run share it, so
+// what plan prints is what run sends.
+type Mapper struct{}
+
+// NewMapper returns a Mapper.
+func NewMapper() *Mapper { return &Mapper{} }
+
+// WantsLink reports whether a row, once created, also needs the co-sell
+// link: a create row whose Deal Type is Co-sell.
+func (m *Mapper) WantsLink(row *refbatch.Row) bool {
+	return row.Action == refbatch.ActionCreate && sameFold(row.DealType, refbatch.DealTypeCosell)
+}
+
+// Create returns the POST of a new referral. The Deal Type decides the type
+// and consent (SPEC §4): Private is Independent and not shared with
+// Microsoft sellers; Partner-led and Co-sell are Shared and shared (the
+// Microsoft side of a Co-sell deal is the Link step's).
+func (m *Mapper) Create(row *refbatch.Row) (refbatch.Request, error) {
+	ref, err := createReferral(row)
+	if err != nil {
+		return refbatch.Request{}, fmt.Errorf("create row %d: %w", row.Number, err)
+	}
+	return request(refbatch.StepCreate, http.MethodPost, referralsPath, ref)
+}
+
+func createReferral(row *refbatch.Row) (*Referral, error) {
+	var typ ReferralType
+	var share bool
+	switch {
+	case sameFold(row.DealType, refbatch.DealTypePrivate):
+		typ, share = TypeIndependent, false
+	case sameFold(row.DealType, refbatch.DealTypePartnerLed), sameFold(row.DealType, refbatch.DealTypeCosell):
+		typ, share = TypeShared, true
+	case row.DealType == "":
+		return nil, errors.New("no Deal Type: Private, Partner-led or Co-sell")
+	default:
+		return nil, fmt.Errorf("unknown Deal Type %q", row.DealType)
+	}
+	// A Referral Type the user wrote wins over the Deal Type's; the rules
+	// report a contradiction.
+	if row.Filled.Has(refbatch.ColReferralType) && row.ReferralType != "" {
+		typ = ReferralType(row.ReferralType)
+	}
+	ref := &Referral{
+		Name:                row.Name,
+		ExternalReferenceID: row.ExternalReferenceID,
+		Status:              ReferralStatus(row.Status),
+		Substatus:           ReferralSubstatus(row.Substatus),
+		StatusReason:        row.StatusReason,
+		Qualification:       ReferralQualification(row.Qualification),
+		Type:                typ,
+		CustomerProfile:     customerProfile(row),
+		Consent: &Consent{
+			ConsentToShareInfoWithOthers:               row.ConsentToShareInfo,
+			ConsentToContact:                           row.ConsentToContact,
+			ConsentToShareReferralWithMicrosoftSellers: share,
+		},
+		Details:      details(row, row.Notes, true),
+		PartnerRole:  row.PartnerRole,
+		SolutionArea: row.SolutionArea,
+		SolutionPlay: row.SolutionPlay,
+	}
+	if mem, ok := teamMember(row); ok {
+		ref.Team = []Member{mem}
+	}
+	return ref, nil
+}
+
+// customerProfile is the customer of a row: name, address, size, the
+// contact as team[0], and Customer Managed as isMatchingComplete (the
+// property the isCustomerManaged policy reports).
+func customerProfile(row *refbatch.Row) *CustomerProfile {
+	cp := &CustomerProfile{Name: row.CustomerName, Size: row.CustomerSize}
+	if a := (Address{AddressLine1: row.AddressLine1, AddressLine2: row.AddressLine2, City: row.City,
+		State: row.State, PostalCode: row.PostalCode, Country: row.Country}); a != (Address{}) {
+		cp.Address = &a
+	}
+	if c, ok := contact(row); ok {
+		cp.Team = []Member{c}
+	}
+	if row.Filled.Has(refbatch.ColCustomerManaged) {
+		cp.IsMatchingComplete = new(row.CustomerManaged)
+	}
+	return cp
+}
+
+func contact(row *refbatch.Row) (Member, bool) {
+	m := Member{FirstName: row.ContactFirstName, LastName: row.ContactLastName, Email: row.ContactEmail, PhoneNumber: row.ContactPhone}
+	return m, m != Member{}
+}
+
+func teamMember(row *refbatch.Row) (Member, bool) {
+	m := Member{FirstName: row.TeamMemberFirstName, LastName: row.TeamMemberLastName, Email: row.TeamMemberEmail, PhoneNumber: row.TeamMemberPhone}
+	return m, m != Member{}
+}
+
+// details is the deal of a row; requirements only when withRequirements.
+func details(row *refbatch.Row, notes string, withRequirements bool) *ReferralDetails {
+	d := &ReferralDetails{Notes: notes, Currency: row.Currency}
+	if row.Filled.Has(refbatch.ColDealValue) {
+		d.DealValue = NewAmount(row.DealValue)
+	}
+	if !row.ClosingDate.IsZero() {
+		d.ClosingDateTime = new(day(row.ClosingDate))
+	}
+	if !withRequirements {
+		return d
+	}
+	req := &Requirements{
+		Industries: requirements(row.Industries),
+		Products:   requirements(row.Products),
+		Services:   requirements(row.Services),
+	}
+	for _, id := range row.SolutionIDs {
+		req.Solutions = append(req.Solutions, Solution{ID: id})
+	}
+	if req.Industries != nil || req.Products != nil || req.Services != nil || req.Solutions != nil {
+		d.Requirements = req
+	}
+	return d
+}
+
+func requirements(ids []string) []Requirement {
+	var out []Requirement
+	for _, id := range ids {
+		out = append(out, Requirement{ID: id})
+	}
+	return out
+}
+
+// day is the calendar day of t as midnight UTC: the wire form of a date
+// cell, whatever zone the importer gave it.
+func day(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Link returns the POST of Microsoft's referral into the engagement the
+// create answered (create-referral.txt, "Upgrade from Private/Partner-led to
+// Co-sell deal", step 2): organizationId msft, the partner's engagementId,
+// target BusinessProfileLocation msft, and an inviteContext with the
+// Assistance Request Code and Invite Notes. It carries the row's External
+// Reference ID too, so a link whose answer was lost can be found again.
+func (m *Mapper) Link(row *refbatch.Row, created refbatch.Remote) (refbatch.Request, error) {
+	if created.EngagementID == "" {
+		return refbatch.Request{}, fmt.Errorf("link row %d: the created referral has no engagementId", row.Number)
+	}
+	invitedBy := &Organization{OrganizationID: created.OrganizationID}
+	if len(created.Raw) > 0 {
+		var partner Referral
+		if err := json.Unmarshal(created.Raw, &partner); err != nil {
+			return refbatch.Request{}, fmt.Errorf("link row %d: read the created referral: %w", row.Number, err)
+		}
+		if invitedBy.OrganizationID == "" {
+			invitedBy.OrganizationID = partner.OrganizationID
+		}
+		invitedBy.OrganizationName = partner.OrganizationName
+	}
+	if *invitedBy == (Organization{}) {
+		invitedBy = nil
+	}
+	notes := row.InviteNotes
+	if notes == "" {
+		notes = row.Notes
+	}
+	ref := &Referral{
+		EngagementID:        created.EngagementID,
+		OrganizationID:      MicrosoftOrganizationID,
+		OrganizationName:    "Microsoft",
+		Name:                row.Name,
+		ExternalReferenceID: row.ExternalReferenceID,
+		Qualification:       ReferralQualification(row.Qualification),
+		Type:                TypeShared,
+		CustomerProfile:     customerProfile(row),
+		Consent: &Consent{
+			ConsentToShareInfoWithOthers:               row.ConsentToShareInfo,
+			ConsentToContact:                           row.ConsentToContact,
+			ConsentToShareReferralWithMicrosoftSellers: true,
+		},
+		Details: details(row, notes, false),
+		InviteContext: &InviteContext{
+			Notes:                 row.InviteNotes,
+			InvitedBy:             invitedBy,
+			AssistanceRequestCode: row.AssistanceRequestCode,
+		},
+		Target: []ReferralTarget{{Type: TargetBusinessProfileLocation, ID: MicrosoftOrganizationID}},
+	}
+	return request(refbatch.StepLink, http.MethodPost, referralsPath, ref)
+}
+
+// Patch returns the minimal JSON Patch that makes live show what the row's
+// filled cells say: one replace (or add, for team members and an absent
+// contact) per filled column whose live value differs, compared as the
+// column's kind (money as numbers, dates by day, enums and e-mails without
+// case, lists as sets). Defaults Resolve filled in are not the row's word
+// and send nothing. ok is false when live already shows it all, which is
+// how a lost answer, a 412 or a resume is reconciled. Deal Type and Referral
+// Type are not patchable (type is fixed at creation) and are ignored here.
+func (m *Mapper) Patch(row *refbatch.Row, live refbatch.Remote) (refbatch.Request, bool, error) {
+	cur, err := liveReferral(live)
+	if err != nil {
+		return refbatch.Request{}, false, fmt.Errorf("patch row %d: %w", row.Number, err)
+	}
+	ops := (&patchBuilder{row: row}).build(cur)
+	if len(ops) == 0 {
+		return refbatch.Request{}, false, nil
+	}
+	req, err := request(refbatch.StepPatch, http.MethodPatch, referralPath(live.ID), ops)
+	return req, err == nil, err
+}
+
+// Register returns the add /registrations/- patch of an AzureIPCoSell deal
+// registration (update-referral-and-deal-registration.txt) from the
+// Contract… columns and one solutionDetails entry per Solution ID. ok is
+// false when live already has an AzureIPCoSell registration: a referral has
+// at most one, so a register whose answer was lost is not sent again.
+func (m *Mapper) Register(row *refbatch.Row, live refbatch.Remote) (refbatch.Request, bool, error) {
+	cur, err := liveReferral(live)
+	if err != nil {
+		return refbatch.Request{}, false, fmt.Errorf("register row %d: %w", row.Number, err)
+	}
+	for _, reg := range cur.Registrations {
+		if strings.EqualFold(reg.Type, RegistrationTypeAzureIPCoSell) {
+			return refbatch.Request{}, false, nil
+		}
+	}
+	ops := []PatchOp{{Op: OpAdd, Path: "/registrations/-", Value: registration(row)}}
+	req, err := request(refbatch.StepRegister, http.MethodPatch, referralPath(live.ID), ops)
+	return req, err == nil, err
+}
+
+func registration(row *refbatch.Row) Registration {
+	currency := row.ContractCurrency
+	if currency == "" {
+		currency = row.Currency // one currency for the deal and its contract, unless told
+	}
+	c := &Contract{Currency: currency, Term: row.ContractTerm}
+	if row.Filled.Has(refbatch.ColContractValue) {
+		c.Value = NewAmount(row.ContractValue)
+	}
+	c.SignDateTime = optionalDay(row.ContractSignDate)
+	c.StartDateTime = optionalDay(row.ContractStartDate)
+	c.EndDateTime = optionalDay(row.ContractEndDate)
+	reg := Registration{Type: RegistrationTypeAzureIPCoSell, Contract: c}
+	for _, id := range row.SolutionIDs {
+		s := RegistrationSolution{
+			ID:                  id,
+			IsDeployedOnAzure:   row.DeployedOnAzure,
+			PrimaryDeploymentOn: row.PrimaryDeploymentOn,
+			PricingModel:        row.PricingModel,
+			MarketplaceTransactionDetails: &MarketplaceTransactionDetails{
+				IsMarketplaceTransacted:        row.MarketplaceTransacted,
+				MarketplaceTransactionDateTime: optionalDay(row.MarketplaceTransactionDate),
+			},
+		}
+		// The contract value belongs to the solution only when there is one;
+		// how a contract splits over several solutions is not the row's to say.
+		if len(row.SolutionIDs) == 1 {
+			s.Value, s.Currency = c.Value, currency
+		}
+		reg.SolutionDetails = append(reg.SolutionDetails, s)
+	}
+	return reg
+}
+
+func optionalDay(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return new(day(t))
+}
+
+func liveReferral(live refbatch.Remote) (*Referral, error) {
+	if live.ID == "" {
+		return nil, errors.New("the live referral has no id")
+	}
+	if len(live.Raw) == 0 {
+		return nil, fmt.Errorf("referral %s: no live state to compare with", live.ID)
+	}
+	var r Referral
+	if err := json.Unmarshal(live.Raw, &r); err != nil {
+		return nil, fmt.Errorf("referral %s: read live state: %w", live.ID, err)
+	}
+	return &r, nil
+}
+
+func referralPath(id string) string { return referralsPath + "/" + url.PathEscape(id) }
+
+func request(step refbatch.StepName, method, path string, body any) (refbatch.Request, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return refbatch.Request{}, fmt.Errorf("%s: encode body: %w", step, err)
+	}
+	return refbatch.Request{Step: step, Method: method, Path: path, Body: b}, nil
+}
+
+// patchBuilder collects the operations of one update row, in column order.
+type patchBuilder struct {
+	row *refbatch.Row
+	ops []PatchOp
+}
+
+func (b *patchBuilder) filled(c refbatch.Column) bool {
+	return b.row.Filled.Has(c) && !b.row.Invalid.Has(c)
+}
+
+func (b *patchBuilder) replace(path string, v any) {
+	b.ops = append(b.ops, PatchOp{Op: OpReplace, Path: path, Value: v})
+}
+
+// text sets path to the column's text when it differs exactly.
+func (b *patchBuilder) text(c refbatch.Column, path, live string) {
+	if want := *b.row.TextField(c); b.filled(c) && want != strings.TrimSpace(live) {
+		b.replace(path, want)
+	}
+}
+
+// enum sets path when the column's value differs ignoring case, spaces and
+// hyphens, as enums are matched everywhere.
+func (b *patchBuilder) enum(c refbatch.Column, path, live string) {
+	if want := *b.row.TextField(c); b.filled(c) && !sameFold(want, live) {
+		b.replace(path, want)
+	}
+}
+
+// email sets path when the address differs ignoring case.
+func (b *patchBuilder) email(c refbatch.Column, path, live string) {
+	if want := *b.row.TextField(c); b.filled(c) && !strings.EqualFold(want, strings.TrimSpace(live)) {
+		b.replace(path, want)
+	}
+}
+
+func (b *patchBuilder) number(c refbatch.Column, path string, live *Amount) {
+	want := *b.row.NumberField(c)
+	if b.filled(c) && (live == nil || math.Abs(float64(*live)-want) >= 0.005) {
+		b.replace(path, want)
+	}
+}
+
+func (b *patchBuilder) date(c refbatch.Column, path string, live *time.Time) {
+	want := day(*b.row.DateField(c))
+	if b.filled(c) && (live == nil || !day(live.UTC()).Equal(want)) {
+		b.replace(path, want)
+	}
+}
+
+func (b *patchBuilder) flag(c refbatch.Column, path string, live *bool) {
+	want := *b.row.BoolField(c)
+	if b.filled(c) && (live == nil || *live != want) {
+		b.replace(path, want)
+	}
+}
+
+func (b *patchBuilder) build(cur *Referral) []PatchOp {
+	row := b.row
+	b.text(refbatch.ColExternalReferenceID, "/externalReferenceId", cur.ExternalReferenceID)
+	b.text(refbatch.ColName, "/name", cur.Name)
+	b.enum(refbatch.ColQualification, "/qualification", string(cur.Qualification))
+	b.enum(refbatch.ColStatus, "/status", string(cur.Status))
+	b.enum(refbatch.ColSubstatus, "/substatus", string(cur.Substatus))
+	// Active has one substatus: a row that moves a referral to Active
+	// without naming it means Accepted, and the pair must stay valid.
+	if b.filled(refbatch.ColStatus) && !b.filled(refbatch.ColSubstatus) &&
+		sameFold(row.Status, refbatch.StatusActive) && !sameFold(string(cur.Status), refbatch.StatusActive) &&
+		!sameFold(string(cur.Substatus), refbatch.SubstatusAccepted) {
+		b.replace("/substatus", refbatch.SubstatusAccepted)
+	}
+	b.text(refbatch.ColStatusReason, "/statusReason", cur.StatusReason)
+
+	cp := cur.CustomerProfile
+	if cp == nil {
+		cp = &CustomerProfile{}
+	}
+	addr := cp.Address
+	if addr == nil {
+		addr = &Address{}
+	}
+	b.text(refbatch.ColCustomerName, "/customerProfile/name", cp.Name)
+	b.text(refbatch.ColAddressLine1, "/customerProfile/address/addressLine1", addr.AddressLine1)
+	b.text(refbatch.ColAddressLine2, "/customerProfile/address/addressLine2", addr.AddressLine2)
+	b.text(refbatch.ColCity, "/customerProfile/address/city", addr.City)
+	b.text(refbatch.ColState, "/customerProfile/address/state", addr.State)
+	b.text(refbatch.ColPostalCode, "/customerProfile/address/postalCode", addr.PostalCode)
+	b.enum(refbatch.ColCountry, "/customerProfile/address/country", addr.Country)
+	b.enum(refbatch.ColCustomerSize, "/customerProfile/size", cp.Size)
+	b.contact(cp)
+
+	d := cur.Details
+	if d == nil {
+		d = &ReferralDetails{}
+	}
+	b.number(refbatch.ColDealValue, "/details/dealValue", d.DealValue)
+	b.enum(refbatch.ColCurrency, "/details/currency", d.Currency)
+	b.date(refbatch.ColClosingDate, "/details/closingDateTime", d.ClosingDateTime)
+	b.text(refbatch.ColNotes, "/details/notes", d.Notes)
+	req := d.Requirements
+	if req == nil {
+		req = &Requirements{}
+	}
+	b.requirementList(refbatch.ColIndustries, "/details/requirements/industries", req.Industries)
+	b.requirementList(refbatch.ColProducts, "/details/requirements/products", req.Products)
+	b.requirementList(refbatch.ColServices, "/details/requirements/services", req.Services)
+	b.solutions(req.Solutions)
+
+	var share, info, contact *bool
+	if c := cur.Consent; c != nil {
+		share, info, contact = &c.ConsentToShareReferralWithMicrosoftSellers, &c.ConsentToShareInfoWithOthers, &c.ConsentToContact
+	}
+	b.flag(refbatch.ColShareWithMicrosoftSellers, "/consent/consentToShareReferralWithMicrosoftSellers", share)
+	b.flag(refbatch.ColConsentToShareInfo, "/consent/consentToToShareInfoWithOthers", info)
+	b.flag(refbatch.ColConsentToContact, "/consent/consentToContact", contact)
+
+	b.enum(refbatch.ColPartnerRole, pathPartnerRole, cur.PartnerRole)
+	b.enum(refbatch.ColSolutionArea, pathSolutionArea, cur.SolutionArea)
+	b.enum(refbatch.ColSolutionPlay, pathSolutionPlay, cur.SolutionPlay)
+
+	b.teamMember(cur.Team)
+	b.flag(refbatch.ColCustomerManaged, "/customerProfile/isMatchingComplete", cp.IsMatchingComplete)
+	return b.ops
+}
+
+// contact updates customerProfile.team[0] field by field, or adds the
+// contact when the customer has no team yet (an index must exist).
+func (b *patchBuilder) contact(cp *CustomerProfile) {
+	cols := []refbatch.Column{refbatch.ColContactFirstName, refbatch.ColContactLastName, refbatch.ColContactEmail, refbatch.ColContactPhone}
+	if !slices.ContainsFunc(cols, b.filled) {
+		return
+	}
+	if len(cp.Team) == 0 {
+		var m Member
+		for _, c := range cols {
+			if b.filled(c) {
+				*memberField(&m, c) = *b.row.TextField(c)
+			}
+		}
+		b.ops = append(b.ops, PatchOp{Op: OpAdd, Path: "/customerProfile/team/-", Value: m})
+		return
+	}
+	first := &cp.Team[0]
+	b.text(refbatch.ColContactFirstName, "/customerProfile/team/0/firstName", first.FirstName)
+	b.text(refbatch.ColContactLastName, "/customerProfile/team/0/lastName", first.LastName)
+	b.email(refbatch.ColContactEmail, "/customerProfile/team/0/email", first.Email)
+	b.text(refbatch.ColContactPhone, "/customerProfile/team/0/phoneNumber", first.PhoneNumber)
+}
+
+func memberField(m *Member, c refbatch.Column) *string {
+	switch c {
+	case refbatch.ColContactFirstName, refbatch.ColTeamMemberFirstName:
+		return &m.FirstName
+	case refbatch.ColContactLastName, refbatch.ColTeamMemberLastName:
+		return &m.LastName
+	case refbatch.ColContactEmail, refbatch.ColTeamMemberEmail:
+		return &m.Email
+	}
+	return &m.PhoneNumber
+}
+
+// teamMember adds the row's team member unless the team already has
+// someone with that e-mail (or, without an e-mail, that name): add
+// /team/- is an append, and the team cannot be patched otherwise.
+func (b *patchBuilder) teamMember(team []Member) {
+	cols := []refbatch.Column{refbatch.ColTeamMemberFirstName, refbatch.ColTeamMemberLastName, refbatch.ColTeamMemberEmail, refbatch.ColTeamMemberPhone}
+	var m Member
+	for _, c := range cols {
+		if b.filled(c) {
+			*memberField(&m, c) = *b.row.TextField(c)
+		}
+	}
+	if m == (Member{}) {
+		return
+	}
+	for _, t := range team {
+		if m.Email != "" && strings.EqualFold(strings.TrimSpace(t.Email), m.Email) {
+			return
+		}
+		if m.Email == "" && strings.EqualFold(strings.TrimSpace(t.FirstName), m.FirstName) && strings.EqualFold(strings.TrimSpace(t.LastName), m.LastName) {
+			return
+		}
+	}
+	b.ops = append(b.ops, PatchOp{Op: OpAdd, Path: "/team/-", Value: m})
+}
+
+// requirementList replaces a list of ids when the row's set differs from
+// live's, keeping live's entries the row still names.
+func (b *patchBuilder) requirementList(c refbatch.Column, path string, live []Requirement) {
+	if !b.filled(c) {
+		return
+	}
+	ids := make([]string, len(live))
+	for i, r := range live {
+		ids[i] = r.ID
+	}
+	want := *b.row.ListField(c)
+	if sameSet(want, ids) {
+		return
+	}
+	out := []Requirement{}
+	for _, id := range mergeIDs(want, ids) {
+		out = append(out, Requirement{ID: id})
+	}
+	b.replace(path, out)
+}
+
+// solutions is requirementList for solutions, whose live entries keep
+// their names and types.
+func (b *patchBuilder) solutions(live []Solution) {
+	if !b.filled(refbatch.ColSolutionIDs) {
+		return
+	}
+	ids := make([]string, len(live))
+	for i, s := range live {
+		ids[i] = s.ID
+	}
+	want := b.row.SolutionIDs
+	if sameSet(want, ids) {
+		return
+	}
+	out := []Solution{}
+	for _, id := range mergeIDs(want, ids) {
+		s := Solution{ID: id}
+		if i := slices.IndexFunc(live, func(l Solution) bool { return strings.EqualFold(strings.TrimSpace(l.ID), id) }); i >= 0 {
+			s = live[i]
+		}
+		out = append(out, s)
+	}
+	b.replace("/details/requirements/solutions", out)
+}
+
+// mergeIDs is want as a list: live's ids that want names, in live's order
+// and spelling, then want's new ids in want's order.
+func mergeIDs(want, live []string) []string {
+	var out []string
+	for _, id := range live {
+		if containsFold(want, id) && !containsFold(out, id) {
+			out = append(out, id)
+		}
+	}
+	for _, id := range want {
+		if !containsFold(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	for _, x := range a {
+		if !containsFold(b, x) {
+			return false
+		}
+	}
+	for _, x := range b {
+		if !containsFold(a, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func containsFold(list []string, s string) bool {
+	s = strings.TrimSpace(s)
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(strings.TrimSpace(x), s) })
+}
+
+// sameFold compares two enum values as the importer matches them.
+func sameFold(a, b string) bool { return refbatch.FoldKey(a) == refbatch.FoldKey(b) }

@@ -258,7 +258,7 @@ func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error)
 // another time (throttling, 5xx, the network), as recorded by fail.
 func (r *rowRun) retryable() bool {
 	for _, s := range r.steps {
-		if s.State == refbatch.StateFailed && strings.HasPrefix(s.ErrorCode, retryablePrefix) {
+		if s.State == refbatch.StateFailed && strings.HasPrefix(s.ErrorCode, RetryablePrefix) {
 			return true
 		}
 	}
@@ -422,9 +422,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// retryablePrefix marks a failed step's ErrorCode when the failure may pass
+// RetryablePrefix marks a failed step's ErrorCode when the failure may pass
 // on another try, for resume --retry-failed.
-const retryablePrefix = "retryable:"
+const RetryablePrefix = "retryable:"
 
 // errorCode is a short class of err for the journal.
 func errorCode(err error) string {
@@ -436,13 +436,15 @@ func errorCode(err error) string {
 	case refbatch.IsFatal(err):
 		return "fatal"
 	case refbatch.IsConflict(err):
-		return "conflict"
+		// Someone else edited the referral meanwhile: another try later
+		// (resume --retry-failed) re-reads it and may well pass.
+		return RetryablePrefix + "conflict"
 	case refbatch.IsNotFound(err):
 		return "not-found"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "interrupted"
 	case refbatch.IsRetryable(err):
-		return retryablePrefix + "transient"
+		return RetryablePrefix + "transient"
 	}
 	return "rejected"
 }

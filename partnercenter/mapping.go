@@ -72,7 +72,7 @@ func createReferral(row *refbatch.Row) (*Referral, error) {
 	}
 	// A Referral Type the user wrote wins over the Deal Type's; the rules
 	// report a contradiction.
-	if row.Filled.Has(refbatch.ColReferralType) && row.ReferralType != "" {
+	if has(row, refbatch.ColReferralType) && row.ReferralType != "" {
 		typ = ReferralType(row.ReferralType)
 	}
 	ref := &Referral{
@@ -112,7 +112,7 @@ func customerProfile(row *refbatch.Row) *CustomerProfile {
 	if c, ok := contact(row); ok {
 		cp.Team = []Member{c}
 	}
-	if row.Filled.Has(refbatch.ColCustomerManaged) {
+	if has(row, refbatch.ColCustomerManaged) {
 		cp.IsMatchingComplete = new(row.CustomerManaged)
 	}
 	return cp
@@ -131,7 +131,7 @@ func teamMember(row *refbatch.Row) (Member, bool) {
 // details is the deal of a row; requirements only when withRequirements.
 func details(row *refbatch.Row, notes string, withRequirements bool) *ReferralDetails {
 	d := &ReferralDetails{Notes: notes, Currency: row.Currency}
-	if row.Filled.Has(refbatch.ColDealValue) {
+	if has(row, refbatch.ColDealValue) {
 		d.DealValue = NewAmount(row.DealValue)
 	}
 	if !row.ClosingDate.IsZero() {
@@ -269,7 +269,7 @@ func registration(row *refbatch.Row) Registration {
 		currency = row.Currency // one currency for the deal and its contract, unless told
 	}
 	c := &Contract{Currency: currency, Term: row.ContractTerm}
-	if row.Filled.Has(refbatch.ColContractValue) {
+	if has(row, refbatch.ColContractValue) {
 		c.Value = NewAmount(row.ContractValue)
 	}
 	c.SignDateTime = optionalDay(row.ContractSignDate)
@@ -334,8 +334,12 @@ type patchBuilder struct {
 	ops []PatchOp
 }
 
-func (b *patchBuilder) filled(c refbatch.Column) bool {
-	return b.row.Filled.Has(c) && !b.row.Invalid.Has(c)
+func (b *patchBuilder) filled(c refbatch.Column) bool { return has(b.row, c) }
+
+// has reports whether the row's own cell gave column c a value: filled and
+// parsed. Defaults Resolve chose are not the row's word.
+func has(row *refbatch.Row, c refbatch.Column) bool {
+	return row.Filled.Has(c) && !row.Invalid.Has(c)
 }
 
 func (b *patchBuilder) replace(path string, v any) {

@@ -187,8 +187,9 @@ func execute(ctx context.Context, x execution, e env) error {
 		return refbatch.ErrFindings
 	}
 	if res.Counts[refbatch.OutcomeFailed] > 0 || res.Counts[refbatch.OutcomeSkippedInvalid] > 0 {
-		if res.Counts[refbatch.OutcomeFailed] > 0 {
-			fmt.Fprintf(e.stdout, "\nRows that failed with a passing error (throttling, 5xx) can be retried: %s --retry-failed\n", resumeCommand(x))
+		if n := retryableFailures(context.WithoutCancel(ctx), x); n > 0 {
+			fmt.Fprintf(e.stdout, "\n%s failed on a passing error (throttling, 5xx, a concurrent edit); retry them with: %s --retry-failed\n",
+				plural(n, "row", "rows"), resumeCommand(x))
 		}
 		return refbatch.ErrFindings
 	}
@@ -251,6 +252,22 @@ func printFailed(w io.Writer, rows []refbatch.RowRecord) {
 		fmt.Fprintf(tw, "%d\t%s\t%s\n", r.Number, r.Outcome, oneLine(r.Error))
 	}
 	tw.Flush()
+}
+
+// retryableFailures counts the failed rows that resume --retry-failed
+// would try again.
+func retryableFailures(ctx context.Context, x execution) int {
+	steps, err := x.jr.Steps(ctx, x.run.ID)
+	if err != nil {
+		return 0
+	}
+	rows := map[int]bool{}
+	for _, s := range steps {
+		if s.State == refbatch.StateFailed && strings.HasPrefix(s.ErrorCode, engine.RetryablePrefix) {
+			rows[s.Row] = true
+		}
+	}
+	return len(rows)
 }
 
 func resumeCommand(x execution) string {

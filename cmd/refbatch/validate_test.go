@@ -31,18 +31,19 @@ type finding struct {
 	Severity string `json:"severity"`
 }
 
-// TestValidateSamples runs validate on the three sample files, which hold the
-// same rows, and compares every finding with the golden list.
-func TestValidateSamples(t *testing.T) {
-	golden := filepath.Join("testdata", "validate", "samples.golden.json")
+// TestValidateErrorSamples runs validate on the three files of the errors
+// sample, which hold the same rows, and compares every finding with the
+// golden list.
+func TestValidateErrorSamples(t *testing.T) {
+	golden := filepath.Join("testdata", "validate", "q3-pipeline-errors.golden.json")
 	for _, tc := range []struct {
 		name  string
 		file  string
 		input importFlags
 	}{
-		{"xlsx", "q3-pipeline.xlsx", importFlags{dateOrder: "mdy"}},
-		{"csv", "q3-pipeline.csv", importFlags{dateOrder: "mdy"}},
-		{"european csv", "q3-pipeline-eu.csv", importFlags{dateOrder: "dmy", decimalComma: true}},
+		{"xlsx", "q3-pipeline-errors.xlsx", importFlags{dateOrder: "mdy"}},
+		{"csv", "q3-pipeline-errors.csv", importFlags{dateOrder: "mdy"}},
+		{"european csv", "q3-pipeline-errors-eu.csv", importFlags{dateOrder: "dmy", decimalComma: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -78,9 +79,47 @@ func TestValidateSamples(t *testing.T) {
 	}
 }
 
+// TestValidateCleanSample: the README's main sample, from the workbook and
+// from the CSV, has no finding at all, with the built-in rules and with the
+// team's rules of samples/rules, on the day the tests pretend it is and on
+// the day before its first Expected Close Date.
+func TestValidateCleanSample(t *testing.T) {
+	lastClean := func() time.Time { return time.Date(2027, 9, 29, 17, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		name, file, rules string
+		now               func() time.Time
+	}{
+		{"xlsx", "q3-pipeline.xlsx", "", today},
+		{"csv", "q3-pipeline.csv", "", today},
+		{"xlsx with the team's rules", "q3-pipeline.xlsx", filepath.Join("..", "..", "samples", "rules", "custom-rules.yaml"), today},
+		{"csv before the first close date", "q3-pipeline.csv", "", lastClean},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := runValidate(context.Background(), validateOptions{
+				file: filepath.Join("..", "..", "samples", tc.file), input: importFlags{dateOrder: "mdy"},
+				format: "json", policy: policyFlags{rulesFile: tc.rules, now: tc.now},
+			}, env{stdout: &out, stderr: &out})
+			if err != nil {
+				t.Fatalf("err = %v, want nil (exit 0)\n%s", err, out.String())
+			}
+			var v struct {
+				Summary  refbatch.Summary   `json:"summary"`
+				Findings []refbatch.Finding `json:"findings"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+			}
+			if v.Summary.Rows != 16 || v.Summary.Valid != 16 || v.Summary.Errors != 0 || v.Summary.Warnings != 0 || len(v.Findings) != 0 {
+				t.Errorf("summary %+v, findings %+v; want 16 valid rows and no finding", v.Summary, v.Findings)
+			}
+		})
+	}
+}
+
 func TestValidateWritesReports(t *testing.T) {
 	dir := t.TempDir()
-	sample := filepath.Join("..", "..", "samples", "q3-pipeline.xlsx")
+	sample := filepath.Join("..", "..", "samples", "q3-pipeline-errors.xlsx")
 	for _, ext := range []string{".xlsx", ".csv", ".json"} {
 		t.Run(ext, func(t *testing.T) {
 			path := filepath.Join(dir, "findings"+ext)
@@ -142,7 +181,7 @@ func TestValidateExitCodes(t *testing.T) {
 	os.WriteFile(broken, []byte("rules:\n  - id: mine\n    check: DealValue >\n    message: x\n"), 0o644)
 	fake := filepath.Join(dir, "pipeline.xlsx")
 	os.WriteFile(fake, []byte("Name,Customer Name,Deal Value\nA,B,1\n"), 0o644)
-	sample := filepath.Join("..", "..", "samples", "q3-pipeline.csv")
+	sample := filepath.Join("..", "..", "samples", "q3-pipeline-errors.csv")
 	for _, tc := range []struct {
 		name    string
 		args    []string

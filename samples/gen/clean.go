@@ -29,7 +29,7 @@ func owner(first, last, email string) row {
 }
 
 // cleanRows are the rows of the clean sample. Every one passes the built-in
-// rules and samples/rules/custom-rules.yaml on any day until mid-2027 (the
+// rules and samples/rules/custom-rules.yaml on any day until 2027-09-30 (the
 // earliest Expected Close Date), and a run against a fresh sandbox completes
 // them all: creates first, then updates that address a referral by the CRM
 // ID (External Reference ID) an earlier row creates it with, without a
@@ -37,21 +37,21 @@ func owner(first, last, email string) row {
 func cleanRows() []row {
 	return []row{
 		merge(row{"Action": "create"},
-			create("CRM-27001", "Fabrikam ERP refresh", "Fabrikam Inc", "Private", 45000.0, "USD", d(2027, 6, 15), "US", "Seattle"),
+			create("CRM-27001", "Fabrikam ERP refresh", "Fabrikam Inc", "Private", 45000.0, "USD", d(2027, 10, 15), "US", "Seattle"),
 			contact("Ana", "Bauer", "ana.bauer@fabrikam.com", "+1 206 555 0101"),
 			row{"Notes": "ERP upgrade to Dynamics 365 Finance for the head office."}),
 		merge(row{"Action": "create"},
-			create("CRM-27002", "Northwind data estate", "Northwind Traders", "partner led", "$82,500", "usd", "7/31/2027", "us", "Chicago"),
+			create("CRM-27002", "Northwind data estate", "Northwind Traders", "partner led", "$82,500", "usd", "10/29/2027", "us", "Chicago"),
 			contact("Raj", "Patel", "raj.patel@northwind.com", "(312) 555-0142"),
 			row{"Notes": "Consolidate three data warehouses into one lakehouse."}),
 		merge(row{"Action": "create"},
-			create("CRM-27003", "Tailspin AI assistants", "Tailspin Toys", "Co-Sell", 120000.0, "USD", d(2027, 8, 31), "US", "Austin"),
+			create("CRM-27003", "Tailspin AI assistants", "Tailspin Toys", "Co-Sell", 120000.0, "USD", d(2027, 11, 30), "US", "Austin"),
 			contact("Mia", "Chen", "mia.chen@tailspin.com", "512-555-0188"),
 			row{"Solution ID": "SOL-34104-EBB", "Assistance Request Code": "ProofOfConceptOrDemo",
 				"Invite Notes": "Customer wants a PoC on Azure OpenAI before budget sign-off.",
 				"Notes":        "Customer service assistants for 400 agents."}),
 		merge(row{"Action": "create"},
-			create("CRM-27004", "Adventure Works analytics", "Adventure Works GmbH", "cosell", "EUR 64,000", "EUR", "2027-09-30", "DE", "Berlin"),
+			create("CRM-27004", "Adventure Works analytics", "Adventure Works GmbH", "cosell", "EUR 64,000", "EUR", "2027-12-17", "DE", "Berlin"),
 			contact("Jonas", "Weber", "jonas.weber@adventure-works.de", "+49 30 5550 1234"),
 			row{"Solution ID": "DEAL-123456-XYZ", "Assistance Request Code": "CustomerTechnicalArchitecture",
 				"Invite Notes": "Architecture review with the customer's platform team.",
@@ -65,7 +65,7 @@ func cleanRows() []row {
 			registrationSigned(250000, "USD", d(2027, 9, 15), d(2027, 10, 1), d(2030, 9, 30)),
 			owner("Li", "Wang", "li.wang@partner.example")),
 		merge(row{"Action": "create"},
-			create("CRM-27006", "Litware Teams rollout", "Litware Inc", "Co-sell", 76000.0, "USD", d(2027, 7, 15), "US", "Denver"),
+			create("CRM-27006", "Litware Teams rollout", "Litware Inc", "Co-sell", 76000.0, "USD", d(2027, 10, 20), "US", "Denver"),
 			contact("Omar", "Haddad", "omar.haddad@litware.com", "720-555-0190"),
 			row{"Solution ID": "SOL-8163-XCJ", "Assistance Request Code": "GeneralOrOther",
 				"Invite Notes":     "Rollout to 2,000 seats; Microsoft FastTrack welcome.",
@@ -73,11 +73,11 @@ func cleanRows() []row {
 				"Solution Area": "Modern Work", "Solution Play": "Employee Experience",
 				"Notes": "Teams Phone and Rooms rollout across four offices."}),
 		merge(row{"Action": "create"},
-			create("CRM-27007", "Alpine Ski House booking", "Alpine Ski House", "Private", "CHF 38,000", "CHF", d(2027, 6, 30), "CH", "Zurich"),
+			create("CRM-27007", "Alpine Ski House booking", "Alpine Ski House", "Private", "CHF 38,000", "CHF", d(2027, 10, 1), "CH", "Zurich"),
 			contact("Nina", "Keller", "nina.keller@alpineskihouse.ch", "+41 44 555 01 20"),
 			row{"Notes": "Booking engine rebuild before the winter season."}),
 		merge(row{"Action": "create"},
-			create("CRM-27008", "Proseware security review", "Proseware Ltd", "Partner-led", "£54,000", "GBP", d(2027, 7, 1), "GB", "London"),
+			create("CRM-27008", "Proseware security review", "Proseware Ltd", "Partner-led", "£54,000", "GBP", d(2027, 11, 1), "GB", "London"),
 			contact("Emma", "Clarke", "emma.clarke@proseware.co.uk", "+44 20 7946 0321"),
 			row{"Notes": "Security assessment and Defender XDR deployment."}),
 		merge(row{"Action": "create"},
@@ -89,18 +89,18 @@ func cleanRows() []row {
 			registrationSigned(320000, "USD", d(2027, 11, 15), d(2027, 12, 1), d(2029, 11, 30)),
 			owner("Sam", "Ortiz", "sam.ortiz@partner.example")),
 		merge(row{"Action": "create"},
-			create("CRM-27010", "VanArsdel retail analytics", "VanArsdel Ltd", "Partner-led", 73000.0, "EUR", d(2027, 8, 1), "FR", "Paris"),
+			create("CRM-27010", "VanArsdel retail analytics", "VanArsdel Ltd", "Partner-led", 73000.0, "EUR", d(2027, 12, 1), "FR", "Paris"),
 			contact("Chloé", "Martin", "chloe.martin@vanarsdel.fr", "+33 1 55 50 12 34"),
 			row{"Notes": "Store analytics for 120 shops, Power BI embedded."}),
 		nil, // a blank line: skipped, and the rows below keep their own numbers
 		merge(row{"Action": "create"},
-			create("CRM-27011", "Wingtip Toys e-commerce", "Wingtip Toys", "Co-sell", 99000.0, "USD", d(2027, 10, 15), "US", "Dallas"),
+			create("CRM-27011", "Wingtip Toys e-commerce", "Wingtip Toys", "Co-sell", 99000.0, "USD", d(2027, 12, 10), "US", "Dallas"),
 			contact("Ben", "Hall", "ben.hall@wingtiptoys.com", "214-555-0161"),
 			row{"Solution ID": "SOL-34104-EBB", "Assistance Request Code": "QuotesOrLicensing",
 				"Invite Notes": "Licensing question on the storefront's AI search.",
 				"Notes":        "Storefront replatforming with AI product search."}),
 		merge(row{"Action": "create"},
-			create("CRM-27012", "Margie's Travel booking engine", "Margie's Travel", "Partner-led", "USD 61,250.50", "USD", d(2027, 6, 1), "US", "Miami"),
+			create("CRM-27012", "Margie's Travel booking engine", "Margie's Travel", "Partner-led", "USD 61,250.50", "USD", d(2027, 9, 30), "US", "Miami"),
 			contact("Eli", "Ward", "eli.ward@margiestravel.com", "305-555-0199"),
 			row{"Notes": "Booking engine moved to Azure Kubernetes Service."}),
 		merge(row{"Action": "create"},

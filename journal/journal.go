@@ -51,9 +51,11 @@ type Options struct {
 	// Started, SentAt or FinishedAt; Known's updated_at). nil: time.Now.
 	Now func() time.Time
 	// QuickCheck runs PRAGMA quick_check when the journal is opened and
-	// refuses a damaged one. It reads the whole file (about 30 ms for 100,000
-	// rows with their steps), so it is off by default; SQLite still reports
-	// the damage it meets as "database disk image is malformed".
+	// refuses a damaged one. It reads the whole file: about 0.3 s for a
+	// journal of 100,000 rows and 200,000 steps (BenchmarkOpenQuickCheck),
+	// against 2 ms for an Open without it, so it is off by default; SQLite
+	// still reports the damage it meets as "database disk image is
+	// malformed", and the error names the journal.
 	QuickCheck bool
 	// BusyTimeout is how long a connection waits for a lock held by another
 	// connection (a status reader checkpointing, say). Zero: 10 s.
@@ -344,8 +346,11 @@ func wrapOpen(path string, err error) error {
 	if errors.As(err, &oe) {
 		return err
 	}
-	if strings.Contains(err.Error(), "file is not a database") {
-		return &openError{msg: fmt.Sprintf("journal %s is not a SQLite database or is damaged: %v", path, err), kind: ErrNotJournal}
+	switch msg := err.Error(); {
+	case strings.Contains(msg, "file is not a database"):
+		return &openError{msg: fmt.Sprintf("journal %s is not a SQLite database or is damaged: %s", path, msg), kind: ErrNotJournal}
+	case strings.Contains(msg, "malformed"):
+		return &openError{msg: fmt.Sprintf("journal %s is damaged: %s", path, msg), kind: ErrNotJournal}
 	}
 	return fmt.Errorf("journal %s: %w", path, err)
 }

@@ -491,3 +491,30 @@ func TestClockFillsZeroTimes(t *testing.T) {
 		t.Fatalf("run %+v steps %+v", run, steps)
 	}
 }
+
+func TestDamagedRefusedWithQuickCheck(t *testing.T) {
+	ctx := context.Background()
+	path := tempPath(t)
+	j := mustOpen(t, path)
+	if err := j.CreateRun(ctx, testRun("r1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.PutRows(ctx, "r1", makeRows(5000)); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	junk := []byte(strings.Repeat("\xff", 4096))
+	for off := int64(3 * 4096); off < fi.Size(); off += 3 * 4096 {
+		f.WriteAt(junk, off)
+	}
+	f.Close()
+	_, err = journal.Open(ctx, path, journal.Options{QuickCheck: true})
+	if err == nil || !errors.Is(err, journal.ErrNotJournal) || !strings.HasPrefix(err.Error(), "journal "+path+" is damaged: ") {
+		t.Fatalf("Open of a damaged journal: %v", err)
+	}
+}

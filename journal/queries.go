@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/refbatch/refbatch"
@@ -38,15 +39,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlUpdateRun = `UPDATE runs SET input_sha256 = ?, options = ?, finished = ? WHERE id = ?`
 	sqlRunCols   = `id, input_path, input_sha256, rules_hash, tables_hash, options, endpoint, started, finished`
 
-	sqlPutRow = `INSERT INTO rows (run, number, key, action, valid, hash, outcome, error, referral_id, engagement_id, microsoft_referral_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (run, number) DO UPDATE SET key = excluded.key, action = excluded.action, valid = excluded.valid,
-	hash = excluded.hash, outcome = excluded.outcome, error = excluded.error, referral_id = excluded.referral_id,
-	engagement_id = excluded.engagement_id, microsoft_referral_id = excluded.microsoft_referral_id`
-	sqlDeleteRow   = `DELETE FROM rows WHERE run = ? AND number = ?`
-	sqlClearSteps  = `DELETE FROM steps WHERE run = ? AND row = ?`
-	sqlSetOutcome  = `UPDATE rows SET outcome = ?, error = ?, referral_id = ?, engagement_id = ?, microsoft_referral_id = ? WHERE run = ? AND number = ?`
-	sqlStepSent    = `INSERT INTO steps (run, row, step, state, attempts, client_request_id, http_status, referral_id, engagement_id, etag, error_code, error_message, sent_at, finished_at)
+	sqlDeleteRow  = `DELETE FROM rows WHERE run = ? AND number = ?`
+	sqlClearSteps = `DELETE FROM steps WHERE run = ? AND row = ?`
+	sqlSetOutcome = `UPDATE rows SET outcome = ?, error = ?, referral_id = ?, engagement_id = ?, microsoft_referral_id = ? WHERE run = ? AND number = ?`
+	sqlStepSent   = `INSERT INTO steps (run, row, step, state, attempts, client_request_id, http_status, referral_id, engagement_id, etag, error_code, error_message, sent_at, finished_at)
 VALUES (?, ?, ?, 'sent', 1, ?, 0, ?, ?, ?, '', '', ?, NULL)
 ON CONFLICT (run, row, step) DO UPDATE SET state = 'sent', attempts = attempts + 1,
 	client_request_id = excluded.client_request_id, http_status = 0,
@@ -70,10 +66,33 @@ ON CONFLICT (external_reference_id) DO UPDATE SET
 	updated_at = excluded.updated_at`
 )
 
+// putRowsSQL inserts n rows, or updates those already there (an update,
+// not REPLACE: a replaced row keeps its steps).
+func putRowsSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO rows (run, number, key, action, valid, hash, outcome, error, referral_id, engagement_id, microsoft_referral_id) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	b.WriteString(`
+ON CONFLICT (run, number) DO UPDATE SET key = excluded.key, action = excluded.action, valid = excluded.valid,
+	hash = excluded.hash, outcome = excluded.outcome, error = excluded.error, referral_id = excluded.referral_id,
+	engagement_id = excluded.engagement_id, microsoft_referral_id = excluded.microsoft_referral_id`)
+	return b.String()
+}
+
+// putRowsChunk is how many rows one INSERT statement carries: per-statement
+// overhead dominates single-row inserts (11 parameters a row; SQLite allows
+// 32766).
+const putRowsChunk = 64
+
 // writerStmts are prepared once on the writer connection and bound to each
 // transaction with tx.Stmt, which reuses them (there is one connection).
 type writerStmts struct {
-	putRow, deleteRow, clearSteps, setOutcome, stepSent, stepFinished, remember *sql.Stmt
+	putRow, putRows, deleteRow, clearSteps, setOutcome, stepSent, stepFinished, remember *sql.Stmt
 }
 
 func (s *writerStmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -81,7 +100,7 @@ func (s *writerStmts) prepare(ctx context.Context, db *sql.DB) error {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&s.putRow, sqlPutRow}, {&s.deleteRow, sqlDeleteRow}, {&s.clearSteps, sqlClearSteps},
+		{&s.putRow, putRowsSQL(1)}, {&s.putRows, putRowsSQL(putRowsChunk)}, {&s.deleteRow, sqlDeleteRow}, {&s.clearSteps, sqlClearSteps},
 		{&s.setOutcome, sqlSetOutcome}, {&s.stepSent, sqlStepSent}, {&s.stepFinished, sqlStepFinished},
 		{&s.remember, sqlRemember},
 	} {
@@ -96,7 +115,7 @@ func (s *writerStmts) prepare(ctx context.Context, db *sql.DB) error {
 }
 
 func (s *writerStmts) close() {
-	for _, st := range []*sql.Stmt{s.putRow, s.deleteRow, s.clearSteps, s.setOutcome, s.stepSent, s.stepFinished, s.remember} {
+	for _, st := range []*sql.Stmt{s.putRow, s.putRows, s.deleteRow, s.clearSteps, s.setOutcome, s.stepSent, s.stepFinished, s.remember} {
 		if st != nil {
 			st.Close()
 		}
@@ -210,13 +229,34 @@ func (j *Journal) PutRows(ctx context.Context, run refbatch.RunID, rows []refbat
 		return nil
 	}
 	return j.submit(ctx, fmt.Sprintf("put %d rows of run %s", len(rows), run), func(tx *sql.Tx) error {
-		st := tx.Stmt(j.stmts.putRow)
-		for i := range rows {
-			r := &rows[i]
-			if _, err := st.Exec(string(run), r.Number, string(r.Key), r.Action, r.Valid, r.Hash,
-				string(r.Outcome), r.Error, r.ReferralID, r.EngagementID, r.MicrosoftReferralID); err != nil {
-				return fmt.Errorf("row %d: %w", r.Number, err)
+		// Rows repeated within one statement would make it fail ("ON
+		// CONFLICT DO UPDATE command cannot affect row a second time"):
+		// chunks take a row number once, and a repeat goes one by one,
+		// the later row winning, as with separate PutRows.
+		chunk, one := tx.Stmt(j.stmts.putRows), tx.Stmt(j.stmts.putRow)
+		args := make([]any, 0, 11*putRowsChunk)
+		seen := make(map[int]struct{}, putRowsChunk)
+		for i := 0; i < len(rows); {
+			args, n := args[:0], 0
+			clear(seen)
+			for ; n < putRowsChunk && i+n < len(rows); n++ {
+				r := &rows[i+n]
+				if _, dup := seen[r.Number]; dup {
+					break
+				}
+				seen[r.Number] = struct{}{}
+				args = append(args, string(run), r.Number, string(r.Key), r.Action, r.Valid, r.Hash,
+					string(r.Outcome), r.Error, r.ReferralID, r.EngagementID, r.MicrosoftReferralID)
 			}
+			st := chunk
+			if n < putRowsChunk {
+				st, args = one, args[:11]
+				n = 1
+			}
+			if _, err := st.Exec(args...); err != nil {
+				return fmt.Errorf("rows %d to %d: %w", rows[i].Number, rows[i+n-1].Number, err)
+			}
+			i += n
 		}
 		return nil
 	})

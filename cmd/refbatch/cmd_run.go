@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/refbatch/refbatch/journal"
+
 	"github.com/refbatch/refbatch"
 )
 
@@ -71,6 +73,10 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 	}
 	defer jr.Close()
 
+	if err := refuseOverDoubt(ctx, jr); err != nil {
+		return err
+	}
+
 	endpoint := opts.exec.endpoint
 	switch {
 	case opts.sandbox:
@@ -106,6 +112,37 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 		fmt.Fprintf(e.stdout, "rows with errors are skipped; see them with: refbatch validate %s --report findings.xlsx\n", shellQuote(opts.file))
 	}
 	return execute(ctx, execution{file: opts.file, run: run, po: po, flags: opts.exec, in: in, jr: jr, records: records, now: now}, e)
+}
+
+// refuseOverDoubt refuses a new run while an earlier run in the journal has
+// steps in doubt (sent, answer never recorded): a new run cannot know
+// whether those creates happened, and could make them twice. Resume
+// reconciles them.
+func refuseOverDoubt(ctx context.Context, jr *journal.Journal) error {
+	runs, err := jr.Runs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, run := range runs {
+		if !run.Finished.IsZero() {
+			continue
+		}
+		steps, err := jr.Steps(ctx, run.ID)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, s := range steps {
+			if s.State == refbatch.StateSent && s.Step.Writes() {
+				n++
+			}
+		}
+		if n > 0 {
+			return usageError("run %s (%s) stopped with %s in doubt: a new run could apply them twice. Finish it first: refbatch resume --journal %s %s",
+				run.ID, run.InputPath, plural(n, "step", "steps"), shellQuote(jr.Path()), run.ID)
+		}
+	}
+	return nil
 }
 
 // planRecords makes the journal records of freshly read rows. A create row

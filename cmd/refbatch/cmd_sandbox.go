@@ -37,7 +37,7 @@ type sandboxOptions struct {
 
 func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	var o sandboxOptions
-	fs := newFlagSet("sandbox", "sandbox [--addr HOST:PORT] [--token T] [fault flags]", e)
+	fs := newFlagSet("sandbox", "sandbox [--addr HOST:PORT] [--token T] [--state FILE] [--tables DIR] [fault flags]", e)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8765", "address to listen on; port 0 picks a free port, an empty host means 127.0.0.1")
 	fs.StringVar(&o.token, "token", "", "Bearer token to require (default: any non-empty token)")
 	fs.DurationVar(&o.faults.Latency, "latency", 0, "latency added to every request")

@@ -518,3 +518,32 @@ func TestDamagedRefusedWithQuickCheck(t *testing.T) {
 		t.Fatalf("Open of a damaged journal: %v", err)
 	}
 }
+
+func TestPutRowsChunksAndRepeats(t *testing.T) {
+	ctx := context.Background()
+	j := mustOpen(t, journal.Memory)
+	if err := j.CreateRun(ctx, testRun("r1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	rows := makeRows(1000)
+	// A number given twice in one call: the later row wins, as with two calls.
+	again := rows[60]
+	again.Hash = "later"
+	rows = append(rows[:100:100], append([]refbatch.RowRecord{again}, rows[100:]...)...)
+	if err := j.PutRows(ctx, "r1", rows); err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Rows(ctx, "r1")
+	if err != nil || len(got) != 1000 {
+		t.Fatalf("%d rows, %v", len(got), err)
+	}
+	for i, r := range got {
+		want := makeRows(1000)[i]
+		if i == 60 {
+			want.Hash = "later"
+		}
+		if r != want {
+			t.Fatalf("row %d: %+v, want %+v", i, r, want)
+		}
+	}
+}

@@ -218,7 +218,7 @@ func printRunSummary(w io.Writer, x execution, res engine.Result, answers, throt
 	if s := elapsed.Seconds(); s > 0 {
 		rate = float64(answers) / s
 	}
-	fmt.Fprintf(w, "%s in %s (%.1f/s), %d throttled\n", plural(int(answers), "request", "requests"), elapsed.Round(10*time.Millisecond), rate, throttled)
+	fmt.Fprintf(w, "%s in %s (%.1f/s), %d throttled\n", plural(int(answers), "request", "requests"), elapsed.Round(time.Millisecond), rate, throttled)
 }
 
 // failedRows lists the rows that failed or were skipped, from the journal.

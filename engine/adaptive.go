@@ -42,7 +42,7 @@ type AdaptiveLimiter struct {
 
 // AdaptiveOptions configure NewAdaptiveLimiter; zero fields take defaults.
 type AdaptiveOptions struct {
-	Start float64 // first rate, requests/s (default 50, or Max when lower)
+	Start float64 // first rate, requests/s (default: Max when set, else 50)
 	Max   float64 // ceiling, requests/s (0: none)
 	Min   float64 // floor (default 1)
 	// Now is the clock (default time.Now); tests inject one.
@@ -69,7 +69,12 @@ func NewAdaptiveLimiter(o AdaptiveOptions) *AdaptiveLimiter {
 	if o.Min <= 0 {
 		o.Min = 1
 	}
-	if o.Start <= 0 {
+	switch {
+	case o.Start > 0:
+	case o.Max > 0:
+		// The user said what the API allows: start there; a 429 still cuts.
+		o.Start = o.Max
+	default:
 		o.Start = 50
 	}
 	if o.Max > 0 && o.Start > o.Max {

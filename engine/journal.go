@@ -37,6 +37,9 @@ type Journal interface {
 	// StepFinished records the answer: state done or failed, with outputs.
 	StepFinished(ctx context.Context, step refbatch.StepRecord) error
 	Steps(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error)
+	// UnfinishedSteps returns the steps of the rows whose outcome is
+	// pending, in doubt or failed: what Execute needs to resume.
+	UnfinishedSteps(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error)
 	// ClearSteps forgets a row's steps (a row re-planned after a change).
 	ClearSteps(ctx context.Context, run refbatch.RunID, row int) error
 

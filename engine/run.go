@@ -222,7 +222,7 @@ type rowRun struct {
 func (r *rowRun) step(s refbatch.StepName) refbatch.StepRecord { return r.steps[s] }
 
 func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error) {
-	steps, err := x.opts.Journal.Steps(ctx, x.opts.Run)
+	steps, err := x.opts.Journal.UnfinishedSteps(ctx, x.opts.Run)
 	if err != nil {
 		return nil, fmt.Errorf("read journal steps: %w", err)
 	}
@@ -238,9 +238,6 @@ func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error)
 	runs := make([]*rowRun, 0, len(rows))
 	for _, p := range rows {
 		r := &rowRun{row: p.Row, rec: p.Record, steps: byRow[p.Record.Number]}
-		if r.steps == nil {
-			r.steps = map[refbatch.StepName]refbatch.StepRecord{}
-		}
 		if x.opts.RetryFailed && r.rec.Outcome == refbatch.OutcomeFailed && r.retryable() {
 			r.rec.Outcome, r.rec.Error = refbatch.OutcomePending, ""
 			for name, s := range r.steps {
@@ -248,6 +245,10 @@ func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error)
 					delete(r.steps, name)
 				}
 			}
+		}
+		if r.steps == nil && !r.rec.Outcome.Final() {
+			// Finished rows keep a nil map: they are read, never written.
+			r.steps = map[refbatch.StepName]refbatch.StepRecord{}
 		}
 		runs = append(runs, r)
 	}
@@ -265,13 +266,15 @@ func (r *rowRun) retryable() bool {
 	return false
 }
 
-// groupByKey puts rows with the same key, in file order, in one group;
-// groups are ordered by their first row.
+// groupByKey puts the unfinished rows with the same key, in file order, in
+// one group; groups are ordered by their first row.
 func groupByKey(runs []*rowRun) [][]*rowRun {
 	var groups [][]*rowRun
 	index := map[refbatch.RowKey]int{}
 	for _, r := range runs {
-		if !r.rec.Valid {
+		// A finished row needs no place in its key's queue: what it did
+		// is done, and the rows after it may go.
+		if !r.rec.Valid || r.rec.Outcome.Final() {
 			continue
 		}
 		k := r.rec.Key

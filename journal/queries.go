@@ -377,18 +377,29 @@ const stepOrder = `CASE step WHEN 'create' THEN 0 WHEN 'link' THEN 1 WHEN 'get' 
 // Steps returns the steps of a run, by row, each row's in the order a row
 // runs them.
 func (j *Journal) Steps(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error) {
+	return j.steps(ctx, run, "")
+}
+
+// UnfinishedSteps returns the steps of the run's rows whose outcome is not
+// final (pending, in doubt) or failed: all that resume needs. On a large,
+// mostly finished run it reads a fraction of Steps.
+func (j *Journal) UnfinishedSteps(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error) {
+	return j.steps(ctx, run, ` AND row IN (SELECT number FROM rows WHERE run = ?1 AND outcome IN ('pending', 'in-doubt', 'failed', ''))`)
+}
+
+func (j *Journal) steps(ctx context.Context, run refbatch.RunID, where string) ([]refbatch.StepRecord, error) {
 	db, err := j.reader("steps")
 	if err != nil {
 		return nil, err
 	}
 	wrap := func(err error) error { return fmt.Errorf("journal %s: steps of run %s: %w", j.path, run, err) }
 	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM steps WHERE run = ?`, string(run)).Scan(&n); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM steps WHERE run = ?1`+where, string(run)).Scan(&n); err != nil {
 		return nil, wrap(err)
 	}
 	rows, err := db.QueryContext(ctx, `SELECT row, step, state, attempts, client_request_id, http_status, referral_id,
 	engagement_id, etag, error_code, error_message, sent_at, finished_at
-FROM steps WHERE run = ? ORDER BY row, `+stepOrder+`, step`, string(run))
+FROM steps WHERE run = ?1`+where+` ORDER BY row, `+stepOrder+`, step`, string(run))
 	if err != nil {
 		return nil, wrap(err)
 	}

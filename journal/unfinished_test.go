@@ -1,0 +1,60 @@
+package journal_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/refbatch/refbatch"
+	"github.com/refbatch/refbatch/journal"
+)
+
+// TestUnfinishedSteps: resume reads only the steps of rows that are not
+// finished (pending, in doubt, failed), not those of finished rows.
+func TestUnfinishedSteps(t *testing.T) {
+	ctx := context.Background()
+	j, err := journal.Open(ctx, filepath.Join(t.TempDir(), "j.db"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	run := refbatch.RunID("r1")
+	if err := j.CreateRun(ctx, refbatch.RunInfo{ID: run, InputPath: "in.csv", Started: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	outcomes := []refbatch.Outcome{refbatch.OutcomeCreated, refbatch.OutcomePending, refbatch.OutcomeInDoubt,
+		refbatch.OutcomeFailed, refbatch.OutcomeUnchanged, refbatch.OutcomeSkippedInvalid}
+	var rows []refbatch.RowRecord
+	for i, o := range outcomes {
+		rows = append(rows, refbatch.RowRecord{Number: i + 2, Action: "create", Valid: true, Outcome: o})
+	}
+	if err := j.PutRows(ctx, run, rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := j.StepSent(ctx, refbatch.StepRecord{Run: run, Row: r.Number, Step: refbatch.StepCreate, State: refbatch.StateSent, SentAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := j.UnfinishedSteps(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]bool{3: true, 4: true, 5: true}
+	if len(got) != len(want) {
+		t.Fatalf("%d unfinished steps, want %d: %+v", len(got), len(want), got)
+	}
+	for _, s := range got {
+		if !want[s.Row] {
+			t.Errorf("step of finished row %d returned", s.Row)
+		}
+	}
+	all, err := j.Steps(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(rows) {
+		t.Errorf("Steps returned %d, want %d", len(all), len(rows))
+	}
+}

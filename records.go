@@ -99,3 +99,21 @@ type Known struct {
 	EngagementID        string
 	MicrosoftReferralID string // "" until a co-sell link is done
 }
+
+// Changes are journal writes that go in one transaction: the answers of
+// steps, what External Reference IDs became, then the next step's "sent"
+// record or the row's outcome. The engine gathers a row's writes and hands
+// them over together with the next write that must be durable before a
+// request leaves, so a row costs two or three commits instead of six.
+type Changes struct {
+	Run      RunID
+	Finished []StepRecord // each as Journal.StepFinished records it
+	Known    []Known      // each as Journal.Remember records it
+	Sent     *StepRecord  // as Journal.StepSent records it, after the above
+	Outcome  *RowRecord   // as Journal.SetOutcome records it, last
+}
+
+// Empty reports whether c writes nothing.
+func (c *Changes) Empty() bool {
+	return len(c.Finished) == 0 && len(c.Known) == 0 && c.Sent == nil && c.Outcome == nil
+}

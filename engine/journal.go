@@ -40,6 +40,10 @@ type Journal interface {
 	// UnfinishedSteps returns the steps of the rows whose outcome is
 	// pending, in doubt or failed: what Execute needs to resume.
 	UnfinishedSteps(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error)
+	// Record writes a row's gathered changes in one transaction: finished
+	// steps, remembered ids, then a step's "sent" or the row's outcome.
+	// Like StepSent it is durable when it returns.
+	Record(ctx context.Context, c refbatch.Changes) error
 	// ClearSteps forgets a row's steps (a row re-planned after a change).
 	ClearSteps(ctx context.Context, run refbatch.RunID, row int) error
 
@@ -49,4 +53,7 @@ type Journal interface {
 	// Lookup returns what an External Reference ID became, compared
 	// case-insensitively.
 	Lookup(ctx context.Context, externalReferenceID string) (refbatch.Known, bool, error)
+	// LookupMany returns what each of ids became, keyed by the id in lower
+	// case; ids never created are absent.
+	LookupMany(ctx context.Context, ids []string) (map[string]refbatch.Known, error)
 }

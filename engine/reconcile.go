@@ -79,7 +79,9 @@ func (x *executor) reconcileCreates(ctx context.Context, rows []*rowRun) error {
 		for _, r := range list {
 			if ref, ok := found[r]; ok {
 				x.log.Info("reconciled: the lost create was applied", "row", r.rec.Number, "referral", ref.ID)
-				if err := x.created(ctx, r, ref); err != nil {
+				x.created(r, ref)
+				x.settle(ctx, r, refbatch.OutcomePending, "")
+				if err := x.fatalErr(); err != nil {
 					return err
 				}
 				continue
@@ -89,10 +91,11 @@ func (x *executor) reconcileCreates(ctx context.Context, rows []*rowRun) error {
 				continue
 			}
 			x.log.Info("reconciled: the lost create was not applied; it will be sent again", "row", r.rec.Number)
-			if err := x.finish(ctx, r, refbatch.StepCreate, refbatch.StateFailed, refbatch.Remote{}, errAbsent); err != nil {
+			x.finish(r, refbatch.StepCreate, refbatch.StateFailed, refbatch.Remote{}, errAbsent)
+			x.settle(ctx, r, refbatch.OutcomePending, "")
+			if err := x.fatalErr(); err != nil {
 				return err
 			}
-			r.rec.Outcome, r.rec.Error = refbatch.OutcomePending, ""
 		}
 	}
 	return listErr

@@ -116,6 +116,9 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 	if err != nil {
 		return Result{}, err
 	}
+	if err := x.loadKnown(workCtx, runs); err != nil {
+		return Result{}, err
+	}
 	groups := groupByKey(runs)
 
 	for round := 0; ; round++ {
@@ -139,6 +142,13 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 		}
 	}
 
+	// Every path of a row ends in a write that takes its gathered changes;
+	// this is the net under that.
+	for _, r := range runs {
+		if !r.pend.Empty() {
+			_ = x.flush(workCtx, r)
+		}
+	}
 	res := Result{Counts: map[refbatch.Outcome]int{}}
 	for _, r := range runs {
 		res.Counts[r.rec.Outcome]++
@@ -166,6 +176,13 @@ type executor struct {
 
 	fatalMu sync.Mutex
 	fatal   error
+
+	// known is what the journal remembers of the run's External Reference
+	// IDs, read once at the start (LookupMany) and kept up to date with
+	// what this run creates; the journal is locked to this process, so
+	// nothing else can add to it meanwhile.
+	knownMu sync.Mutex
+	known   map[string]refbatch.Known
 	rndMu   sync.Mutex
 	rnd     *rand.Rand
 }
@@ -217,6 +234,19 @@ type rowRun struct {
 	row   *refbatch.Row
 	rec   refbatch.RowRecord
 	steps map[refbatch.StepName]refbatch.StepRecord
+	// pend holds the row's journal writes that need not be durable yet
+	// (a step's answer, an id remembered): they go in the same transaction
+	// as the row's next "sent" or its outcome. A crash before that leaves
+	// the step "sent", which resume reconciles.
+	pend refbatch.Changes
+}
+
+// take returns the row's gathered changes and forgets them.
+func (r *rowRun) take(run refbatch.RunID) refbatch.Changes {
+	c := r.pend
+	c.Run = run
+	r.pend = refbatch.Changes{}
+	return c
 }
 
 func (r *rowRun) step(s refbatch.StepName) refbatch.StepRecord { return r.steps[s] }
@@ -253,6 +283,51 @@ func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error)
 		runs = append(runs, r)
 	}
 	return runs, nil
+}
+
+// loadKnown reads what the journal remembers of the unfinished rows'
+// External Reference IDs, in one batch.
+func (x *executor) loadKnown(ctx context.Context, runs []*rowRun) error {
+	var ids []string
+	for _, r := range runs {
+		if r.rec.Valid && !r.rec.Outcome.Final() && r.row.ExternalReferenceID != "" {
+			ids = append(ids, r.row.ExternalReferenceID)
+		}
+	}
+	known, err := x.opts.Journal.LookupMany(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	x.known = known
+	return nil
+}
+
+// lookup returns what the journal remembers of an External Reference ID.
+func (x *executor) lookup(ext string) (refbatch.Known, bool) {
+	x.knownMu.Lock()
+	defer x.knownMu.Unlock()
+	k, ok := x.known[strings.ToLower(ext)]
+	return k, ok
+}
+
+// remember records what an External Reference ID became: in the row's
+// gathered changes for the journal, and in the run's own map.
+func (x *executor) remember(r *rowRun, k refbatch.Known) {
+	r.pend.Known = append(r.pend.Known, k)
+	x.knownMu.Lock()
+	defer x.knownMu.Unlock()
+	key := strings.ToLower(k.ExternalReferenceID)
+	old := x.known[key]
+	old.ExternalReferenceID = k.ExternalReferenceID
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{{&old.ReferralID, k.ReferralID}, {&old.EngagementID, k.EngagementID}, {&old.MicrosoftReferralID, k.MicrosoftReferralID}} {
+		if f.src != "" {
+			*f.dst = f.src
+		}
+	}
+	x.known[key] = old
 }
 
 // retryable reports whether the row failed on an answer that may succeed
@@ -384,10 +459,14 @@ func (x *executor) stop(err error) {
 // request left must be recorded even while the run is being interrupted.
 func journalCtx(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
-// settle records a row's outcome and tells the observer.
+// settle records a row's outcome, with its gathered changes, and tells
+// the observer.
 func (x *executor) settle(ctx context.Context, r *rowRun, o refbatch.Outcome, msg string) {
 	r.rec.Outcome, r.rec.Error = o, msg
-	if err := x.opts.Journal.SetOutcome(journalCtx(ctx), x.opts.Run, r.rec); err != nil {
+	c := r.take(x.opts.Run)
+	rec := r.rec
+	c.Outcome = &rec
+	if err := x.opts.Journal.Record(journalCtx(ctx), c); err != nil {
 		x.stop(fmt.Errorf("journal: record row %d: %w", r.rec.Number, err))
 		return
 	}
@@ -474,7 +553,9 @@ func (x *executor) send(ctx context.Context, r *rowRun, step refbatch.StepName, 
 		rec.ClientRequestID = x.opts.NewRequestID()
 		rec.SentAt = x.opts.Now().UTC()
 		rec.FinishedAt, rec.HTTPStatus, rec.ErrorCode, rec.ErrorMessage = time.Time{}, 0, "", ""
-		if err := x.opts.Journal.StepSent(journalCtx(ctx), rec); err != nil {
+		c := r.take(x.opts.Run)
+		c.Sent = &rec
+		if err := x.opts.Journal.Record(journalCtx(ctx), c); err != nil {
 			err = fmt.Errorf("journal: record %s of row %d: %w", step, r.rec.Number, err)
 			x.stop(err)
 			return refbatch.Remote{}, err
@@ -495,7 +576,8 @@ func (x *executor) send(ctx context.Context, r *rowRun, step refbatch.StepName, 
 		}
 		// Not applied: say so before waiting, so that a crash now does not
 		// leave the step looking in doubt.
-		if ferr := x.finish(ctx, r, step, refbatch.StateFailed, refbatch.Remote{}, err); ferr != nil {
+		x.finish(r, step, refbatch.StateFailed, refbatch.Remote{}, err)
+		if ferr := x.flush(ctx, r); ferr != nil {
 			return refbatch.Remote{}, ferr
 		}
 		d := x.backoff(n, err)
@@ -506,8 +588,22 @@ func (x *executor) send(ctx context.Context, r *rowRun, step refbatch.StepName, 
 	}
 }
 
-// finish records a step's answer.
-func (x *executor) finish(ctx context.Context, r *rowRun, step refbatch.StepName, state refbatch.StepState, out refbatch.Remote, stepErr error) error {
+// flush writes a row's gathered changes now.
+func (x *executor) flush(ctx context.Context, r *rowRun) error {
+	c := r.take(x.opts.Run)
+	if c.Empty() {
+		return nil
+	}
+	if err := x.opts.Journal.Record(journalCtx(ctx), c); err != nil {
+		err = fmt.Errorf("journal: record row %d: %w", r.rec.Number, err)
+		x.stop(err)
+		return err
+	}
+	return nil
+}
+
+// finish gathers a step's answer; it is written with the row's next write.
+func (x *executor) finish(r *rowRun, step refbatch.StepName, state refbatch.StepState, out refbatch.Remote, stepErr error) {
 	rec := r.steps[step]
 	rec.Run, rec.Row, rec.Step, rec.State = x.opts.Run, r.rec.Number, step, state
 	rec.FinishedAt = x.opts.Now().UTC()
@@ -528,12 +624,13 @@ func (x *executor) finish(ctx context.Context, r *rowRun, step refbatch.StepName
 		rec.HTTPStatus = 200
 	}
 	r.steps[step] = rec
-	if err := x.opts.Journal.StepFinished(journalCtx(ctx), rec); err != nil {
-		err = fmt.Errorf("journal: record %s of row %d: %w", step, r.rec.Number, err)
-		x.stop(err)
-		return err
+	for i := range r.pend.Finished {
+		if r.pend.Finished[i].Step == step {
+			r.pend.Finished[i] = rec
+			return
+		}
 	}
-	return nil
+	r.pend.Finished = append(r.pend.Finished, rec)
 }
 
 // httpStatus digs the HTTP status out of an error that carries one.
@@ -549,8 +646,8 @@ func httpStatus(err error) int {
 
 // markDone records a step that needed no request (the live referral already
 // showed the change) or was found by reconciliation.
-func (x *executor) markDone(ctx context.Context, r *rowRun, step refbatch.StepName, out refbatch.Remote) error {
-	return x.finish(ctx, r, step, refbatch.StateDone, out, nil)
+func (x *executor) markDone(r *rowRun, step refbatch.StepName, out refbatch.Remote) {
+	x.finish(r, step, refbatch.StateDone, out, nil)
 }
 
 // failRow ends a row as failed, or, for errors that are not the row's fault
@@ -558,7 +655,7 @@ func (x *executor) markDone(ctx context.Context, r *rowRun, step refbatch.StepNa
 func (x *executor) failRow(ctx context.Context, r *rowRun, step refbatch.StepName, err error) {
 	switch {
 	case refbatch.IsFatal(err):
-		_ = x.finish(ctx, r, step, refbatch.StateFailed, refbatch.Remote{}, err)
+		x.finish(r, step, refbatch.StateFailed, refbatch.Remote{}, err)
 		x.settle(ctx, r, refbatch.OutcomePending, err.Error())
 		x.stop(err)
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
@@ -574,7 +671,7 @@ func (x *executor) failRow(ctx context.Context, r *rowRun, step refbatch.StepNam
 	case x.fatalErr() != nil && strings.HasPrefix(err.Error(), "journal:"):
 		// The journal failed: nothing more can be recorded.
 	default:
-		_ = x.finish(ctx, r, step, refbatch.StateFailed, refbatch.Remote{}, err)
+		x.finish(r, step, refbatch.StateFailed, refbatch.Remote{}, err)
 		x.settle(ctx, r, refbatch.OutcomeFailed, fmt.Sprintf("%s: %v", step, err))
 	}
 }
@@ -585,16 +682,10 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 	var target refbatch.Remote // the partner's referral: id and engagement
 	created, updated, linked, registered := false, false, false, false
 
-	known, haveKnown := refbatch.Known{}, false
-	if ext := row.ExternalReferenceID; ext != "" {
-		k, ok, err := x.opts.Journal.Lookup(journalCtx(ctx), ext)
-		if err != nil {
-			x.stop(fmt.Errorf("journal: look up %q: %w", ext, err))
-			x.settle(ctx, r, refbatch.OutcomePending, err.Error())
-			return
-		}
-		known, haveKnown = k, ok
-	}
+	// What the journal remembers of the row's External Reference ID: an
+	// update row may name its referral by it, and a create row whose id the
+	// journal already created becomes an update (upsert), whoever planned it.
+	known, haveKnown := x.lookup(row.ExternalReferenceID)
 
 	create := r.rec.Action == refbatch.ActionCreate
 	cs := r.step(refbatch.StepCreate)
@@ -623,9 +714,7 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 			x.failRow(ctx, r, refbatch.StepCreate, err)
 			return
 		}
-		if err := x.created(ctx, r, out); err != nil {
-			return
-		}
+		x.created(r, out)
 		target, created = out, true
 	default:
 		id := row.ReferralID
@@ -684,19 +773,12 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 
 // created records a create's answer: the step, and the External Reference
 // ID map that makes a second run of the file update instead of create.
-func (x *executor) created(ctx context.Context, r *rowRun, out refbatch.Remote) error {
-	if err := x.markDone(ctx, r, refbatch.StepCreate, out); err != nil {
-		return err
-	}
+func (x *executor) created(r *rowRun, out refbatch.Remote) {
+	x.markDone(r, refbatch.StepCreate, out)
 	r.rec.ReferralID, r.rec.EngagementID = out.ID, out.EngagementID
 	if ext := r.row.ExternalReferenceID; ext != "" {
-		if err := x.opts.Journal.Remember(journalCtx(ctx), refbatch.Known{ExternalReferenceID: ext, ReferralID: out.ID, EngagementID: out.EngagementID}); err != nil {
-			err = fmt.Errorf("journal: remember %q: %w", ext, err)
-			x.stop(err)
-			return err
-		}
+		x.remember(r, refbatch.Known{ExternalReferenceID: ext, ReferralID: out.ID, EngagementID: out.EngagementID})
 	}
-	return nil
 }
 
 // get reads the live referral as a journaled step.
@@ -710,7 +792,8 @@ func (x *executor) get(ctx context.Context, r *rowRun, id string) (refbatch.Remo
 		}
 		return live, err
 	}
-	return live, x.markDone(ctx, r, refbatch.StepGet, live)
+	x.markDone(r, refbatch.StepGet, live)
+	return live, nil
 }
 
 // checkLive re-checks the row's transition against the live status.
@@ -768,9 +851,7 @@ func (x *executor) update(ctx context.Context, r *rowRun, id string) (changed, o
 				rec.HTTPStatus = 200 // it was sent and found applied
 			}
 			r.steps[refbatch.StepPatch] = rec
-			if err := x.markDone(ctx, r, refbatch.StepPatch, live); err != nil {
-				return false, false
-			}
+			x.markDone(r, refbatch.StepPatch, live)
 			return prior.Attempts > 0, true
 		}
 		_, err = x.send(ctx, r, refbatch.StepPatch, func(ctx context.Context, rid string) (refbatch.Remote, error) {
@@ -778,7 +859,8 @@ func (x *executor) update(ctx context.Context, r *rowRun, id string) (changed, o
 		})
 		switch {
 		case err == nil:
-			return true, x.markDone(ctx, r, refbatch.StepPatch, refbatch.Remote{ID: id}) == nil
+			x.markDone(r, refbatch.StepPatch, refbatch.Remote{ID: id})
+			return true, true
 		case refbatch.IsInDoubt(err) && ctx.Err() == nil && tries < x.opts.ReconcileRounds:
 			x.log.Info("patch answer lost; checking the live referral", "row", r.rec.Number, "err", err)
 			continue // the next get shows whether it was applied
@@ -814,7 +896,8 @@ func (x *executor) link(ctx context.Context, r *rowRun, target refbatch.Remote) 
 				x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("link: answer lost and the engagement listing could not prove it absent: %v", err))
 				return false
 			case found.ID != "":
-				return x.linked(ctx, r, found) == nil
+				x.linked(r, found)
+				return true
 			}
 			// Provably absent: send it again.
 		}
@@ -828,7 +911,8 @@ func (x *executor) link(ctx context.Context, r *rowRun, target refbatch.Remote) 
 		})
 		switch {
 		case err == nil:
-			return x.linked(ctx, r, out) == nil
+			x.linked(r, out)
+			return true
 		case refbatch.IsInDoubt(err) && ctx.Err() == nil && tries < x.opts.ReconcileRounds:
 			continue
 		default:
@@ -838,19 +922,12 @@ func (x *executor) link(ctx context.Context, r *rowRun, target refbatch.Remote) 
 	}
 }
 
-func (x *executor) linked(ctx context.Context, r *rowRun, out refbatch.Remote) error {
-	if err := x.markDone(ctx, r, refbatch.StepLink, out); err != nil {
-		return err
-	}
+func (x *executor) linked(r *rowRun, out refbatch.Remote) {
+	x.markDone(r, refbatch.StepLink, out)
 	r.rec.MicrosoftReferralID = out.ID
 	if ext := r.row.ExternalReferenceID; ext != "" {
-		if err := x.opts.Journal.Remember(journalCtx(ctx), refbatch.Known{ExternalReferenceID: ext, MicrosoftReferralID: out.ID}); err != nil {
-			err = fmt.Errorf("journal: remember %q: %w", ext, err)
-			x.stop(err)
-			return err
-		}
+		x.remember(r, refbatch.Known{ExternalReferenceID: ext, MicrosoftReferralID: out.ID})
 	}
-	return nil
 }
 
 // findLink looks for Microsoft's referral in an engagement. proven is true
@@ -898,14 +975,16 @@ func (x *executor) register(ctx context.Context, r *rowRun, id string) (done, ok
 			// Already registered: by this row's lost answer (it was sent),
 			// or before this run.
 			sent := r.step(refbatch.StepRegister).Attempts > 0
-			return sent, x.markDone(ctx, r, refbatch.StepRegister, live) == nil
+			x.markDone(r, refbatch.StepRegister, live)
+			return sent, true
 		}
 		_, err = x.send(ctx, r, refbatch.StepRegister, func(ctx context.Context, rid string) (refbatch.Remote, error) {
 			return x.opts.API.Patch(ctx, rid, id, live.ETag, req.Body)
 		})
 		switch {
 		case err == nil:
-			return true, x.markDone(ctx, r, refbatch.StepRegister, refbatch.Remote{ID: id}) == nil
+			x.markDone(r, refbatch.StepRegister, refbatch.Remote{ID: id})
+			return true, true
 		case refbatch.IsInDoubt(err) && ctx.Err() == nil && tries < x.opts.ReconcileRounds:
 			continue
 		case refbatch.IsConflict(err) && conflicts == 0:
@@ -936,9 +1015,7 @@ func (x *executor) eligible(ctx context.Context, r *rowRun, id string) bool {
 			x.failRow(ctx, r, refbatch.StepEligibility, err)
 			return false
 		}
-		if err := x.markDone(ctx, r, refbatch.StepEligibility, refbatch.Remote{ID: id}); err != nil {
-			return false
-		}
+		x.markDone(r, refbatch.StepEligibility, refbatch.Remote{ID: id})
 		if answer.Eligible {
 			return true
 		}

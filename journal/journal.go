@@ -255,6 +255,13 @@ func (j *Journal) Close() error {
 }
 
 // pragmas are set by the driver on every new connection.
+// walCheckpointPages is how many WAL pages (4 KiB) accumulate before the
+// writer copies them into the database. SQLite's default, 1,000, meant a
+// checkpoint (two fsyncs) every ~60 rows of a run: the disk journal ran
+// 21% slower than an in-memory one (BenchmarkJournalOverhead). At 16,000
+// pages (64 MiB of WAL at most) the difference is within the noise.
+const walCheckpointPages = 16000
+
 func pragmas(busy time.Duration, writer bool) string {
 	v := url.Values{}
 	v.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
@@ -262,6 +269,7 @@ func pragmas(busy time.Duration, writer bool) string {
 	if writer {
 		v.Add("_pragma", "journal_mode(WAL)")
 		v.Add("_pragma", "synchronous(NORMAL)")
+		v.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 	}
 	return v.Encode()
 }

@@ -320,16 +320,20 @@ FROM rows WHERE run = ? ORDER BY number`, string(run))
 // and the three ids replace the stored ones. The row must have been put.
 func (j *Journal) SetOutcome(ctx context.Context, run refbatch.RunID, row refbatch.RowRecord) error {
 	return j.submit(ctx, fmt.Sprintf("outcome of row %d of run %s", row.Number, run), func(tx *sql.Tx) error {
-		res, err := tx.Stmt(j.stmts.setOutcome).Exec(string(row.Outcome), row.Error, row.ReferralID,
-			row.EngagementID, row.MicrosoftReferralID, string(run), row.Number)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			return fmt.Errorf("no row %d in run %s", row.Number, run)
-		}
-		return nil
+		return j.execSetOutcome(tx, run, row)
 	})
+}
+
+func (j *Journal) execSetOutcome(tx *sql.Tx, run refbatch.RunID, row refbatch.RowRecord) error {
+	res, err := tx.Stmt(j.stmts.setOutcome).Exec(string(row.Outcome), row.Error, row.ReferralID,
+		row.EngagementID, row.MicrosoftReferralID, string(run), row.Number)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("no row %d in run %s", row.Number, run)
+	}
+	return nil
 }
 
 // StepSent records that a step's request is about to leave: state sent,
@@ -343,10 +347,14 @@ func (j *Journal) StepSent(ctx context.Context, step refbatch.StepRecord) error 
 		sent = j.now()
 	}
 	return j.submit(ctx, fmt.Sprintf("step %s of row %d sent", step.Step, step.Row), func(tx *sql.Tx) error {
-		_, err := tx.Stmt(j.stmts.stepSent).Exec(string(step.Run), step.Row, string(step.Step), step.ClientRequestID,
-			step.ReferralID, step.EngagementID, step.ETag, encodeTime(sent))
-		return err
+		return j.execStepSent(tx, step, sent)
 	})
+}
+
+func (j *Journal) execStepSent(tx *sql.Tx, step refbatch.StepRecord, sent time.Time) error {
+	_, err := tx.Stmt(j.stmts.stepSent).Exec(string(step.Run), step.Row, string(step.Step), step.ClientRequestID,
+		step.ReferralID, step.EngagementID, step.ETag, encodeTime(sent))
+	return err
 }
 
 // StepFinished records a step's answer: state done or failed, the HTTP
@@ -363,10 +371,62 @@ func (j *Journal) StepFinished(ctx context.Context, step refbatch.StepRecord) er
 		finished = j.now()
 	}
 	return j.submit(ctx, what, func(tx *sql.Tx) error {
-		_, err := tx.Stmt(j.stmts.stepFinished).Exec(string(step.Run), step.Row, string(step.Step), string(step.State),
-			step.Attempts, step.ClientRequestID, step.HTTPStatus, step.ReferralID, step.EngagementID, step.ETag,
-			step.ErrorCode, step.ErrorMessage, encodeTime(step.SentAt), encodeTime(finished))
-		return err
+		return j.execStepFinished(tx, step, finished)
+	})
+}
+
+func (j *Journal) execStepFinished(tx *sql.Tx, step refbatch.StepRecord, finished time.Time) error {
+	_, err := tx.Stmt(j.stmts.stepFinished).Exec(string(step.Run), step.Row, string(step.Step), string(step.State),
+		step.Attempts, step.ClientRequestID, step.HTTPStatus, step.ReferralID, step.EngagementID, step.ETag,
+		step.ErrorCode, step.ErrorMessage, encodeTime(step.SentAt), encodeTime(finished))
+	return err
+}
+
+// Record writes changes in one transaction (see refbatch.Changes): all of
+// them or none.
+func (j *Journal) Record(ctx context.Context, c refbatch.Changes) error {
+	if c.Empty() {
+		return nil
+	}
+	now := j.now()
+	for _, f := range c.Finished {
+		if f.State != refbatch.StateDone && f.State != refbatch.StateFailed {
+			return fmt.Errorf("journal %s: step %s of row %d: %w %q (want done or failed)", j.path, f.Step, f.Row, errInvalidState, f.State)
+		}
+	}
+	for _, k := range c.Known {
+		if k.ExternalReferenceID == "" {
+			return fmt.Errorf("journal %s: remember: empty External Reference ID", j.path)
+		}
+	}
+	return j.submit(ctx, "changes of run "+string(c.Run), func(tx *sql.Tx) error {
+		for _, f := range c.Finished {
+			at := f.FinishedAt
+			if at.IsZero() {
+				at = now
+			}
+			if err := j.execStepFinished(tx, f, at); err != nil {
+				return err
+			}
+		}
+		for _, k := range c.Known {
+			if err := j.execRemember(tx, k, now); err != nil {
+				return err
+			}
+		}
+		if c.Sent != nil {
+			at := c.Sent.SentAt
+			if at.IsZero() {
+				at = now
+			}
+			if err := j.execStepSent(tx, *c.Sent, at); err != nil {
+				return err
+			}
+		}
+		if c.Outcome != nil {
+			return j.execSetOutcome(tx, c.Run, *c.Outcome)
+		}
+		return nil
 	})
 }
 
@@ -443,11 +503,58 @@ func (j *Journal) Remember(ctx context.Context, k refbatch.Known) error {
 	if k.ExternalReferenceID == "" {
 		return fmt.Errorf("journal %s: remember: empty External Reference ID", j.path)
 	}
-	now := encodeTime(j.now())
+	now := j.now()
 	return j.submit(ctx, "remember "+k.ExternalReferenceID, func(tx *sql.Tx) error {
-		_, err := tx.Stmt(j.stmts.remember).Exec(k.ExternalReferenceID, k.ReferralID, k.EngagementID, k.MicrosoftReferralID, now)
-		return err
+		return j.execRemember(tx, k, now)
 	})
+}
+
+func (j *Journal) execRemember(tx *sql.Tx, k refbatch.Known, now time.Time) error {
+	_, err := tx.Stmt(j.stmts.remember).Exec(k.ExternalReferenceID, k.ReferralID, k.EngagementID, k.MicrosoftReferralID, encodeTime(now))
+	return err
+}
+
+// LookupMany returns what each of ids became, keyed by the id as the
+// journal stored it folded to lower case (strings.ToLower); ids it never
+// created are absent. It asks in chunks, so planning a 50,000-row file is
+// a hundred queries, not 50,000.
+func (j *Journal) LookupMany(ctx context.Context, ids []string) (map[string]refbatch.Known, error) {
+	out := make(map[string]refbatch.Known)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	db, err := j.reader("lookup")
+	if err != nil {
+		return nil, err
+	}
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		q := `SELECT external_reference_id, referral_id, engagement_id, microsoft_referral_id
+FROM known WHERE external_reference_id IN (?` + strings.Repeat(",?", len(part)-1) + `)`
+		rows, err := db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("journal %s: lookup: %w", j.path, err)
+		}
+		for rows.Next() {
+			var k refbatch.Known
+			if err := rows.Scan(&k.ExternalReferenceID, &k.ReferralID, &k.EngagementID, &k.MicrosoftReferralID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("journal %s: lookup: %w", j.path, err)
+			}
+			out[strings.ToLower(k.ExternalReferenceID)] = k
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("journal %s: lookup: %w", j.path, err)
+		}
+	}
+	return out, nil
 }
 
 // Lookup returns what an External Reference ID became, compared without

@@ -105,13 +105,13 @@ func BenchmarkRunAgainstRateLimit(b *testing.B) {
 	}
 }
 
-// BenchmarkJournalOverhead runs the same 3,000 rows against a zero-latency
+// BenchmarkJournalOverhead runs the same 10,000 rows against a zero-latency
 // sandbox with the journal on disk and in memory, alternately. Target: the
 // disk journal at most 5% slower.
 //
 //	go test ./cmd/refbatch -run '^$' -bench JournalOverhead -benchtime 3x
 func BenchmarkJournalOverhead(b *testing.B) {
-	const rows = 3000
+	const rows = 10_000
 	for _, where := range []string{"memory", "disk"} {
 		b.Run(where, func(b *testing.B) {
 			for b.Loop() {

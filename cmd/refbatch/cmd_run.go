@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/refbatch/refbatch/journal"
@@ -150,17 +151,23 @@ func refuseOverDoubt(ctx context.Context, jr *journal.Journal) error {
 // update of that referral (upsert): running a file twice never creates
 // twice.
 func planRecords(ctx context.Context, jr interface {
-	Lookup(context.Context, string) (refbatch.Known, bool, error)
+	LookupMany(context.Context, []string) (map[string]refbatch.Known, error)
 }, rows []loadedRow) (map[int]refbatch.RowRecord, error) {
+	var ids []string
+	for _, lr := range rows {
+		if lr.row.ExternalReferenceID != "" && lr.row.Action == refbatch.ActionCreate {
+			ids = append(ids, lr.row.ExternalReferenceID)
+		}
+	}
+	known, err := jr.LookupMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[int]refbatch.RowRecord, len(rows))
 	for _, lr := range rows {
 		rec := plannedRecord(lr)
 		if rec.Valid && rec.Action == refbatch.ActionCreate && lr.row.ExternalReferenceID != "" {
-			k, ok, err := jr.Lookup(ctx, lr.row.ExternalReferenceID)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
+			if k, ok := known[strings.ToLower(lr.row.ExternalReferenceID)]; ok {
 				rec.Action = refbatch.ActionUpdate
 				rec.ReferralID, rec.EngagementID, rec.MicrosoftReferralID = k.ReferralID, k.EngagementID, k.MicrosoftReferralID
 			}

@@ -117,7 +117,13 @@ func execute(ctx context.Context, x execution, e env) error {
 	logger := newLogger(e.stderr, x.flags)
 	limiter := engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Max: x.flags.rate})
 	prog := newProgress(e.stderr, x.flags.quiet, len(x.in.rows), x.now)
+	// Keep a connection per row in flight: Go's default of two idle
+	// connections per host made 1,182 new connections (TLS handshakes, on
+	// the real API) for 3,000 rows at --concurrency 8.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 2 * x.flags.concurrency
 	client, err := partnercenter.NewClient(endpoint,
+		partnercenter.WithHTTPClient(&http.Client{Transport: transport}),
 		partnercenter.WithTokenSource(token),
 		partnercenter.WithCorrelationID(string(x.run.ID)),
 		partnercenter.WithLimiter(limiter),

@@ -49,6 +49,11 @@ type Row struct {
 	Header *Header  // the file's header; shared by all rows of a file
 	Number int      // the spreadsheet's own row number
 	Raw    []string // cells in file order, as read (not trimmed)
+	// Cells says, per Raw cell, what the file stored (XLSX: a number, a
+	// date, a boolean, text) and its number format, so reports can write
+	// the cell back as the user had it. nil when the source has no types
+	// (CSV); shorter than Raw when trailing cells are plain text.
+	Cells []CellType
 
 	Filled  ColumnSet // canonical columns whose cell is not blank
 	Invalid ColumnSet // canonical columns whose text could not be parsed
@@ -120,6 +125,24 @@ type Row struct {
 	DeployedOnAzure            bool
 	MarketplaceTransacted      bool
 	MarketplaceTransactionDate time.Time
+}
+
+// CellKind is the type of value a spreadsheet cell stored.
+type CellKind uint8
+
+// Cell kinds.
+const (
+	CellText   CellKind = iota // a string (shared, inline or rich), or unknown
+	CellNumber                 // a number; Value holds it
+	CellDate                   // a number with a date or time format; Value is the Excel serial
+	CellBool                   // TRUE/FALSE; Value is 1 or 0
+)
+
+// CellType is what the file said of one cell beyond its text.
+type CellType struct {
+	Kind   CellKind
+	Value  float64 // the number, date serial or 0/1 of a non-text cell
+	Format string  // the Excel number format code ("m/d/yyyy", "$#,##0.00"); "" for General
 }
 
 // Text returns the cell text of column c as read, or "" when the file has no

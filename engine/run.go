@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -124,8 +125,10 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 	for round := 0; ; round++ {
 		// Creates left in doubt (by a crash, or by a lost answer in the
 		// previous round) are reconciled together: one listing serves all.
+		listingFailed := false
 		if doubt := x.createsInDoubt(groups); len(doubt) > 0 && feedCtx.Err() == nil {
 			if err := x.reconcileCreates(workCtx, doubt); err != nil {
+				listingFailed = true
 				x.log.Warn("reconcile creates: listing cut short; their rows stay in doubt", "rows", len(doubt), "err", err)
 			}
 		}
@@ -134,10 +137,8 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 			break
 		}
 		x.runGroups(feedCtx, workCtx, todo)
-		if feedCtx.Err() != nil || x.fatalErr() != nil {
-			break
-		}
-		if !x.anyInDoubt(groups) {
+		// Another round only helps when the listing can be read.
+		if feedCtx.Err() != nil || x.fatalErr() != nil || listingFailed || !x.anyInDoubt(groups) {
 			break
 		}
 	}
@@ -183,8 +184,13 @@ type executor struct {
 	// nothing else can add to it meanwhile.
 	knownMu sync.Mutex
 	known   map[string]refbatch.Known
-	rndMu   sync.Mutex
-	rnd     *rand.Rand
+
+	// transient counts rows that failed one after another on passing
+	// errors (the API down, unreachable, overloaded); past a threshold the
+	// run stops instead of grinding through every row with backoff.
+	transient atomic.Int64
+	rndMu     sync.Mutex
+	rnd       *rand.Rand
 }
 
 func newExecutor(opts ExecOptions) (*executor, error) {
@@ -459,6 +465,10 @@ func (x *executor) stop(err error) {
 // request left must be recorded even while the run is being interrupted.
 func journalCtx(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
+// transientLimit is how many rows may fail one after another on passing
+// errors before the run stops.
+func (x *executor) transientLimit() int { return max(5, 2*x.opts.Concurrency) }
+
 // settle records a row's outcome, with its gathered changes, and tells
 // the observer.
 func (x *executor) settle(ctx context.Context, r *rowRun, o refbatch.Outcome, msg string) {
@@ -469,6 +479,9 @@ func (x *executor) settle(ctx context.Context, r *rowRun, o refbatch.Outcome, ms
 	if err := x.opts.Journal.Record(journalCtx(ctx), c); err != nil {
 		x.stop(fmt.Errorf("journal: record row %d: %w", r.rec.Number, err))
 		return
+	}
+	if o.Final() && o != refbatch.OutcomeFailed {
+		x.transient.Store(0)
 	}
 	if o != refbatch.OutcomePending && x.obs.RowFinished != nil {
 		x.obs.RowFinished(r.rec)
@@ -673,6 +686,11 @@ func (x *executor) failRow(ctx context.Context, r *rowRun, step refbatch.StepNam
 	default:
 		x.finish(r, step, refbatch.StateFailed, refbatch.Remote{}, err)
 		x.settle(ctx, r, refbatch.OutcomeFailed, fmt.Sprintf("%s: %v", step, err))
+		if strings.HasPrefix(errorCode(err), RetryablePrefix+"transient") {
+			if n := x.transient.Add(1); n >= int64(x.transientLimit()) {
+				x.stop(fmt.Errorf("%d rows in a row failed on passing errors, the last: %w; the API looks unavailable, so the run stops here", n, err))
+			}
+		}
 	}
 }
 

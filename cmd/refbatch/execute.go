@@ -185,7 +185,11 @@ func execute(ctx context.Context, x execution, e env) error {
 
 	if runErr != nil {
 		fmt.Fprintln(e.stdout)
-		fmt.Fprintln(e.stdout, resumeHint(x))
+		hint := resumeHint(x)
+		if retryableFailures(context.WithoutCancel(ctx), x) > 0 {
+			hint += " --retry-failed"
+		}
+		fmt.Fprintln(e.stdout, hint)
 		return runErr
 	}
 	if res.Unfinished > 0 {

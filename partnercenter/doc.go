@@ -1,8 +1,13 @@
 // Package partnercenter speaks the Microsoft Partner Center Referrals API:
 // the wire types of the Referral resource and its error envelope (types.go),
-// and a Client (client.go) with Create, Get, Patch, List and the two
-// deal-registration eligibility calls. The local stand-in for the API is
-// the sandbox subpackage.
+// a Client (client.go) with Create, Get, Patch, List and the two
+// deal-registration eligibility calls, the Mapper (mapping.go), the one
+// place where a spreadsheet row becomes request bodies (create, co-sell
+// link, minimal JSON Patch, deal registration), and Referrals
+// (referrals.go), the Client as the engine's API: raw answers, the
+// engine's client-request-id, errors that answer the refbatch error
+// vocabulary (refbatch.IsRetryable, IsInDoubt, IsConflict, IsFatal,
+// IsNotFound). The local stand-in for the API is the sandbox subpackage.
 //
 // # Errors
 //

@@ -18,8 +18,8 @@ type Journal interface {
 	Run(ctx context.Context, id refbatch.RunID) (refbatch.RunInfo, error)
 	LatestRun(ctx context.Context) (refbatch.RunInfo, error)
 	Runs(ctx context.Context) ([]refbatch.RunInfo, error)
-	// UpdateRun rewrites the run's input hash and options (resume
-	// --allow-changed) and its Finished time.
+	// UpdateRun rewrites the run's input, rules and tables hashes and
+	// options (resume) and its Finished time.
 	UpdateRun(ctx context.Context, run refbatch.RunInfo) error
 
 	// PutRows inserts rows, or replaces the rows with the same numbers.

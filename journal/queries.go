@@ -36,7 +36,7 @@ func decodeTime(s sql.NullString) (time.Time, error) {
 const (
 	sqlInsertRun = `INSERT INTO runs (id, input_path, input_sha256, rules_hash, tables_hash, options, endpoint, started, finished)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlUpdateRun = `UPDATE runs SET input_sha256 = ?, options = ?, finished = ? WHERE id = ?`
+	sqlUpdateRun = `UPDATE runs SET input_sha256 = ?, rules_hash = ?, tables_hash = ?, options = ?, finished = ? WHERE id = ?`
 	sqlRunCols   = `id, input_path, input_sha256, rules_hash, tables_hash, options, endpoint, started, finished`
 
 	sqlDeleteRow  = `DELETE FROM rows WHERE run = ? AND number = ?`
@@ -137,10 +137,11 @@ func (j *Journal) CreateRun(ctx context.Context, run refbatch.RunInfo) error {
 	})
 }
 
-// UpdateRun rewrites the run's input hash, options and Finished time.
+// UpdateRun rewrites the run's input hash, rules and tables hashes,
+// options and Finished time.
 func (j *Journal) UpdateRun(ctx context.Context, run refbatch.RunInfo) error {
 	return j.submit(ctx, "update run "+string(run.ID), func(tx *sql.Tx) error {
-		res, err := tx.Exec(sqlUpdateRun, run.InputSHA256, run.Options, encodeTime(run.Finished), string(run.ID))
+		res, err := tx.Exec(sqlUpdateRun, run.InputSHA256, run.RulesHash, run.TablesHash, run.Options, encodeTime(run.Finished), string(run.ID))
 		if err != nil {
 			return err
 		}

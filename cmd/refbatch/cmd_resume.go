@@ -25,7 +25,7 @@ func runResumeCmd(ctx context.Context, args []string, e env) error {
 	fs.Lookup("journal").Usage = "journal `FILE` of the run (default: refbatch.db in the current folder)"
 	fs.BoolVar(&opts.allowChanged, "allow-changed", false, "accept an input file that changed since the run started: re-plan only rows that changed or are new")
 	fs.BoolVar(&opts.retryFailed, "retry-failed", false, "also retry rows that failed with a passing error (throttling, 5xx, network)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseWithConfig(&ctx, fs, args); err != nil {
 		return usageOrHelp(err)
 	}
 	if fs.NArg() > 1 {
@@ -84,6 +84,15 @@ func runResume(ctx context.Context, opts resumeOptions, e env) error {
 	}
 	if old.err != nil {
 		return old.err
+	}
+	if rulesHash, tablesHash, err := policyHashes(po); err != nil {
+		return err
+	} else if (run.RulesHash != "" && rulesHash != run.RulesHash) || (run.TablesHash != "" && tablesHash != run.TablesHash) {
+		fmt.Fprintf(e.stdout, "note: the rules or reference tables changed since run %s started; the rows left are checked with the current ones\n", run.ID)
+		run.RulesHash, run.TablesHash = rulesHash, tablesHash
+		if err := jr.UpdateRun(ctx, run); err != nil {
+			return err
+		}
 	}
 	if in.sha256 != run.InputSHA256 && !opts.allowChanged {
 		return fmt.Errorf("%w: %s (SHA-256 %.12s…, the run read %.12s…); resume with --allow-changed to re-plan only the rows that changed or are new",

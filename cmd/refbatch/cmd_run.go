@@ -30,7 +30,7 @@ func runRunCmd(ctx context.Context, args []string, e env) error {
 	opts.exec.bind(fs)
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "rehearse against a local sandbox started in this process (no credentials; its state is kept beside the input in .refbatch/)")
 	fs.StringVar(&opts.sandboxState, "sandbox-state", "", "with --sandbox: the sandbox's state `FILE` (default .refbatch/sandbox-state.json beside the input)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseWithConfig(&ctx, fs, args); err != nil {
 		return usageOrHelp(err)
 	}
 	file, err := oneArg(fs, "input file (FILE.xlsx or FILE.csv)")
@@ -85,8 +85,14 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 	case endpoint == "":
 		endpoint = "https://api.partner.microsoft.com"
 	}
+	rulesHash, tablesHash, err := policyHashes(po)
+	if err != nil {
+		return err
+	}
 	run := refbatch.RunInfo{
 		ID:          refbatch.NewRunID(now()),
+		RulesHash:   rulesHash,
+		TablesHash:  tablesHash,
 		InputPath:   opts.file,
 		InputSHA256: in.sha256,
 		Options:     encodeOptions(po),

@@ -272,3 +272,38 @@ func decodeOptions(run refbatch.RunInfo) (planOptions, error) {
 	}
 	return po, nil
 }
+
+// policyHashes digests the rules file and the tables folder in force, for
+// the journal: a resume can then say when the policies changed since the
+// run started. "builtin" stands for the embedded ones.
+func policyHashes(po planOptions) (rulesHash, tablesHash string, err error) {
+	rulesHash, tablesHash = "builtin", "builtin"
+	if po.Rules != "" {
+		b, err := os.ReadFile(po.Rules)
+		if err != nil {
+			return "", "", &refbatch.InputError{File: po.Rules, Err: unwrapPath(err)}
+		}
+		sum := sha256.Sum256(b)
+		rulesHash = hex.EncodeToString(sum[:])
+	}
+	if po.Tables != "" {
+		entries, err := os.ReadDir(po.Tables)
+		if err != nil {
+			return "", "", &refbatch.InputError{File: po.Tables, Err: unwrapPath(err)}
+		}
+		h := sha256.New()
+		for _, e := range entries { // ReadDir sorts by name
+			if e.IsDir() {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(po.Tables, e.Name()))
+			if err != nil {
+				return "", "", &refbatch.InputError{File: filepath.Join(po.Tables, e.Name()), Err: unwrapPath(err)}
+			}
+			fmt.Fprintf(h, "%s\x00%d\x00", e.Name(), len(b))
+			h.Write(b)
+		}
+		tablesHash = hex.EncodeToString(h.Sum(nil))
+	}
+	return rulesHash, tablesHash, nil
+}

@@ -56,9 +56,9 @@ const (
 	measureWindow     = 200 * time.Millisecond // after the first 429: read the server's limit
 	cutCooldown       = 300 * time.Millisecond // answers already in flight do not cut twice
 	growthInterval    = time.Second
-	growth            = 0.01 // per growthInterval of clean answers
-	belowMeasured     = 0.97 // the rate set after a cut, relative to the measured limit
-	steadyCut         = 0.95 // a cut never keeps more than this of the current rate
+	growth            = 0.01  // per growthInterval of clean answers
+	belowMeasured     = 0.985 // the rate set after a cut, relative to the measured limit
+	steadyCut         = 0.97  // a cut never keeps more than this of the current rate
 )
 
 // NewAdaptiveLimiter returns a limiter in slow start.

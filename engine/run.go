@@ -566,12 +566,17 @@ func (x *executor) send(ctx context.Context, r *rowRun, step refbatch.StepName, 
 		rec.ClientRequestID = x.opts.NewRequestID()
 		rec.SentAt = x.opts.Now().UTC()
 		rec.FinishedAt, rec.HTTPStatus, rec.ErrorCode, rec.ErrorMessage = time.Time{}, 0, "", ""
-		c := r.take(x.opts.Run)
-		c.Sent = &rec
-		if err := x.opts.Journal.Record(journalCtx(ctx), c); err != nil {
-			err = fmt.Errorf("journal: record %s of row %d: %w", step, r.rec.Number, err)
-			x.stop(err)
-			return refbatch.Remote{}, err
+		// A write must be on record before it leaves: if the answer is lost
+		// the step is in doubt. A read (get, eligibility) cannot be, so it
+		// is recorded with its answer, in the row's next write.
+		if step.Writes() {
+			c := r.take(x.opts.Run)
+			c.Sent = &rec
+			if err := x.opts.Journal.Record(journalCtx(ctx), c); err != nil {
+				err = fmt.Errorf("journal: record %s of row %d: %w", step, r.rec.Number, err)
+				x.stop(err)
+				return refbatch.Remote{}, err
+			}
 		}
 		rec.Attempts++
 		r.steps[step] = rec

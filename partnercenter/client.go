@@ -37,6 +37,16 @@ type TokenSource interface {
 	Token(ctx context.Context) (string, error)
 }
 
+// Invalidator is implemented by a TokenSource that can refresh on demand.
+// After a 401 the client calls Invalidate with the refused token, then
+// repeats that request once with a fresh token (a 401 comes before the
+// service acts, so even a create may be repeated); a second 401 is Fatal.
+// Invalidate must ignore a token it has already replaced, so that workers
+// refused together cause one refresh. It must be safe for concurrent use.
+type Invalidator interface {
+	Invalidate(token string)
+}
+
 // StaticToken is a TokenSource that always returns the same token (from
 // REFBATCH_TOKEN, a token file, or the sandbox).
 type StaticToken string
@@ -327,16 +337,34 @@ func (c *Client) newCall(ctx context.Context, method string, u *url.URL, useCtxI
 // send runs cl's attempts through the pacer.
 func (c *Client) send(ctx context.Context, cl *call) (*answer, error) {
 	var ans *answer
+	reauthorized := false
 	err := c.pacer.do(ctx, cl.idempotent, func(n int) error {
 		var err error
-		ans, err = c.attempt(ctx, cl, n)
+		var token string
+		ans, token, err = c.attempt(ctx, cl, n)
+		if inv, ok := c.tokens.(Invalidator); ok && !reauthorized && isUnauthorized(err) {
+			// Once per call: the token expired or was revoked under us.
+			reauthorized = true
+			inv.Invalidate(token)
+			if werr := c.pacer.wait(ctx); werr != nil {
+				return err
+			}
+			c.log.InfoContext(ctx, "partnercenter: 401, retrying with a fresh token", "method", cl.method, "path", cl.path)
+			ans, _, err = c.attempt(ctx, cl, n)
+		}
 		return err
 	})
 	return ans, err
 }
 
-// attempt makes one HTTP exchange and reads its answer whole (capped).
-func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, err error) {
+func isUnauthorized(err error) bool {
+	ae, ok := errors.AsType[*APIError](err)
+	return ok && ae.StatusCode == http.StatusUnauthorized
+}
+
+// attempt makes one HTTP exchange and reads its answer whole (capped). It
+// returns the token it sent, for Invalidator.
+func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, token string, err error) {
 	start := time.Now()
 	status, requestID := 0, ""
 	defer func() {
@@ -350,12 +378,12 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, err
 		}
 	}()
 
-	token, err := c.tokens.Token(ctx)
+	token, err = c.tokens.Token(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("partnercenter: get token: %w", ctx.Err())
+			return nil, token, fmt.Errorf("partnercenter: get token: %w", ctx.Err())
 		}
-		return nil, &TokenError{Err: err}
+		return nil, token, &TokenError{Err: err}
 	}
 
 	actx, cancel := ctx, context.CancelFunc(func() {})
@@ -380,7 +408,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, err
 	}
 	req, err := http.NewRequestWithContext(actx, cl.method, cl.u.String(), body)
 	if err != nil {
-		return nil, fmt.Errorf("partnercenter: %s %s: %w", cl.method, cl.path, err)
+		return nil, token, fmt.Errorf("partnercenter: %s %s: %w", cl.method, cl.path, err)
 	}
 	for k, v := range cl.header {
 		req.Header[k] = v
@@ -398,7 +426,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, err
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, c.transportError(ctx, actx, cl, sent.Load(), 0, err)
+		return nil, token, c.transportError(ctx, actx, cl, sent.Load(), 0, err)
 	}
 	defer resp.Body.Close()
 	status, requestID = resp.StatusCode, resp.Header.Get("Request-ID")
@@ -406,18 +434,18 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, err
 
 	if status < 200 || status > 299 {
 		// The status decides; a body cut short still shows what it can.
-		return nil, newAPIError(cl, resp, data, time.Now())
+		return nil, token, newAPIError(cl, resp, data, time.Now())
 	}
 	if readErr != nil {
-		return nil, c.transportError(ctx, actx, cl, true, status, readErr)
+		return nil, token, c.transportError(ctx, actx, cl, true, status, readErr)
 	}
 	if int64(len(data)) > c.maxBody {
-		return nil, c.responseError(cl, status, requestID, fmt.Errorf("body exceeds %d bytes", c.maxBody))
+		return nil, token, c.responseError(cl, status, requestID, fmt.Errorf("body exceeds %d bytes", c.maxBody))
 	}
 	if !slices.Contains(cl.expect, status) {
-		return nil, c.responseError(cl, status, requestID, fmt.Errorf("unexpected status %d %s", status, http.StatusText(status)))
+		return nil, token, c.responseError(cl, status, requestID, fmt.Errorf("unexpected status %d %s", status, http.StatusText(status)))
 	}
-	return &answer{status: status, header: resp.Header, body: data}, nil
+	return &answer{status: status, header: resp.Header, body: data}, token, nil
 }
 
 func (c *Client) transportError(ctx, actx context.Context, cl *call, sent bool, status int, err error) error {

@@ -38,7 +38,7 @@ func runPlanCmd(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&opts.online, "online", false, "read each update row's live referral (REFBATCH_TOKEN, --endpoint) so patches show only what differs and transitions are checked against the live status")
 	fs.StringVar(&opts.endpoint, "endpoint", "", "Partner Center API base `URL` for --online")
 	fs.StringVar(&opts.format, "format", "text", "output: text or json")
-	if err := fs.Parse(args); err != nil {
+	if err := parseWithConfig(&ctx, fs, args); err != nil {
 		return usageOrHelp(err)
 	}
 	file, err := oneArg(fs, "input file (FILE.xlsx or FILE.csv)")
@@ -77,11 +77,11 @@ func runPlan(ctx context.Context, opts planCmdOptions, e env) error {
 	}
 	var api *partnercenter.Referrals
 	if opts.online {
-		token := os.Getenv("REFBATCH_TOKEN")
-		if token == "" {
-			return usageError("--online needs a token: set REFBATCH_TOKEN")
+		token, err := tokenSource(ctx)
+		if err != nil {
+			return fmt.Errorf("--online: %w", err)
 		}
-		c, err := partnercenter.NewClient(opts.endpoint, partnercenter.WithTokenSource(partnercenter.StaticToken(token)))
+		c, err := partnercenter.NewClient(opts.endpoint, partnercenter.WithTokenSource(token))
 		if err != nil {
 			return usageError("%v", err)
 		}

@@ -33,6 +33,7 @@ type sandboxOptions struct {
 	demo        bool
 	stateFile   string // "" = in memory only
 	tablesDir   string // "" = the built-in reference tables
+	tokens      sandbox.TokenOptions
 }
 
 func runSandboxCmd(ctx context.Context, args []string, e env) error {
@@ -52,6 +53,10 @@ func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
 	fs.StringVar(&o.stateFile, "state", "", "keep the referrals in `FILE` so the sandbox survives a restart (created if missing)")
 	fs.StringVar(&o.tablesDir, "tables", "", "`DIR` of reference tables whose solutions catalog and FX rates decide deal registrations (default: the built-in tables)")
+	fs.DurationVar(&o.tokens.TokenLifetime, "token-lifetime", 0, "life of the access tokens its Azure AD endpoints issue; when set, the API accepts only those (and --token), and answers 401 once they expire")
+	fs.StringArrayVar(&o.tokens.RefreshTokens, "refresh-token", nil, "a refresh token its token endpoint accepts, to start a refresh-token sign-in (repeatable)")
+	fs.DurationVar(&o.tokens.DeviceApproveAfter, "device-approve-after", 0, "approve a device-code sign-in by itself after this delay (0: approve at "+sandbox.DeviceLoginPath+")")
+	fs.DurationVar(&o.tokens.DeviceInterval, "device-interval", 0, "polling interval announced with a device code (default 5s)")
 	fs.BoolVar(&o.demo, "demo", false, "start an in-process sandbox on a free port, walk a co-sell deal through it with refbatch's client, print every request, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -118,6 +123,7 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 	sb, err := sandbox.Open(sandbox.Options{
 		Faults:                 o.faults,
 		Token:                  o.token,
+		TokenOptions:           o.tokens,
 		AcceptAfter:            o.acceptAfter,
 		Logger:                 logger,
 		StateFile:              o.stateFile,
@@ -149,6 +155,7 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 		fmt.Fprintf(e.stdout, "state kept in %s (%d referrals)\n", o.stateFile, len(sb.Referrals()))
 	}
 	fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' %s/v1.0/engagements/referrals\n", token, base)
+	fmt.Fprintf(e.stdout, "sign in: refbatch login --authority %s --tenant sandbox --client-id any (token endpoint %s/sandbox/oauth2/token)\n", base, base)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

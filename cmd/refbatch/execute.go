@@ -107,11 +107,11 @@ func execute(ctx context.Context, x execution, e env) error {
 			x.flags.registerWait = sandboxRegisterWait
 		}
 	} else {
-		t := os.Getenv("REFBATCH_TOKEN")
-		if t == "" {
-			return usageError("no token: set REFBATCH_TOKEN to a Partner Center access token, or rehearse with --sandbox")
+		ts, err := tokenSource(ctx)
+		if err != nil {
+			return err
 		}
-		token = partnercenter.StaticToken(t)
+		token = ts
 	}
 
 	logger := newLogger(e.stderr, x.flags)

@@ -154,6 +154,39 @@
 // Partner eligibility answers {"isEligible":true,"policies":[{"isEligible":true}]},
 // or false with Options.PartnerIneligible.
 //
+// # Azure AD stand-in
+//
+// For credential tests the sandbox also answers like a tenant's Azure AD
+// (TokenOptions, embedded in Options), outside the API's faults and auth:
+//
+//	POST /{tenant}/oauth2/token, /{tenant}/oauth2/v2.0/token            grant_type refresh_token or urn:ietf:params:oauth:grant-type:device_code
+//	POST /{tenant}/oauth2/devicecode, /{tenant}/oauth2/v2.0/devicecode  a device code and user code
+//	GET  /_sandbox/devicelogin                                          the verification URI: a form that approves a code
+//	POST /_sandbox/devicecode/approve                                   approve user_code=CODE, or every pending code
+//
+// Requests are forms; v1 requests must carry resource
+// https://api.partner.microsoft.com and v2 ones a scope of its /.default
+// (invalid_resource, invalid_scope otherwise: golang.org/x/oauth2's own
+// refresh sends neither). Answers have Azure AD's shape: access_token,
+// token_type Bearer, expires_in (a string on v1, as Azure AD's v1 sends it),
+// a new refresh_token, and errors as 400 {"error","error_description",
+// "error_codes"} with invalid_grant, authorization_pending, slow_down
+// (polling faster than three quarters of the interval; the interval then
+// grows by 5 s, RFC 8628), expired_token and unsupported_grant_type. Issued
+// access tokens start with AccessTokenPrefix and refresh tokens with
+// RefreshTokenPrefix, so tests can search output for them. A refresh token
+// works once: redeeming it revokes it (stricter than Azure AD, which lets an
+// old one live on, so a client that loses the rotated token is caught);
+// TokenOptions.RefreshTokens seeds tokens any client may redeem. A device
+// code is approved through the admin path or, with DeviceApproveAfter, by
+// itself; it can be redeemed once.
+//
+// With TokenLifetime > 0 the API accepts only access tokens the sandbox
+// issued that have not expired on the injected clock (and Options.Token
+// when set); any other token is a 401. With TokenLifetime 0 issued tokens
+// never expire and the Options.Token rule above holds. Tokens and device
+// codes live in memory only, not in the state file.
+//
 // # Faults
 //
 // Faults (in Options, or switched at run time with SetFaults) are drawn from

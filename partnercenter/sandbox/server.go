@@ -3,7 +3,6 @@ package sandbox
 import (
 	"bytes"
 	"cmp"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +37,7 @@ const (
 // faults that accepts any non-empty Bearer token.
 type Options struct {
 	Faults
+	TokenOptions                  // the Azure AD stand-in: token lifetime, refresh tokens, device codes (token.go)
 	Token        string           // required Bearer token; "" = any non-empty token
 	AcceptAfter  time.Duration    // Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never by themselves)
 	Now          func() time.Time // injectable clock; nil = time.Now
@@ -82,6 +82,7 @@ type Server struct {
 	fx      map[string]float64
 	log     *slog.Logger
 	faults  faultState
+	tokens  tokenIssuer // issued tokens and device codes (token.go)
 
 	mu          sync.Mutex // guards everything below
 	byID        map[string]*record
@@ -269,6 +270,9 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.serveAdmin(w, r)
 		return
 	}
+	if s.serveTokens(w, r) {
+		return
+	}
 
 	d := s.faults.decide(s.now())
 	if !sleep(r.Context(), d.delay) {
@@ -359,7 +363,7 @@ func (s *Server) authorized(r *http.Request) bool {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return false
 	}
-	return s.opts.Token == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.Token)) == 1
+	return s.acceptsToken(tok)
 }
 
 // serveAdmin answers GET /_sandbox/referrals: every stored referral, in

@@ -24,7 +24,14 @@
 //     in-memory). Measured with BenchmarkXLSXReport: the live heap stays
 //     under ~60 MB for a 100,000-row, 20-column input whatever the number of
 //     findings.
-//   - No formulas from user data: .xlsx cells are written as inline strings
+//   - The input's cells as the user had them: a number, date or boolean
+//     cell (Row.Cells, from an .xlsx input) is written as one, with a style
+//     carrying its number format (one style per format and look, made
+//     once), so dates stay dates and amounts keep their currency format; a
+//     finding's value and the .csv/.json results show a date as the
+//     spreadsheet displays it, not its serial. The Findings column's rows
+//     are as tall as their wrapped text.
+//   - No formulas from user data: text cells are written as inline strings
 //     and .csv fields that start with = + - @ tab or CR get a leading
 //     apostrophe.
 //

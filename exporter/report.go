@@ -33,6 +33,9 @@ type Report struct {
 	spool  *findingSpool
 	format reportFormat
 	tally  tally
+	// disp renders a finding's value as the cell displays it when the value
+	// is a typed cell's stored text (a date serial).
+	disp displayer
 }
 
 // reportFormat is what differs between .xlsx, .csv and .json.
@@ -87,7 +90,9 @@ func NewReport(path string, header *refbatch.Header) (*Report, error) {
 // WriteRow adds one data row and its findings. Rows must arrive in file
 // order (strictly increasing row numbers, after the header row); every row
 // should be written, with or without findings, so the .xlsx report shows
-// the whole input. WriteRow keeps neither the row nor the findings after it
+// the whole input. A finding whose value is the stored text of a typed
+// cell of the row (Row.Cells: a date serial, a number, a boolean) is
+// reported with the value as the spreadsheet displays it ("3/31/2027"). WriteRow keeps neither the row nor the findings after it
 // returns, so their buffers may be reused. After an error the report is
 // aborted: nothing is left at the path and every later call fails.
 func (r *Report) WriteRow(row *refbatch.Row, findings []refbatch.Finding) error {
@@ -95,7 +100,7 @@ func (r *Report) WriteRow(row *refbatch.Row, findings []refbatch.Finding) error 
 		return r.fail(err)
 	}
 	for i := range findings {
-		if err := r.spool.add(&findings[i]); err != nil {
+		if err := r.spool.add(r.disp.displayFindingValue(row, &findings[i])); err != nil {
 			return r.fail(err)
 		}
 		r.tally.add(&findings[i])
@@ -138,6 +143,7 @@ func (r *Report) Close(summary refbatch.Summary, extra []refbatch.Finding) error
 		return r.fail(err)
 	}
 	r.spool.remove()
+	r.disp.close()
 	return nil
 }
 
@@ -145,6 +151,7 @@ func (r *Report) Close(summary refbatch.Summary, extra []refbatch.Finding) error
 // left at the path. It is safe to call more than once and after Close.
 func (r *Report) Abort() error {
 	r.format.discard()
+	r.disp.close()
 	r.spool.remove()
 	return r.out.discard()
 }

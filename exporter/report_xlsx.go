@@ -41,6 +41,9 @@ type xlsxReport struct {
 	*inputSheet
 	st       reportStyles
 	comments *commentSpool
+	// headerPatch restyles the header cells that have findings as the
+	// zip writer writes the sheet out; set at finish.
+	headerPatch rowPatch
 
 	// scratch reused for every row
 	cells []cellFindings
@@ -49,6 +52,8 @@ type xlsxReport struct {
 
 type reportStyles struct {
 	errCell, warnCell, findErr, findWarn, top int
+	// the header's look with a finding's fill, for unknown headers and the like
+	headerErr, headerWarn int
 }
 
 // cellFindings gathers the findings about one cell of a row.
@@ -58,15 +63,23 @@ type cellFindings struct {
 	text  []byte // comment lines; not a strings.Builder, which the slice may copy
 }
 
+// findingsWidth is the width of the Findings column, in characters.
+const findingsWidth = 70
+
 func newXLSXReport(h *refbatch.Header) (*xlsxReport, error) {
 	note := fmt.Sprintf("Pre-flight report of %s: rows and cells as in the input; findings in column %s; counts on the %s sheet, one finding a line on the %s sheet.",
 		filepath.Base(h.File), refbatch.ColumnLetters(len(h.Names)), SheetSummary, SheetFindings)
-	sheet, err := newInputSheet(h, SheetReport, note, []addedColumn{{FindingsHeader, 70}, {RowHeader, 8}})
+	sheet, err := newInputSheet(h, SheetReport, note, []addedColumn{{FindingsHeader, findingsWidth}, {RowHeader, 8}})
 	if err != nil {
 		return nil, err
 	}
 	x := &xlsxReport{inputSheet: sheet}
-	if x.st, err = newReportStyles(x.f); err == nil {
+	// The header row is streamed before Close says which header cells have
+	// findings: the zip writer restyles them as the sheet is written out.
+	x.f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+		return &patchingZipWriter{ZipWriter: newFastZipWriter(w), part: "xl/worksheets/sheet1.xml", patch: x.headerPatch}
+	})
+	if x.st, err = newReportStyles(sheet); err == nil {
 		x.comments, err = newCommentSpool()
 	}
 	if err != nil {
@@ -76,21 +89,28 @@ func newXLSXReport(h *refbatch.Header) (*xlsxReport, error) {
 	return x, nil
 }
 
-func newReportStyles(f *excelize.File) (reportStyles, error) {
-	var s reportStyles
+func newReportStyles(sheet *inputSheet) (reportStyles, error) {
+	s := reportStyles{
+		errCell:  sheet.cells.get("", lookError),
+		warnCell: sheet.cells.get("", lookWarning),
+		top:      sheet.cells.get("", lookTop),
+	}
 	var err error
 	top := &excelize.Alignment{Vertical: "top", WrapText: true}
+	header := func(font, fill string) excelize.Style {
+		return excelize.Style{Font: &excelize.Font{Bold: true, Color: font}, Fill: solidFill(fill),
+			Border: []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}}
+	}
 	for _, d := range []struct {
 		id    *int
 		style excelize.Style
 	}{
-		{&s.errCell, excelize.Style{Font: &excelize.Font{Color: fontError}, Fill: solidFill(fillError), Alignment: &excelize.Alignment{Vertical: "top"}}},
-		{&s.warnCell, excelize.Style{Font: &excelize.Font{Color: fontWarning}, Fill: solidFill(fillWarning), Alignment: &excelize.Alignment{Vertical: "top"}}},
 		{&s.findErr, excelize.Style{Font: &excelize.Font{Color: fontError}, Fill: solidFill(fillError), Alignment: top}},
 		{&s.findWarn, excelize.Style{Font: &excelize.Font{Color: fontWarning}, Fill: solidFill(fillWarning), Alignment: top}},
-		{&s.top, excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&s.headerErr, header(fontError, fillError)},
+		{&s.headerWarn, header(fontWarning, fillWarning)},
 	} {
-		if *d.id, err = f.NewStyle(&d.style); err != nil {
+		if *d.id, err = sheet.f.NewStyle(&d.style); err != nil {
 			return s, err
 		}
 	}
@@ -122,17 +142,25 @@ func (x *xlsxReport) writeRow(row *refbatch.Row, findings []refbatch.Finding) er
 		c.text = appendCommentLine(c.text, f)
 	}
 
-	vals, err := x.rowValues(row)
+	// A row whose findings take more than a line grows to show them all,
+	// and its cells align to the top.
+	look, height := lookPlain, 0.0
+	if len(findings) > 0 {
+		if height = wrappedHeight(x.lines.String(), findingsWidth); height > 0 {
+			look = lookTop
+		}
+	}
+	vals, err := x.rowValues(row, look)
 	if err != nil {
 		return err
 	}
 	for i := range x.cells {
 		c := &x.cells[i]
-		style := x.st.warnCell
+		look := lookWarning
 		if c.error {
-			style = x.st.errCell
+			look = lookError
 		}
-		vals[c.col] = excelize.Cell{StyleID: style, Value: vals[c.col]}
+		vals[c.col] = x.inputCell(row, c.col, look)
 		if err := x.comments.add(row.Number, c.col, string(c.text)); err != nil {
 			return err
 		}
@@ -144,9 +172,8 @@ func (x *xlsxReport) writeRow(row *refbatch.Row, findings []refbatch.Finding) er
 			style = x.st.findErr
 		}
 		vals[x.width] = excelize.Cell{StyleID: style, Value: x.lines.String()}
-		if lines := strings.Count(x.lines.String(), "\n") + 1; lines > 1 {
-			// A taller row shows up to six findings; its cells align to the top.
-			opts = append(opts, excelize.RowOpts{Height: 15 * float64(min(lines, 6)), StyleID: x.st.top})
+		if height > 0 {
+			opts = append(opts, excelize.RowOpts{Height: height, StyleID: x.st.top})
 		}
 	}
 	vals[x.width+1] = row.Number
@@ -253,6 +280,15 @@ func (x *xlsxReport) finish(w io.Writer, c *closing) error {
 		}
 		if !merged {
 			headerComments = append(headerComments, cellComment{row: h.Row, col: col, text: line})
+		}
+		// Filled like any other cell with a finding: an error wins.
+		if x.headerPatch.styles == nil {
+			x.headerPatch = rowPatch{row: h.Row, styles: map[int]int{}}
+		}
+		if f.Severity == refbatch.SeverityError {
+			x.headerPatch.styles[col] = x.st.headerErr
+		} else if _, ok := x.headerPatch.styles[col]; !ok {
+			x.headerPatch.styles[col] = x.st.headerWarn
 		}
 	}
 

@@ -123,6 +123,8 @@ func TestXLSXReport(t *testing.T) {
 			"A4": "", "C4": "", "A3": "", "B7": "",
 			"G4": fillError, "G5": fillError, "G7": fillError, // Findings column: worst severity
 			"G3": "",
+			"E2": fillWarning, // unknown header: highlighted like any other cell
+			"A2": "D9D9D9",    // the header's own grey
 		} {
 			if got := fillColor(t, f, sheet, cell); got != want {
 				t.Errorf("%s fill %q, want %q", cell, got, want)

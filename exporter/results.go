@@ -54,14 +54,18 @@ func (res *RowResult) fields() [len(resultHeaders)]string {
 // directory (mode 0600).
 //
 //   - .xlsx: the "Results" sheet has the input's geometry (the header and
-//     every row at their input row numbers, every cell in its input column;
-//     title rows above the header hold a note or are hidden), the six result
+//     every row at their input row numbers, every cell in its input column
+//     with its type and number format; the first title row above the header
+//     holds a note, the others are left empty), the six result
 //     columns appended right of the header, so a team can copy the Referral
 //     ID column back into its own sheet. The Outcome cell is green (done),
 //     red (failed) or amber (skipped, in doubt, pending). A "Summary" sheet
 //     has the counts by outcome.
 //   - .csv: the input's headers as written then the result headers, one line
-//     per row; fields are neutralised against CSV injection.
+//     per row; fields are neutralised against CSV injection. A date or
+//     boolean cell of an .xlsx input is written as the spreadsheet displays
+//     it (3/31/2027, TRUE), a number as stored (30000, not $30,000.00), as
+//     in .json.
 //   - .json: {"summary": {outcome: n}, "rows": [{"row", "outcome",
 //     "referralId", "engagementId", "microsoftReferralId", "error",
 //     "clientRequestId", "cells": {header: value}}]}.

@@ -16,6 +16,8 @@ type csvResults struct {
 	cw    *csv.Writer
 	width int
 	rec   []string
+	disp  displayer
+	texts []string
 }
 
 func newCSVResults(w io.Writer, h *refbatch.Header) (*csvResults, error) {
@@ -28,29 +30,34 @@ func newCSVResults(w io.Writer, h *refbatch.Header) (*csvResults, error) {
 }
 
 func (c *csvResults) writeRow(row *refbatch.Row, res *RowResult) error {
+	texts := c.disp.cellTexts(row, c.texts)
+	if len(row.Cells) > 0 {
+		c.texts = texts // our buffer, not row.Raw
+	}
 	c.rec = c.rec[:0]
 	for i := range c.width {
 		v := ""
-		if i < len(row.Raw) {
-			v = row.Raw[i]
+		if i < len(texts) {
+			v = texts[i]
 		}
 		c.rec = append(c.rec, NeutralizeCSV(v))
 	}
 	for _, v := range res.fields() {
 		c.rec = append(c.rec, NeutralizeCSV(v))
 	}
-	for i := c.width; i < len(row.Raw); i++ {
-		c.rec = append(c.rec, NeutralizeCSV(row.Raw[i]))
+	for i := c.width; i < len(texts); i++ {
+		c.rec = append(c.rec, NeutralizeCSV(texts[i]))
 	}
 	return c.cw.Write(c.rec)
 }
 
 func (c *csvResults) finish(io.Writer, *refbatch.Header, outcomeCounts) error {
+	c.disp.close()
 	c.cw.Flush()
 	return c.cw.Error()
 }
 
-func (c *csvResults) discard() {}
+func (c *csvResults) discard() { c.disp.close() }
 
 // jsonResults spools each row as its JSON line: the summary, written
 // first, is known only at Close.
@@ -58,6 +65,8 @@ type jsonResults struct {
 	spool *spool
 	keys  []string // cellKeys
 	buf   bytes.Buffer
+	disp  displayer
+	texts []string
 }
 
 // resultRow is a row of a .json export.
@@ -118,11 +127,15 @@ func newJSONResults(h *refbatch.Header) (*jsonResults, error) {
 }
 
 func (j *jsonResults) writeRow(row *refbatch.Row, res *RowResult) error {
+	texts := j.disp.cellTexts(row, j.texts)
+	if len(row.Cells) > 0 {
+		j.texts = texts // our buffer, not row.Raw
+	}
 	j.buf.Reset()
 	err := appendJSON(&j.buf, resultRow{
 		Row: row.Number, Outcome: string(res.Outcome), ReferralID: res.ReferralID, EngagementID: res.EngagementID,
 		MicrosoftReferralID: res.MicrosoftReferralID, Error: res.Error, ClientRequestID: res.ClientRequestID,
-		Cells: inputCells{keys: j.keys, raw: row.Raw},
+		Cells: inputCells{keys: j.keys, raw: texts},
 	})
 	if err != nil {
 		return fmt.Errorf("row %d: %w", row.Number, err)
@@ -149,4 +162,7 @@ func (j *jsonResults) finish(w io.Writer, _ *refbatch.Header, counts outcomeCoun
 	})
 }
 
-func (j *jsonResults) discard() { j.spool.remove() }
+func (j *jsonResults) discard() {
+	j.spool.remove()
+	j.disp.close()
+}

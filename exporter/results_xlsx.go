@@ -73,7 +73,7 @@ func (x *xlsxResults) outcomeCell(o refbatch.Outcome) any {
 }
 
 func (x *xlsxResults) writeRow(row *refbatch.Row, res *RowResult) error {
-	vals, err := x.rowValues(row)
+	vals, err := x.rowValues(row, lookPlain)
 	if err != nil {
 		return err
 	}

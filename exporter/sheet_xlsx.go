@@ -21,11 +21,15 @@ import (
 // Columns a workbook adds (Findings; Outcome, Referral ID…) come after the
 // input's columns rather than before them, which would shift every
 // reference. Cells beyond the header's width (no header) follow the added
-// columns. Title rows above the header are not read by the importer: the
-// first holds a note saying what the workbook is, the others are hidden.
+// columns. The importer does not hand over the title rows above the header
+// (refbatch.Header has only the header row): the first holds a note saying
+// what the workbook is, the others are left empty, at their own row numbers.
 //
-// Cells are written as inline strings, never formulas: a value "=cmd" stays
-// text.
+// Each cell keeps what the input stored (Row.Cells): a number, date or
+// boolean is written as one, with a style carrying its number format, so
+// dates stay dates and amounts keep their currency format. Text, and every
+// cell of an input without types (CSV), is written as an inline string,
+// never a formula: a value "=cmd" stays text.
 type inputSheet struct {
 	f       *excelize.File
 	sw      *excelize.StreamWriter
@@ -34,6 +38,7 @@ type inputSheet struct {
 	width   int // input columns: len(header.Names)
 	added   int // columns appended after them
 	st      sheetStyles
+	cells   cellStyles // one style per number format and look
 	lastRow int
 	lastCol int // widest row written, 1-based
 
@@ -62,6 +67,7 @@ func newInputSheet(h *refbatch.Header, name, note string, added []addedColumn) (
 	}
 	s := &inputSheet{f: excelize.NewFile(), name: name, header: h, width: len(h.Names), added: len(added), lastRow: h.Row}
 	s.f.SetZipWriter(newFastZipWriter)
+	s.cells.f = s.f
 	ok := false
 	defer func() {
 		if !ok {
@@ -78,6 +84,11 @@ func newInputSheet(h *refbatch.Header, name, note string, added []addedColumn) (
 	if s.st.header, err = s.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: solidFill("D9D9D9"),
 		Border: []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}}); err != nil {
 		return nil, err
+	}
+	for look := range numLooks {
+		if s.cells.get("", look) < 0 {
+			return nil, fmt.Errorf("cell style %d", look)
+		}
 	}
 	if s.sw, err = s.f.NewStreamWriter(name); err != nil {
 		return nil, err
@@ -100,11 +111,6 @@ func newInputSheet(h *refbatch.Header, name, note string, added []addedColumn) (
 	if h.Row > 1 {
 		if err = s.sw.SetRow("A1", []any{excelize.Cell{StyleID: s.st.title, Value: note}}); err != nil {
 			return nil, err
-		}
-		for r := 2; r < h.Row; r++ {
-			if err = s.sw.SetRow("A"+strconv.Itoa(r), nil, excelize.RowOpts{Hidden: true}); err != nil {
-				return nil, err
-			}
 		}
 	}
 	vals := make([]any, 0, s.width+len(added))
@@ -132,10 +138,10 @@ func inputColumnWidth(h *refbatch.Header, i int, name string) float64 {
 	return float64(min(max(utf8.RuneCountInString(name)+4, 12), 40))
 }
 
-// rowValues lays out a row's cells: input cells at their columns, nil in
-// the added columns (the caller fills them), cells beyond the header after
-// them. The slice is reused by the next call.
-func (s *inputSheet) rowValues(row *refbatch.Row) ([]any, error) {
+// rowValues lays out a row's cells: input cells at their columns (inputCell,
+// with look), nil in the added columns (the caller fills them), cells
+// beyond the header after them. The slice is reused by the next call.
+func (s *inputSheet) rowValues(row *refbatch.Row, look cellLook) ([]any, error) {
 	if row.Number > excelize.TotalRows {
 		return nil, fmt.Errorf("row %d: beyond the %d rows a worksheet holds; write a .csv or .json file instead", row.Number, excelize.TotalRows)
 	}
@@ -145,17 +151,52 @@ func (s *inputSheet) rowValues(row *refbatch.Row) ([]any, error) {
 	}
 	s.vals = s.vals[:0]
 	for i := range n {
-		src := i
-		if i >= s.width {
-			src = i - s.added
-		}
 		var v any
-		if (i < s.width || i >= s.width+s.added) && src < len(row.Raw) && row.Raw[src] != "" {
-			v = row.Raw[src] // a string is written as an inline string, never a formula
+		if i < s.width || i >= s.width+s.added {
+			v = s.inputCell(row, s.source(i), look)
 		}
 		s.vals = append(s.vals, v)
 	}
 	return s.vals, nil
+}
+
+// source returns the input column of sheet column i (zero-based): the
+// added columns push the cells beyond the header to the right.
+func (s *inputSheet) source(i int) int {
+	if i >= s.width {
+		return i - s.added
+	}
+	return i
+}
+
+// inputCell returns input cell src of row as the sheet writes it: a
+// number, date or boolean as the input stored it, styled with its number
+// format and look; else the text as read, an inline string (never a
+// formula); nil for a blank cell that needs no look. lookTop is left to the
+// row's style for text and blank cells.
+func (s *inputSheet) inputCell(row *refbatch.Row, src int, look cellLook) any {
+	raw := ""
+	if src < len(row.Raw) {
+		raw = row.Raw[src]
+	}
+	if v, format, ok := typedValue(cellType(row, src), raw); ok {
+		if format != "" || look != lookPlain {
+			if style := s.cells.get(format, look); style >= 0 {
+				return excelize.Cell{StyleID: style, Value: v}
+			}
+			// no style for it: the text as read
+		} else {
+			return v
+		}
+	}
+	var v any
+	if raw != "" {
+		v = raw
+	}
+	if look == lookError || look == lookWarning {
+		return excelize.Cell{StyleID: s.cells.get("", look), Value: v}
+	}
+	return v
 }
 
 // setRow writes the values rowValues laid out at the row's number.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -25,7 +26,16 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// usage is where newFlagSet prints a command's usage: stdout for
+	// "refbatch help COMMAND", else (nil) stderr, where "COMMAND --help"
+	// has always printed it.
+	usage io.Writer
+	// parsed remembers the FlagSet newFlagSet made, so that run can name
+	// the flag a mistyped one was meant to be; nil when a test builds env.
+	parsed *parsedFlags
 }
+
+type parsedFlags struct{ fs *pflag.FlagSet }
 
 // command is one subcommand: its one-line summary and its entry point, which
 // parses args itself (with a pflag.FlagSet) and returns an error that
@@ -52,6 +62,9 @@ func commands() map[string]command {
 		"resume":   {"finish an interrupted or partly failed run", runResumeCmd, true},
 		"status":   {"list the runs in a journal and where their rows stand", runStatusCmd, false},
 		"export":   {"write a run's rows with their outcome, referral ids and errors", runExportCmd, false},
+		"login":    {"sign in to Partner Center (Azure AD device code) and keep the refresh token", runLoginCmd, false},
+		"logout":   {"forget the sign-in that login kept", runLogoutCmd, false},
+		"config":   {"print the effective configuration and where each value comes from", runConfigCmd, false},
 	}
 }
 
@@ -67,26 +80,67 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "--help":
-		if len(rest) > 0 {
-			if c, ok := cmds[rest[0]]; ok && c.run != nil {
-				return exitCode(c.run(ctx, []string{"--help"}, e), stderr)
-			}
-		}
-		printHelp(stdout, cmds)
-		return exitOK
+		return runHelp(ctx, rest, e, cmds)
 	case "--version":
 		name = "version"
 	}
 	c, ok := cmds[name]
 	if !ok || c.run == nil {
-		fmt.Fprintf(stderr, "refbatch: unknown command %q\n\n", name)
-		printHelp(stderr, cmds)
+		if hint := didYouMean(name, commandNames(cmds), ""); hint != "" {
+			fmt.Fprintf(stderr, "refbatch: unknown command %q: %s\nRun 'refbatch help' for the list of commands.\n", name, hint)
+		} else {
+			fmt.Fprintf(stderr, "refbatch: unknown command %q\n\n", name)
+			printHelp(stderr, cmds)
+		}
 		return exitUsage
 	}
 	if !c.twoStage {
 		ctx = feedContext(ctx)
 	}
-	return exitCode(c.run(ctx, rest, e), stderr)
+	return exitCode(runCommand(ctx, c, rest, e), stderr)
+}
+
+// runCommand runs c and, when it fails on a flag it does not have, names
+// the flag that was probably meant.
+func runCommand(ctx context.Context, c command, args []string, e env) error {
+	e.parsed = &parsedFlags{}
+	err := c.run(ctx, args, e)
+	return suggestFlag(err, e.parsed.fs)
+}
+
+// runHelp is "refbatch help [COMMAND]": the commands, or a command's usage
+// and flags, on stdout. An unknown topic is a usage error (exit 2).
+func runHelp(ctx context.Context, args []string, e env, cmds map[string]command) int {
+	if len(args) == 0 || args[0] == "help" {
+		printHelp(e.stdout, cmds)
+		return exitOK
+	}
+	topic := args[0]
+	if len(args) > 1 {
+		fmt.Fprintf(e.stderr, "refbatch: help takes one command, got %d arguments\n", len(args))
+		return exitUsage
+	}
+	c, ok := cmds[topic]
+	if !ok || c.run == nil {
+		hint := didYouMean(topic, commandNames(cmds), "")
+		if hint != "" {
+			hint = ": " + hint
+		}
+		fmt.Fprintf(e.stderr, "refbatch: unknown help topic %q%s\nRun 'refbatch help' for the list of commands.\n", topic, hint)
+		return exitUsage
+	}
+	e.usage = e.stdout
+	return exitCode(runCommand(feedContext(ctx), c, []string{"--help"}, e), e.stderr)
+}
+
+func commandNames(cmds map[string]command) []string {
+	names := make([]string, 0, len(cmds))
+	for n, c := range cmds {
+		if c.run != nil {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // exitCode reports err on stderr and maps it to an exit code.
@@ -126,13 +180,24 @@ func printHelp(w io.Writer, cmds map[string]command) {
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting and
-// prints its usage to e.stderr.
+// prints its usage (the command's own flags only) to e.usage, else
+// e.stderr.
 func newFlagSet(name, usage string, e env) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	out := e.stderr
+	if e.usage != nil {
+		out = e.usage
+	}
+	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: refbatch %s\n\nFlags:\n", usage)
-		fs.PrintDefaults()
+		fmt.Fprintf(out, "Usage: refbatch %s\n", usage)
+		if fs.HasAvailableFlags() {
+			fmt.Fprint(out, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
+	}
+	if e.parsed != nil {
+		e.parsed.fs = fs
 	}
 	return fs
 }
@@ -148,5 +213,120 @@ func usageOrHelp(err error) error {
 	if errors.Is(err, pflag.ErrHelp) {
 		return err
 	}
-	return fmt.Errorf("%w: %v", refbatch.ErrUsage, err)
+	return fmt.Errorf("%w: %w", refbatch.ErrUsage, err) // %w: suggestFlag reads pflag's error
+}
+
+// suggestFlag adds "did you mean --report?" to pflag's error about a flag fs
+// does not have ("--reprot"; "-report", which pflag reads as shorthands).
+func suggestFlag(err error, fs *pflag.FlagSet) error {
+	var unknown *pflag.NotExistError
+	if fs == nil || !errors.As(err, &unknown) {
+		return err
+	}
+	typed := unknown.GetSpecifiedName()
+	if group := unknown.GetSpecifiedShortnames(); len(group) > 1 {
+		typed = group // -report: a long flag with one dash
+	}
+	var names []string
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, f.Name)
+		}
+	})
+	hint := didYouMean(typed, names, "--")
+	if hint == "" {
+		return err
+	}
+	return &hintError{err: err, hint: hint}
+}
+
+// hintError is an error with a hint for the user after it.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() + " (" + e.hint + ")" }
+func (e *hintError) Unwrap() error { return e.err }
+
+// didYouMean returns "did you mean X?" naming the candidates closest to
+// typed (an edit distance of at most 2, transpositions counting 1, and
+// less than its length) or that typed begins, at most three; "" when none
+// is close.
+func didYouMean(typed string, candidates []string, prefix string) string {
+	typed = strings.ToLower(typed)
+	if typed == "" {
+		return ""
+	}
+	type match struct {
+		name string
+		dist int
+	}
+	var ms []match
+	for _, c := range candidates {
+		d := editDistance(typed, strings.ToLower(c))
+		switch {
+		case d <= 2 && d < len(typed):
+		case len(typed) >= 2 && strings.HasPrefix(strings.ToLower(c), typed):
+			d = 3 // after the close spellings
+		default:
+			continue
+		}
+		ms = append(ms, match{c, d})
+	}
+	if len(ms) == 0 {
+		return ""
+	}
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].dist != ms[j].dist {
+			return ms[i].dist < ms[j].dist
+		}
+		return ms[i].name < ms[j].name
+	})
+	if ms[0].dist < 3 { // a close spelling: only the closest
+		n := 1
+		for n < len(ms) && ms[n].dist == ms[0].dist {
+			n++
+		}
+		ms = ms[:n]
+	}
+	names := make([]string, 0, 3)
+	for _, m := range ms[:min(len(ms), 3)] {
+		names = append(names, prefix+m.name)
+	}
+	switch len(names) {
+	case 1:
+		return "did you mean " + names[0] + "?"
+	case 2:
+		return "did you mean " + names[0] + " or " + names[1] + "?"
+	}
+	return "did you mean " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1] + "?"
+}
+
+// editDistance is the optimal string alignment distance between a and b:
+// insertions, deletions, substitutions and transpositions of adjacent
+// characters ("reprot" is 1 from "report").
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	prev2 := make([]int, len(y)+1)
+	prev := make([]int, len(y)+1)
+	cur := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(y)]
 }

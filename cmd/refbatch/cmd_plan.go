@@ -34,8 +34,8 @@ func runPlanCmd(ctx context.Context, args []string, e env) error {
 	opts.policy.bind(fs)
 	opts.input.bind(fs)
 	fs.StringVar(&opts.journal, "journal", "", "journal `FILE` whose External Reference IDs turn creates into updates (default: the one run would use)")
-	fs.BoolVar(&opts.sandbox, "sandbox", false, "plan as `run --sandbox` would (its journal)")
-	fs.BoolVar(&opts.online, "online", false, "read each update row's live referral (REFBATCH_TOKEN, --endpoint) so patches show only what differs and transitions are checked against the live status")
+	fs.BoolVar(&opts.sandbox, "sandbox", false, "plan as run --sandbox would, with that rehearsal's journal")
+	fs.BoolVar(&opts.online, "online", false, "read each update row's live referral (your sign-in, --endpoint) so patches show only what differs and transitions are checked against the live status")
 	fs.StringVar(&opts.endpoint, "endpoint", "", "Partner Center API base `URL` for --online")
 	fs.StringVar(&opts.format, "format", "text", "output: text or json")
 	if err := parseWithConfig(&ctx, fs, args); err != nil {

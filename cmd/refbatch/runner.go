@@ -75,7 +75,7 @@ type execFlags struct {
 }
 
 func (f *execFlags) bind(fs *pflag.FlagSet) {
-	fs.StringVar(&f.endpoint, "endpoint", "", "Partner Center API base `URL` (default https://api.partner.microsoft.com); the token comes from REFBATCH_TOKEN")
+	fs.StringVar(&f.endpoint, "endpoint", "", "Partner Center API base `URL` (default https://api.partner.microsoft.com); sign in with refbatch login, or set REFBATCH_TOKEN")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "rows in flight at once")
 	fs.Float64Var(&f.rate, "rate", 0, "ceiling in requests per second (default: none; the rate adapts to the API's throttling)")
 	fs.StringVar(&f.journal, "journal", "", "journal `FILE` (default: refbatch.db beside the input; .refbatch/sandbox.db with --sandbox)")

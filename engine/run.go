@@ -842,11 +842,29 @@ func (x *executor) checkLive(r *rowRun, live refbatch.Remote) error {
 }
 
 // update brings the live referral to what the row says with a minimal
-// patch. A patch left in doubt is checked against a fresh get; a 412 is
-// answered by re-reading, re-checking and rebuilding, once.
+// patch, after re-checking the row's transition against the live status.
 func (x *executor) update(ctx context.Context, r *rowRun, id string) (changed, ok bool) {
-	if r.step(refbatch.StepPatch).State == refbatch.StateDone {
-		return r.step(refbatch.StepPatch).HTTPStatus != 0, true
+	return x.patchOnce(ctx, r, id, refbatch.StepPatch, func(live refbatch.Remote) (refbatch.Request, bool, error) {
+		if err := x.checkLive(r, live); err != nil {
+			return refbatch.Request{}, false, err
+		}
+		return x.opts.Mapper.Patch(r.row, live)
+	})
+}
+
+// patchOnce applies the patch that build makes from the live referral, so
+// that its effect happens once: it reads the referral, builds the patch
+// (none when the referral already shows the change) and sends it with
+// If-Match. A patch whose answer was lost is checked against a fresh get,
+// which either shows it applied (build wants nothing more) or lets it be
+// sent again: appends (add /team/-, add /registrations/-) are never sent
+// twice. A 412 is answered by re-reading, re-checking and rebuilding, once;
+// a second 412 fails the row as a conflict. changed reports whether this
+// row's patch was applied (sent and answered, or sent and found applied).
+func (x *executor) patchOnce(ctx context.Context, r *rowRun, id string, step refbatch.StepName,
+	build func(live refbatch.Remote) (refbatch.Request, bool, error)) (changed, ok bool) {
+	if s := r.step(step); s.State == refbatch.StateDone {
+		return s.Attempts > 0, true
 	}
 	conflicts := 0
 	for tries := 0; ; tries++ {
@@ -855,47 +873,36 @@ func (x *executor) update(ctx context.Context, r *rowRun, id string) (changed, o
 			x.failRow(ctx, r, refbatch.StepGet, err)
 			return false, false
 		}
-		if err := x.checkLive(r, live); err != nil {
-			x.failRow(ctx, r, refbatch.StepPatch, err)
-			return false, false
-		}
-		req, need, err := x.opts.Mapper.Patch(r.row, live)
+		req, need, err := build(live)
 		if err != nil {
-			x.failRow(ctx, r, refbatch.StepPatch, err)
+			x.failRow(ctx, r, step, err)
 			return false, false
 		}
 		if !need {
-			// Live already shows the row: after a lost answer or a crash,
-			// that is the proof the earlier patch was applied.
-			prior := r.step(refbatch.StepPatch)
-			rec := prior
-			rec.HTTPStatus = 0
-			if prior.State == refbatch.StateSent || prior.Attempts > 0 {
-				rec.HTTPStatus = 200 // it was sent and found applied
-			}
-			r.steps[refbatch.StepPatch] = rec
-			x.markDone(r, refbatch.StepPatch, live)
-			return prior.Attempts > 0, true
+			// Live already shows it: after a lost answer or a crash, the
+			// proof that the earlier attempt was applied; else nothing to do.
+			x.markDone(r, step, live)
+			return r.step(step).Attempts > 0, true
 		}
-		_, err = x.send(ctx, r, refbatch.StepPatch, func(ctx context.Context, rid string) (refbatch.Remote, error) {
+		_, err = x.send(ctx, r, step, func(ctx context.Context, rid string) (refbatch.Remote, error) {
 			return x.opts.API.Patch(ctx, rid, id, live.ETag, req.Body)
 		})
 		switch {
 		case err == nil:
-			x.markDone(r, refbatch.StepPatch, refbatch.Remote{ID: id})
+			x.markDone(r, step, refbatch.Remote{ID: id})
 			return true, true
 		case refbatch.IsInDoubt(err) && ctx.Err() == nil && tries < x.opts.ReconcileRounds:
-			x.log.Info("patch answer lost; checking the live referral", "row", r.rec.Number, "err", err)
+			x.log.Info("answer lost; checking the live referral", "row", r.rec.Number, "step", step, "err", err)
 			continue // the next get shows whether it was applied
 		case refbatch.IsConflict(err) && conflicts == 0:
 			conflicts++
-			x.log.Info("referral changed since it was read (412); re-reading", "row", r.rec.Number)
+			x.log.Info("referral changed since it was read (412); re-reading", "row", r.rec.Number, "step", step)
 			continue
 		case refbatch.IsConflict(err):
-			x.failRow(ctx, r, refbatch.StepPatch, fmt.Errorf("%w: %w", errConflict, err))
+			x.failRow(ctx, r, step, fmt.Errorf("%w: %w", errConflict, err))
 			return false, false
 		default:
-			x.failRow(ctx, r, refbatch.StepPatch, err)
+			x.failRow(ctx, r, step, err)
 			return false, false
 		}
 	}
@@ -982,45 +989,9 @@ func (x *executor) register(ctx context.Context, r *rowRun, id string) (done, ok
 			return false, false
 		}
 	}
-	conflicts := 0
-	for tries := 0; ; tries++ {
-		live, err := x.get(ctx, r, id)
-		if err != nil {
-			x.failRow(ctx, r, refbatch.StepGet, err)
-			return false, false
-		}
-		req, need, err := x.opts.Mapper.Register(r.row, live)
-		if err != nil {
-			x.failRow(ctx, r, refbatch.StepRegister, err)
-			return false, false
-		}
-		if !need {
-			// Already registered: by this row's lost answer (it was sent),
-			// or before this run.
-			sent := r.step(refbatch.StepRegister).Attempts > 0
-			x.markDone(r, refbatch.StepRegister, live)
-			return sent, true
-		}
-		_, err = x.send(ctx, r, refbatch.StepRegister, func(ctx context.Context, rid string) (refbatch.Remote, error) {
-			return x.opts.API.Patch(ctx, rid, id, live.ETag, req.Body)
-		})
-		switch {
-		case err == nil:
-			x.markDone(r, refbatch.StepRegister, refbatch.Remote{ID: id})
-			return true, true
-		case refbatch.IsInDoubt(err) && ctx.Err() == nil && tries < x.opts.ReconcileRounds:
-			continue
-		case refbatch.IsConflict(err) && conflicts == 0:
-			conflicts++
-			continue
-		case refbatch.IsConflict(err):
-			x.failRow(ctx, r, refbatch.StepRegister, fmt.Errorf("%w: %w", errConflict, err))
-			return false, false
-		default:
-			x.failRow(ctx, r, refbatch.StepRegister, err)
-			return false, false
-		}
-	}
+	return x.patchOnce(ctx, r, id, refbatch.StepRegister, func(live refbatch.Remote) (refbatch.Request, bool, error) {
+		return x.opts.Mapper.Register(r.row, live)
+	})
 }
 
 // eligible asks the API whether the referral may be registered, waiting up

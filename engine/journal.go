@@ -44,6 +44,12 @@ type Journal interface {
 	// steps, remembered ids, then a step's "sent" or the row's outcome.
 	// Like StepSent it is durable when it returns.
 	Record(ctx context.Context, c refbatch.Changes) error
+	// RecordLater queues changes whose loss in a crash resume repairs (a
+	// step's answer, a row's outcome) to be written with the next commit,
+	// without waiting for it; Flush waits for them and reports the first
+	// error. Changes carrying a Sent step never go this way.
+	RecordLater(c refbatch.Changes)
+	Flush(ctx context.Context) error
 	// ClearSteps forgets a row's steps (a row re-planned after a change).
 	ClearSteps(ctx context.Context, run refbatch.RunID, row int) error
 

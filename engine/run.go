@@ -150,6 +150,9 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 			_ = x.flush(workCtx, r)
 		}
 	}
+	if err := x.opts.Journal.Flush(journalCtx(workCtx)); err != nil {
+		x.stop(fmt.Errorf("journal: %w", err))
+	}
 	res := Result{Counts: map[refbatch.Outcome]int{}}
 	for _, r := range runs {
 		res.Counts[r.rec.Outcome]++
@@ -476,10 +479,10 @@ func (x *executor) settle(ctx context.Context, r *rowRun, o refbatch.Outcome, ms
 	c := r.take(x.opts.Run)
 	rec := r.rec
 	c.Outcome = &rec
-	if err := x.opts.Journal.Record(journalCtx(ctx), c); err != nil {
-		x.stop(fmt.Errorf("journal: record row %d: %w", r.rec.Number, err))
-		return
-	}
+	// The row's last write need not hold the row up: lost in a crash, its
+	// steps are found "sent" and reconciled. Execute flushes before it
+	// returns.
+	x.opts.Journal.RecordLater(c)
 	if o.Final() && o != refbatch.OutcomeFailed {
 		x.transient.Store(0)
 	}

@@ -78,6 +78,12 @@ type Journal struct {
 	reqs    chan *writeReq
 	stopped chan struct{}
 	closeMu sync.Mutex
+
+	// later counts RecordLater writes not yet committed; laterErr keeps
+	// the first of their errors for Flush.
+	later    sync.WaitGroup
+	laterMu  sync.Mutex
+	laterErr error
 }
 
 // Open opens the journal at path for a run, creating it (mode 0600) and
@@ -368,6 +374,18 @@ type writeReq struct {
 	fn    func(tx *sql.Tx) error
 	state atomic.Int32 // reqWaiting, then reqTaken by the writer or reqAbandoned by the caller
 	done  chan error   // buffered: the writer never waits for the caller
+	// later, when set, receives the result instead of done: the caller of
+	// RecordLater does not wait.
+	later func(error)
+}
+
+// finish hands a request its result.
+func (r *writeReq) finish(err error) {
+	if r.later != nil {
+		r.later(err)
+		return
+	}
+	r.done <- err
 }
 
 const (
@@ -422,7 +440,7 @@ func (j *Journal) commit(batch []*writeReq) {
 	tx, err := j.write.BeginTx(ctx, nil)
 	if err != nil {
 		for _, r := range batch {
-			r.done <- fmt.Errorf("begin: %w", err)
+			r.finish(fmt.Errorf("begin: %w", err))
 		}
 		return
 	}
@@ -436,7 +454,7 @@ func (j *Journal) commit(batch []*writeReq) {
 	if failed {
 		_ = tx.Rollback()
 		if len(batch) == 1 {
-			batch[0].done <- errs[0]
+			batch[0].finish(errs[0])
 			return
 		}
 		for _, r := range batch {
@@ -447,12 +465,12 @@ func (j *Journal) commit(batch []*writeReq) {
 	if err := tx.Commit(); err != nil {
 		err = fmt.Errorf("commit: %w", err)
 		for _, r := range batch {
-			r.done <- err
+			r.finish(err)
 		}
 		return
 	}
 	for _, r := range batch {
-		r.done <- nil
+		r.finish(nil)
 	}
 }
 

@@ -389,18 +389,85 @@ func (j *Journal) Record(ctx context.Context, c refbatch.Changes) error {
 	if c.Empty() {
 		return nil
 	}
+	fn, err := j.changes(c)
+	if err != nil {
+		return err
+	}
+	return j.submit(ctx, "changes of run "+string(c.Run), fn)
+}
+
+// RecordLater queues changes and returns at once: they join the writer's
+// next transaction, with whatever other writes are waiting, and the caller
+// does not wait for the commit. A process killed before that commit loses
+// them, so they must be writes whose loss resume repairs (a step's answer,
+// a row's outcome: the step is then found "sent" and reconciled). An error
+// is kept for Flush. Changes carrying a Sent step must use Record.
+func (j *Journal) RecordLater(c refbatch.Changes) {
+	if c.Empty() {
+		return
+	}
+	fail := func(err error) {
+		j.laterMu.Lock()
+		if j.laterErr == nil {
+			j.laterErr = err
+		}
+		j.laterMu.Unlock()
+	}
+	fn, err := j.changes(c)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if j.write == nil {
+		fail(fmt.Errorf("journal %s: %w", j.path, ErrReadOnly))
+		return
+	}
+	j.later.Add(1)
+	r := &writeReq{fn: fn, later: func(err error) {
+		if err != nil {
+			fail(fmt.Errorf("journal %s: changes of run %s: %w", j.path, c.Run, err))
+		}
+		j.later.Done()
+	}}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed {
+		j.later.Done()
+		fail(fmt.Errorf("journal %s: %w", j.path, ErrClosed))
+		return
+	}
+	j.reqs <- r
+}
+
+// Flush waits until every RecordLater write is committed and returns the
+// first error any of them met.
+func (j *Journal) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { j.later.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("journal %s: flush: %w", j.path, ctx.Err())
+	}
+	j.laterMu.Lock()
+	defer j.laterMu.Unlock()
+	return j.laterErr
+}
+
+// changes checks c and returns the transaction body that writes it.
+func (j *Journal) changes(c refbatch.Changes) (func(tx *sql.Tx) error, error) {
 	now := j.now()
 	for _, f := range c.Finished {
 		if f.State != refbatch.StateDone && f.State != refbatch.StateFailed {
-			return fmt.Errorf("journal %s: step %s of row %d: %w %q (want done or failed)", j.path, f.Step, f.Row, errInvalidState, f.State)
+			return nil, fmt.Errorf("journal %s: step %s of row %d: %w %q (want done or failed)", j.path, f.Step, f.Row, errInvalidState, f.State)
 		}
 	}
 	for _, k := range c.Known {
 		if k.ExternalReferenceID == "" {
-			return fmt.Errorf("journal %s: remember: empty External Reference ID", j.path)
+			return nil, fmt.Errorf("journal %s: remember: empty External Reference ID", j.path)
 		}
 	}
-	return j.submit(ctx, "changes of run "+string(c.Run), func(tx *sql.Tx) error {
+	return func(tx *sql.Tx) error {
 		for _, f := range c.Finished {
 			at := f.FinishedAt
 			if at.IsZero() {
@@ -428,7 +495,7 @@ func (j *Journal) Record(ctx context.Context, c refbatch.Changes) error {
 			return j.execSetOutcome(tx, c.Run, *c.Outcome)
 		}
 		return nil
-	})
+	}, nil
 }
 
 // stepOrder sorts a row's steps in the order a row runs them.

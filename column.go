@@ -154,7 +154,7 @@ var columnInfo = [NumColumns]ColumnInfo{
 	ColShareWithMicrosoftSellers:  {"Share With Microsoft Sellers", "ShareWithMicrosoftSellers", KindBool, nil, "yes to make the deal visible to Microsoft sellers"},
 	ColConsentToShareInfo:         {"Consent To Share Info", "ConsentToShareInfo", KindBool, nil, "customer consents to share information with others"},
 	ColConsentToContact:           {"Consent To Contact", "ConsentToContact", KindBool, nil, "customer consents to be contacted"},
-	ColHelpNeeded:                 {"Help Needed", "HelpNeeded", KindBool, []string{"Help From Microsoft"}, "yes asks Microsoft for help (Co-sell when Deal Type is empty)"},
+	ColHelpNeeded:                 {"Help Needed", "HelpNeeded", KindBool, []string{"Help From Microsoft", "Help Needed From Microsoft"}, "yes asks Microsoft for help (Co-sell when Deal Type is empty)"},
 	ColAssistanceRequestCode:      {"Assistance Request Code", "AssistanceRequestCode", KindEnum, nil, "what help is asked of Microsoft on a Co-sell deal"},
 	ColInviteNotes:                {"Invite Notes", "InviteNotes", KindText, nil, "notes to Microsoft on a Co-sell deal"},
 	ColServicesCosell:             {"Services Co-sell", "ServicesCosell", KindBool, nil, "yes for a Services co-sell referral"},

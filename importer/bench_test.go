@@ -216,7 +216,7 @@ func BenchmarkXLSX(b *testing.B) {
 	b.Run("bare", func(b *testing.B) {
 		cpu0 := cpuTime()
 		for b.Loop() {
-			f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: unzipSizeLimit, UnzipXMLSizeLimit: unzipXMLSizeLimit})
+			f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: unzipSizeLimit, UnzipXMLSizeLimit: 16 << 20})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"strings"
 	"time"
 
 	"github.com/refbatch/refbatch"
@@ -22,16 +23,40 @@ type converter struct {
 	order        DateOrder
 	workbook     bool // cells are a workbook's raw values (numbers with '.', dates as serials)
 	date1904     bool
+	// splitName is set when one "Contact Name" column fills both the
+	// contact's first and last name.
+	splitName bool
+	// units are currencies named in an amount's header ("Deal Value
+	// (USD)") for a currency column the file lacks.
+	units []unitCurrency
 }
 
-func newConverter(h *refbatch.Header, opts Options, src source) converter {
-	cv := converter{vocab: newVocabulary(opts.Vocabulary), decimalComma: opts.DecimalComma, order: opts.DateOrder}
+type unitCurrency struct {
+	col  refbatch.Column // Currency or Contract Currency
+	code string
+}
+
+func newConverter(h *refbatch.Header, opts Options, src source, units map[refbatch.Column]string) converter {
+	cv := converter{vocab: newVocabulary(opts.Vocabulary, opts.Aliases), decimalComma: opts.DecimalComma, order: opts.DateOrder}
 	if x, ok := src.(*xlsxSource); ok {
 		cv.workbook, cv.date1904 = true, x.date1904
 	}
+	cv.splitName = h.Has(refbatch.ColContactFirstName) && h.Index[refbatch.ColContactFirstName] == h.Index[refbatch.ColContactLastName]
 	for _, c := range refbatch.Columns() {
 		if h.Has(c) {
+			if cv.splitName && c == refbatch.ColContactLastName {
+				continue
+			}
 			cv.slots = append(cv.slots, slot{idx: int32(h.Index[c]), col: c, kind: c.Kind()})
+		}
+	}
+	for amount, code := range units {
+		cur := refbatch.ColCurrency
+		if amount == refbatch.ColContractValue {
+			cur = refbatch.ColContractCurrency
+		}
+		if !h.Has(cur) {
+			cv.units = append(cv.units, unitCurrency{cur, code})
 		}
 	}
 	return cv
@@ -59,6 +84,18 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 		case refbatch.KindText:
 			if cv.workbook {
 				v = tidyRawNumber(v)
+			}
+			if cv.splitName && sl.col == refbatch.ColContactFirstName {
+				first, last := splitFullName(v)
+				row.ContactFirstName, row.ContactLastName = first, last
+				filled = filled.With(refbatch.ColContactLastName)
+				if first == "" {
+					filled &^= 1 << refbatch.ColContactFirstName
+				}
+				if last == "" {
+					filled &^= 1 << refbatch.ColContactLastName
+				}
+				continue
 			}
 			*row.TextField(sl.col) = v
 		case refbatch.KindEnum:
@@ -97,8 +134,39 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 			*row.ListField(sl.col) = splitList(v)
 		}
 	}
+	for _, u := range cv.units {
+		*row.TextField(u.col) = u.code
+		filled = filled.With(u.col)
+	}
 	row.Filled = filled
 	return finds
+}
+
+// splitFullName splits a contact's full name: "Jane Doe" → Jane, Doe;
+// "Doe, Jane" → Jane, Doe; "Jane van der Berg" → Jane, van der Berg. A
+// single word is a first name.
+func splitFullName(s string) (first, last string) {
+	if l, f, ok := strings.Cut(s, ","); ok {
+		return strings.TrimSpace(f), strings.TrimSpace(l)
+	}
+	f, l, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return f, strings.TrimSpace(l)
+}
+
+// clearField zeroes the typed field of column c, for a cell that could not
+// be read.
+func clearField(row *refbatch.Row, c refbatch.Column) {
+	if p := row.TextField(c); p != nil {
+		*p = ""
+	} else if p := row.NumberField(c); p != nil {
+		*p = 0
+	} else if p := row.DateField(c); p != nil {
+		*p = time.Time{}
+	} else if p := row.BoolField(c); p != nil {
+		*p = false
+	} else if p := row.ListField(c); p != nil {
+		*p = nil
+	}
 }
 
 func (cv *converter) bad(row *refbatch.Row, finds []refbatch.Finding, c refbatch.Column, rule, v, reason string) []refbatch.Finding {

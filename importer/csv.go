@@ -28,6 +28,8 @@ type csvScanner struct {
 	eol   byte // '\n', or '\r' for old Mac files
 	row   int  // row number of the last record read
 
+	meta rowMeta // unreadable cells of the last record
+
 	long []byte // a line longer than the bufio buffer
 	buf  []byte // a quoted record's text, unquoted
 	ends []int  // end offset in buf of each cell of a quoted record
@@ -86,6 +88,7 @@ func (s *csvScanner) readLine() ([]byte, error) {
 // the record's row number. The cells share one string that belongs to the
 // caller.
 func (s *csvScanner) next(dst []string) ([]string, int, error) {
+	s.meta.reset()
 	line, err := s.readLine()
 	if err != nil {
 		return nil, 0, err
@@ -94,15 +97,10 @@ func (s *csvScanner) next(dst []string) ([]string, int, error) {
 	if bytes.IndexByte(line, '"') >= 0 {
 		return s.quoted(line, dst)
 	}
-	if !utf8.Valid(line) {
-		return nil, 0, s.badUTF8(line)
-	}
 	rec := string(line)
 	cells := splitFields(dst, line, rec, s.delim)
-	if len(line) > maxCellChars {
-		if err := s.checkLengths(cells); err != nil {
-			return nil, 0, err
-		}
+	if !utf8.Valid(line) || len(line) > maxCellChars {
+		s.checkCells(cells)
 	}
 	return cells, s.row, nil
 }
@@ -200,13 +198,6 @@ func (s *csvScanner) quoted(line []byte, dst []string) ([]string, int, error) {
 	if cap(s.buf) > 1<<20 { // do not hold on to one huge record's buffer
 		s.buf = nil
 	}
-	if !utf8.Valid(buf) {
-		bad, cell := firstInvalidUTF8(buf), 0
-		for cell < len(ends)-1 && ends[cell] <= bad {
-			cell++
-		}
-		return nil, 0, s.utf8Error(cell)
-	}
 	rec := string(buf)
 	cells := dst
 	prev := 0
@@ -214,50 +205,26 @@ func (s *csvScanner) quoted(line []byte, dst []string) ([]string, int, error) {
 		cells = append(cells, rec[prev:e])
 		prev = e
 	}
-	if len(rec) > maxCellChars {
-		if err := s.checkLengths(cells); err != nil {
-			return nil, 0, err
-		}
+	if len(rec) > maxCellChars || !utf8.ValidString(rec) {
+		s.checkCells(cells)
 	}
 	return cells, s.row, nil
 }
 
-func (s *csvScanner) checkLengths(cells []string) error {
+// checkCells notes the cells that cannot be read: longer than Excel's
+// limit, or not UTF-8. They get a finding; the rest of the file is read.
+func (s *csvScanner) checkCells(cells []string) {
 	for k, c := range cells {
-		if tooLongForExcel(c) {
-			return s.errorf(s.row, refbatch.CellRef(k, s.row), "the cell is longer than Excel's limit of 32,767 characters")
+		switch {
+		case tooLongForExcel(c):
+			s.meta.issues = append(s.meta.issues, cellIssue{k, issueTooLong})
+		case !utf8.ValidString(c):
+			s.meta.issues = append(s.meta.issues, cellIssue{k, "the cell's text is not valid UTF-8 (damaged characters are shown as \uFFFD): save the file as \"CSV UTF-8\" and export it again"})
 		}
 	}
-	return nil
 }
 
-// badUTF8 names the cell holding the first invalid byte of an unquoted
-// record.
-func (s *csvScanner) badUTF8(line []byte) error {
-	bad := firstInvalidUTF8(line)
-	return s.utf8Error(bytes.Count(line[:bad], []byte{s.delim}))
-}
-
-func (s *csvScanner) utf8Error(cell int) error {
-	return s.errorf(s.row, refbatch.CellRef(cell, s.row), "the text is not valid UTF-8 (save the file as \"CSV UTF-8\")")
-}
-
-// firstInvalidUTF8 returns the offset of the first byte that is not valid
-// UTF-8, or len(b).
-func firstInvalidUTF8(b []byte) int {
-	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
-	}
-	return len(b)
-}
+func (s *csvScanner) rowMeta() *rowMeta { return &s.meta }
 
 // sniffDelimiter picks the delimiter under which the leading text has a
 // header row: the candidate whose best row in the header region names the

@@ -63,6 +63,9 @@ func FuzzCSVReader(f *testing.F) {
 			}
 			prev = row.Number
 			for _, f := range finds {
+				if f.Rule == RuleStrayCell || f.Rule == RuleTotalRow || f.Rule == RuleHiddenRows || f.Column == "" && f.Rule == refbatch.RuleValue {
+					continue
+				}
 				if f.Row != row.Number || f.Cell == "" || !row.Invalid.Has(mustColumn(t, f.Column)) {
 					t.Fatalf("finding %+v on row %d", f, row.Number)
 				}

@@ -52,6 +52,15 @@ type Options struct {
 	// Currency, Solution Area… from the rules tables). It is merged over
 	// refbatch.FixedVocabulary: on a clash of folded spellings it wins.
 	Vocabulary map[refbatch.Column][]string
+	// Aliases maps other spellings of an enumerated column's values to
+	// the canonical one, per column: country names and common forms
+	// ("United States", "USA", "U.K.", "Deutschland") to alpha-2 codes,
+	// from the rules tables. Keys are matched like enums (refbatch.FoldKey).
+	// The cell text keeps what the user wrote.
+	Aliases map[refbatch.Column]map[string]string
+	// IncludeHidden checks hidden rows of a workbook too; by default they
+	// are skipped with one warning naming them.
+	IncludeHidden bool
 }
 
 // minKnownHeaders is how many cells of a row must name known columns for the
@@ -98,11 +107,48 @@ func (m headerMatcher) match(header string) (refbatch.Column, bool) {
 	return c, ok
 }
 
+// currencySymbols are the symbols a header may use for its unit.
+var currencySymbols = map[string]string{"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
+
+// matchUnit matches a header that names an amount column with its currency:
+// "Deal Value (USD)", "Amount [EUR]", "Contract Value in GBP", "Deal Value $".
+// The code must be written in capitals (or be a symbol), so that "Deal Value
+// (Net)" is not read as a currency.
+func (m headerMatcher) matchUnit(header string) (refbatch.Column, string, bool) {
+	h := strings.TrimSpace(header)
+	h = strings.TrimRight(h, ")] ")
+	i := strings.LastIndexAny(h, " ([,/-")
+	if i < 0 {
+		return 0, "", false
+	}
+	unit, base := strings.TrimSpace(h[i+1:]), strings.TrimSpace(h[:i])
+	base = strings.TrimRight(base, " ([,/-")
+	if b, ok := strings.CutSuffix(base, " in"); ok {
+		base = b
+	}
+	code, ok := currencySymbols[unit]
+	if !ok {
+		if len(unit) != 3 || unit != strings.ToUpper(unit) || !isLetterASCII(unit[0]) || !isLetterASCII(unit[1]) || !isLetterASCII(unit[2]) {
+			return 0, "", false
+		}
+		code = unit
+	}
+	c, ok := m.match(base)
+	if !ok || c.Kind() != refbatch.KindNumber {
+		return 0, "", false
+	}
+	return c, code, true
+}
+
 // countKnown counts the cells that name a known column.
 func (m headerMatcher) countKnown(cells []string) int {
 	n := 0
 	for _, c := range cells {
 		if _, ok := m.match(c); ok {
+			n++
+		} else if _, _, ok := m.matchUnit(c); ok {
+			n++
+		} else if isFullNameHeader(c) {
 			n++
 		}
 	}
@@ -116,8 +162,25 @@ type vocabulary struct {
 	exact  [refbatch.NumColumns][]string
 }
 
-func newVocabulary(extra map[refbatch.Column][]string) *vocabulary {
+func newVocabulary(extra map[refbatch.Column][]string, aliases map[refbatch.Column]map[string]string) *vocabulary {
 	v := new(vocabulary)
+	defer func() {
+		for c, m := range aliases {
+			if !c.Valid() || len(m) == 0 {
+				continue
+			}
+			if v.folded[c] == nil {
+				v.folded[c] = make(map[string]string, len(m))
+			}
+			for alias, canon := range m {
+				if k := refbatch.FoldKey(alias); k != "" {
+					if _, taken := v.folded[c][k]; !taken {
+						v.folded[c][k] = canon
+					}
+				}
+			}
+		}
+	}()
 	for _, c := range refbatch.Columns() {
 		if c.Kind() != refbatch.KindEnum {
 			continue

@@ -23,6 +23,8 @@ type source interface {
 	// append them to dst (len 0) to save an allocation.
 	next(dst []string) ([]string, int, error)
 	sheet() string
+	// rowMeta describes the row next returned last.
+	rowMeta() *rowMeta
 	close() error
 }
 
@@ -35,8 +37,17 @@ type Reader struct {
 	header      *refbatch.Header
 	headerFinds []refbatch.Finding
 	conv        converter
-	count       int   // rows read, to poll the context now and then
-	err         error // sticky: once the source fails or ends, it stays so
+	units       map[refbatch.Column]string // currency named in an amount's header
+	count       int                        // rows read, to poll the context now and then
+	err         error                      // sticky: once the source fails or ends, it stays so
+
+	includeHidden bool
+	hidden        []int              // hidden rows skipped
+	pending       []refbatch.Finding // findings about skipped rows, handed out with the next row
+	// The row read ahead: a row is returned once the next one is read, so
+	// that findings about the end of the file go with the last row.
+	held      *refbatch.Row
+	heldFinds []refbatch.Finding
 
 	width int // cells per record in the header; sizes row blocks
 	// A row left over from a blank record, reused for the next.
@@ -125,16 +136,13 @@ func openText(ctx context.Context, path string, br *bufio.Reader, closer io.Clos
 
 // newReader finds the header of a source and prepares the conversion.
 func newReader(ctx context.Context, path string, src source, opts Options) (*Reader, error) {
-	r := &Reader{file: path, src: src}
+	r := &Reader{file: path, src: src, includeHidden: opts.IncludeHidden}
 	if err := r.readHeader(ctx, opts); err != nil {
 		src.close()
 		return nil, err
 	}
-	r.conv = newConverter(r.header, opts, src)
+	r.conv = newConverter(r.header, opts, src, r.units)
 	r.width = len(r.header.Names)
-	if _, ok := src.(*xlsxSource); ok {
-		r.width = 0 // excelize allocates the cells itself
-	}
 	return r, nil
 }
 
@@ -156,15 +164,40 @@ func openCSV(path string, br *bufio.Reader, opts Options) (*csvScanner, error) {
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, &refbatch.InputError{File: path, Err: errors.New("is empty")}
 	}
-	eol := byte('\n')
-	if bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0 {
-		eol = '\r'
-	}
+	eol := sniffLineEnd(head)
 	delim := byte(opts.Delimiter)
 	if delim == 0 {
 		delim = sniffDelimiter(head, eol, newHeaderMatcher(opts.Mapping), opts.HeaderRow)
 	}
 	return newCSVScanner(path, br, delim, eol), nil
+}
+
+// sniffLineEnd finds the record separator: the first line break outside
+// quotes. A CR not followed by LF is an old Mac file's; a quoted cell may
+// hold line breaks of another kind.
+func sniffLineEnd(head []byte) byte {
+	quoted := false
+	for i, c := range head {
+		switch c {
+		case '"':
+			quoted = !quoted
+		case '\n':
+			if !quoted {
+				return '\n'
+			}
+		case '\r':
+			if !quoted {
+				if i+1 < len(head) && head[i+1] != '\n' || i+1 == len(head) {
+					return '\r'
+				}
+				return '\n'
+			}
+		}
+	}
+	if bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0 {
+		return '\r'
+	}
+	return '\n'
 }
 
 // csvSource is a csvScanner over an open file.
@@ -239,15 +272,15 @@ func (r *Reader) noHeader(bestRow, bestKnown int) error {
 // buildHeader maps header cells to columns: an unknown header is a warning,
 // two headers for one column an error.
 func (r *Reader) buildHeader(cells []string, num int, m headerMatcher) error {
-	h, finds, err := makeHeader(r.file, r.src.sheet(), num, cells, m)
+	h, finds, units, err := makeHeader(r.file, r.src.sheet(), num, cells, m)
 	if err != nil {
 		return err
 	}
-	r.header, r.headerFinds = h, finds
+	r.header, r.headerFinds, r.units = h, finds, units
 	return nil
 }
 
-func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*refbatch.Header, []refbatch.Finding, error) {
+func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*refbatch.Header, []refbatch.Finding, map[refbatch.Column]string, error) {
 	last := len(cells) - 1
 	for last >= 0 && isBlank(cells[last]) {
 		last--
@@ -258,11 +291,28 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 	}
 	h := refbatch.NewHeader(file, sheet, num, names)
 	var finds []refbatch.Finding
+	var units map[refbatch.Column]string
+	fullName := -1
 	for i, name := range names {
 		if name == "" {
 			continue
 		}
 		c, ok := m.match(name)
+		if !ok && isFullNameHeader(name) {
+			if fullName < 0 {
+				fullName = i
+			}
+			continue
+		}
+		if !ok {
+			var code string
+			if c, code, ok = m.matchUnit(name); ok {
+				if units == nil {
+					units = map[refbatch.Column]string{}
+				}
+				units[c] = code
+			}
+		}
 		if !ok {
 			finds = append(finds, refbatch.Finding{
 				Row: num, Cell: refbatch.CellRef(i, num), Header: name,
@@ -272,15 +322,37 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 			continue
 		}
 		if j := h.Index[c]; j >= 0 {
-			return nil, nil, &refbatch.InputError{File: file, Row: num, Column: c.String(), Err: errors.New(
+			return nil, nil, nil, &refbatch.InputError{File: file, Row: num, Column: c.String(), Err: errors.New(
 				"headers " + quoteValue(names[j]) + " (" + refbatch.CellRef(j, num) + ") and " + quoteValue(name) +
 					" (" + refbatch.CellRef(i, num) + ") both name column " + c.String() + "; remove or rename one")}
 		}
 		h.Index[c] = i
 		h.Columns[i] = c
 	}
-	return h, finds, nil
+	// One "Contact Name" column, and no first or last name columns: it
+	// fills both (the converter splits it).
+	if fullName >= 0 && !h.Has(refbatch.ColContactFirstName) && !h.Has(refbatch.ColContactLastName) {
+		h.Index[refbatch.ColContactFirstName] = fullName
+		h.Index[refbatch.ColContactLastName] = fullName
+		h.Columns[fullName] = refbatch.ColContactFirstName
+	} else if fullName >= 0 {
+		finds = append(finds, refbatch.Finding{
+			Row: num, Cell: refbatch.CellRef(fullName, num), Header: names[fullName],
+			Rule: refbatch.RuleHeader, Severity: refbatch.SeverityWarning,
+			Message: "header " + quoteValue(names[fullName]) + " is ignored: the file already has a contact first or last name column", Value: names[fullName],
+		})
+	}
+	return h, finds, units, nil
 }
+
+// fullNameHeaders are headers of a single column holding a contact's whole
+// name, folded.
+var fullNameHeaders = map[string]bool{
+	"contactname": true, "customercontact": true, "customercontactname": true, "contact": true,
+	"contactperson": true, "contactfullname": true, "primarycontact": true, "customercontactperson": true,
+}
+
+func isFullNameHeader(h string) bool { return fullNameHeaders[refbatch.FoldKey(h)] }
 
 // blankRow reports whether every cell of a row is blank.
 func blankRow(cells []string) bool {
@@ -301,13 +373,48 @@ func (r *Reader) HeaderFindings() []refbatch.Finding { return r.headerFinds }
 
 // Next returns the next non-empty row with its typed values resolved, and a
 // finding for each cell whose text could not be read as its column's kind
-// (such a cell is marked in Row.Invalid and its field left zero). It returns
-// io.EOF after the last row, a *refbatch.InputError for a problem that stops
-// the import, or the context's error.
+// (such a cell is marked in Row.Invalid and its field left zero), for each
+// cell outside the table, and for rows skipped before it (a total row) or,
+// with the last row, for hidden rows. It returns io.EOF after the last row,
+// a *refbatch.InputError for a problem that stops the import (a damaged
+// file: no row may then be taken as read), or the context's error.
 func (r *Reader) Next(ctx context.Context) (*refbatch.Row, []refbatch.Finding, error) {
 	if r.err != nil {
 		return nil, nil, r.err
 	}
+	if r.held == nil {
+		row, finds, err := r.read(ctx)
+		if err != nil {
+			if err == io.EOF {
+				r.pending = nil // no row to carry them; nothing was checked
+			}
+			r.err = err
+			return nil, nil, err
+		}
+		r.held, r.heldFinds = row, finds
+	}
+	row, finds, err := r.read(ctx)
+	if err != nil && err != io.EOF {
+		r.err, r.held, r.heldFinds = err, nil, nil
+		return nil, nil, err
+	}
+	out, outFinds := r.held, r.heldFinds
+	if err == io.EOF {
+		r.err, r.held, r.heldFinds = io.EOF, nil, nil
+		outFinds = append(outFinds, r.pending...)
+		r.pending = nil
+		if f, ok := r.hiddenFinding(); ok {
+			outFinds = append(outFinds, f)
+		}
+		return out, outFinds, nil
+	}
+	r.held, r.heldFinds = row, finds
+	return out, outFinds, nil
+}
+
+// read returns the next row to check: not blank, not hidden (unless asked),
+// not a total row.
+func (r *Reader) read(ctx context.Context) (*refbatch.Row, []refbatch.Finding, error) {
 	for {
 		if r.count++; r.count&63 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -320,29 +427,200 @@ func (r *Reader) Next(ctx context.Context) (*refbatch.Row, []refbatch.Finding, e
 		}
 		cells, num, err := r.src.next(dst)
 		if err != nil {
-			r.err = err
+			r.spareRow, r.spareCells = row, dst
 			return nil, nil, err
 		}
-		if blankRow(cells) {
+		meta := r.src.rowMeta()
+		if blankRow(cells) || meta.hidden && !r.includeHidden {
+			if !blankRow(cells) {
+				r.hidden = append(r.hidden, num)
+			}
 			// Keep the untouched row for the next record.
 			r.spareRow, r.spareCells = row, cells[:0]
 			continue
 		}
 		r.spareRow, r.spareCells = nil, nil
+		var finds []refbatch.Finding
 		if n := len(r.header.Names); len(cells) > n {
 			for i := n; i < len(cells); i++ {
 				if !isBlank(cells[i]) {
-					r.err = raggedError(r.file, num, i, cells[i], n)
-					return nil, nil, r.err
+					finds = append(finds, r.strayCell(num, i, cells[i]))
 				}
 			}
 			cells = cells[:n:n]
 		}
+		if len(meta.issues) > 0 {
+			// The cells are the source's; repair them in a copy.
+			cells = append(cells[:0:0], cells...)
+			for _, is := range meta.issues {
+				if is.idx < len(cells) {
+					cells[is.idx] = repairCell(cells[is.idx])
+				}
+			}
+		}
 		row.Header, row.Number, row.Raw = r.header, num, cells
-		finds := r.conv.fill(row)
+		if len(meta.types) > 0 {
+			n := min(len(meta.types), len(cells))
+			row.Cells = append(row.Cells[:0], meta.types[:n]...)
+		} else {
+			row.Cells = row.Cells[:0]
+			if row.Cells != nil && cap(row.Cells) == 0 {
+				row.Cells = nil
+			}
+		}
+		conv := r.conv.fill(row)
+		if r.isTotalRow(row, meta) {
+			r.pending = append(r.pending, r.totalFinding(row))
+			continue
+		}
+		finds = append(finds, conv...)
+		for _, is := range meta.issues {
+			if is.idx >= len(cells) {
+				continue
+			}
+			c := refbatch.Column(0)
+			if is.idx < len(r.header.Columns) {
+				c = r.header.Columns[is.idx]
+			}
+			f := refbatch.Finding{Row: num, Cell: refbatch.CellRef(is.idx, num), Rule: refbatch.RuleValue,
+				Severity: refbatch.SeverityError, Message: is.msg, Value: quoteValue(cells[is.idx])}
+			if is.idx < len(r.header.Names) {
+				f.Header = r.header.Names[is.idx]
+			}
+			if c.Valid() {
+				f.Column = c.String()
+				row.Invalid = row.Invalid.With(c)
+				clearField(row, c)
+				if c == refbatch.ColContactFirstName && r.conv.splitName {
+					row.Invalid = row.Invalid.With(refbatch.ColContactLastName)
+					clearField(row, refbatch.ColContactLastName)
+				}
+			}
+			finds = append(finds, f)
+		}
 		row.Resolve()
+		if len(r.pending) > 0 {
+			finds = append(r.pending, finds...)
+			r.pending = nil
+		}
 		return row, finds, nil
 	}
+}
+
+// repairCell makes an unreadable cell's text fit to show: valid UTF-8,
+// within Excel's limit.
+func repairCell(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if tooLongForExcel(s) {
+		s = string(cutExcel([]byte(s)))
+	}
+	return s
+}
+
+// Importer rule ids: findings about the layout of the sheet rather than a
+// value, beside refbatch.RuleValue for unreadable cells.
+const (
+	RuleStrayCell  = "stray-cell"  // a note beside the table (warning)
+	RuleHiddenRows = "hidden-rows" // hidden rows were not checked (warning)
+	RuleTotalRow   = "total-row"   // a total row was not checked (warning)
+)
+
+func (r *Reader) strayCell(num, i int, cell string) refbatch.Finding {
+	ref := refbatch.CellRef(i, num)
+	msg := "cell " + ref + " holds " + quoteValue(trimCell(cell)) + " but column " + refbatch.ColumnLetters(i) +
+		" has no header, so it is not checked; move it into a column such as Notes, or add a header above it"
+	if _, csv := r.src.(*csvSource); csv {
+		msg += " (in a CSV file, a delimiter inside an unquoted cell also causes this)"
+	}
+	return refbatch.Finding{Row: num, Cell: ref, Rule: RuleStrayCell, Severity: refbatch.SeverityWarning,
+		Message: msg, Value: cell}
+}
+
+// totalWords are first cells that mark a total row, folded.
+var totalWords = map[string]bool{
+	"total": true, "totals": true, "grandtotal": true, "subtotal": true, "sum": true,
+	"overalltotal": true, "summe": true, "gesamt": true, "gesamtsumme": true, "totalgeneral": true,
+}
+
+// isTotalRow reports whether a row sums the ones above it: a SUM or
+// SUBTOTAL formula, or a first cell such as "Total" or "Grand Total:". A
+// row with a referral or CRM id is a referral, whatever it holds.
+func (r *Reader) isTotalRow(row *refbatch.Row, meta *rowMeta) bool {
+	for _, c := range row.Raw {
+		t := trimCell(c)
+		if t == "" {
+			continue
+		}
+		if len(t) < 40 {
+			if totalWords[refbatch.FoldKey(strings.TrimRight(t, ":"))] {
+				return true
+			}
+			lower := strings.ToLower(t)
+			for _, w := range []string{"total ", "total:", "totals ", "grand total", "subtotal", "sub-total", "sub total"} {
+				if strings.HasPrefix(lower, w) {
+					return true
+				}
+			}
+		}
+		break
+	}
+	// A SUM in a row with a referral or CRM id is a referral's own sum.
+	return meta.total && !row.Filled.Has(refbatch.ColExternalReferenceID) && !row.Filled.Has(refbatch.ColReferralID)
+}
+
+func (r *Reader) totalFinding(row *refbatch.Row) refbatch.Finding {
+	first := 0
+	for i, c := range row.Raw {
+		if !isBlank(c) {
+			first = i
+			break
+		}
+	}
+	ref := refbatch.CellRef(first, row.Number)
+	f := refbatch.Finding{Row: row.Number, Cell: ref, Rule: RuleTotalRow, Severity: refbatch.SeverityWarning,
+		Message: "row " + strconv.Itoa(row.Number) + " looks like a total row and is not checked; if it is a referral, give it an External Reference ID",
+		Value:   row.Raw[first]}
+	if first < len(r.header.Names) {
+		f.Header = r.header.Names[first]
+		if c := r.header.Columns[first]; c.Valid() {
+			f.Column = c.String()
+		}
+	}
+	return f
+}
+
+// hiddenFinding is the one warning naming the hidden rows skipped.
+func (r *Reader) hiddenFinding() (refbatch.Finding, bool) {
+	if len(r.hidden) == 0 {
+		return refbatch.Finding{}, false
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(r.hidden); {
+		j := i
+		for j+1 < len(r.hidden) && r.hidden[j+1] == r.hidden[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		if n++; n > 20 {
+			b.WriteString("…")
+			break
+		}
+		b.WriteString(strconv.Itoa(r.hidden[i]))
+		if j > i {
+			b.WriteString("-" + strconv.Itoa(r.hidden[j]))
+		}
+		i = j + 1
+	}
+	what := "rows " + b.String() + " are hidden"
+	if len(r.hidden) == 1 {
+		what = "row " + b.String() + " is hidden"
+	}
+	first := r.hidden[0]
+	return refbatch.Finding{Row: first, Cell: refbatch.CellRef(0, first), Rule: RuleHiddenRows, Severity: refbatch.SeverityWarning,
+		Message: what + " and not checked (" + strconv.Itoa(len(r.hidden)) + " in all); unhide them, or check them with --include-hidden"}, true
 }
 
 // takeRow returns a zero row and room for its cells: a released row if there
@@ -397,7 +675,7 @@ func (r *Reader) Close() error {
 // would make the case pass for the wrong reason.
 func RowFromRecord(headers, values []string, opts Options) (*refbatch.Row, []refbatch.Finding, error) {
 	const file = "record"
-	h, finds, err := makeHeader(file, "", 1, headers, newHeaderMatcher(opts.Mapping))
+	h, finds, units, err := makeHeader(file, "", 1, headers, newHeaderMatcher(opts.Mapping))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -419,7 +697,7 @@ func RowFromRecord(headers, values []string, opts Options) (*refbatch.Row, []ref
 		}
 	}
 	row := &refbatch.Row{Header: h, Number: 2, Raw: cells}
-	conv := newConverter(h, opts, nil)
+	conv := newConverter(h, opts, nil, units)
 	finds = conv.fill(row)
 	row.Resolve()
 	return row, finds, nil

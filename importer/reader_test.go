@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/refbatch/refbatch"
 )
@@ -251,14 +252,10 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"empty.csv", Options{}, 0, "", "is empty"},
 		{"csv_named.xlsx", Options{}, 0, "", "is not an Excel workbook: it looks like plain text"},
-		{"invalid_utf8.csv", Options{}, 3, "C3", "not valid UTF-8"},
-		{"invalid_utf8_quoted.csv", Options{}, 3, "D3", "not valid UTF-8"},
-		{"ragged.csv", Options{}, 3, "F3", `the cell holds "oops" but the header has only 5 columns`},
 		{"no_header.csv", Options{}, 0, "", "no header row in the first 100 rows"},
 		{"duplicate_header.csv", Options{}, 1, "Deal Value", `headers "Amount" (B1) and "Deal Value" (D1) both name column Deal Value`},
 		{"unterminated.csv", Options{}, 2, "D2", "not closed before the end of the file"},
 		{"utf16.csv", Options{}, 0, "", "UTF-16"},
-		{"long_cell.csv", Options{}, 3, "D3", "32,767"},
 		{"html.csv", Options{}, 0, "", "HTML"},
 		{"header_late.csv", Options{}, 0, "", "no header row"},
 		{"header_late.csv", Options{HeaderRow: 5}, 5, "", "header row is empty"},
@@ -281,6 +278,56 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("no hint at the best candidate row: %v", ie)
 		}
 	})
+}
+
+// TestForgivenCells: an unreadable cell (not UTF-8, too long) is an error
+// finding on that cell and a note beside the table a warning on its cell;
+// the rest of the file is read.
+func TestForgivenCells(t *testing.T) {
+	for _, tc := range []struct {
+		file, cell, rule string
+		sev              refbatch.Severity
+		msg              string
+	}{
+		{"invalid_utf8.csv", "C3", refbatch.RuleValue, refbatch.SeverityError, "not valid UTF-8"},
+		{"invalid_utf8_quoted.csv", "D3", refbatch.RuleValue, refbatch.SeverityError, "not valid UTF-8"},
+		{"ragged.csv", "F3", RuleStrayCell, refbatch.SeverityWarning, `cell F3 holds "oops" but column F has no header`},
+		{"long_cell.csv", "D3", refbatch.RuleValue, refbatch.SeverityError, "32,767"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			_, rows, finds := readFile(t, filepath.Join("testdata", "bad", tc.file), Options{})
+			if len(rows) < 2 {
+				t.Fatalf("%d rows read; the rest of the file must be read", len(rows))
+			}
+			var hit []refbatch.Finding
+			for _, f := range finds {
+				if f.Cell == tc.cell {
+					hit = append(hit, f)
+				}
+			}
+			if len(hit) != 1 || hit[0].Rule != tc.rule || hit[0].Severity != tc.sev || !strings.Contains(hit[0].Message, tc.msg) {
+				t.Fatalf("findings on %s: %+v, want one %s %s containing %q", tc.cell, hit, tc.sev, tc.rule, tc.msg)
+			}
+			for _, r := range rows {
+				for _, c := range r.Raw {
+					if !utf8.ValidString(c) || tooLongForExcel(c) {
+						t.Errorf("row %d keeps an unreadable cell %q", r.Number, quoteValue(c))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCROnlyCSVWithMultilineCell: line ends are sniffed outside quotes, so
+// an old Mac file whose quoted cell holds an LF is still read by CR.
+func TestCROnlyCSVWithMultilineCell(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mac.csv")
+	writeFile(t, path, "Name,Deal Type,Customer Name,Notes\r\"Deal A\",Private,Contoso,\"line one\nline two\"\rDeal B,Private,Fabrikam,x\r")
+	_, rows, _ := readFile(t, path, Options{})
+	if len(rows) != 2 || rows[0].Notes != "line one\nline two" || rows[1].Number != 3 {
+		t.Fatalf("rows %+v", rows)
+	}
 }
 
 func TestHeaderRowForced(t *testing.T) {

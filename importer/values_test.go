@@ -225,7 +225,7 @@ func TestVocabulary(t *testing.T) {
 	v := newVocabulary(map[refbatch.Column][]string{
 		refbatch.ColCurrency:     {"USD", "EUR"},
 		refbatch.ColSolutionArea: {"AI Business Solutions"},
-	})
+	}, nil)
 	for _, tc := range []struct {
 		c        refbatch.Column
 		in, want string

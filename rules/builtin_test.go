@@ -160,7 +160,7 @@ func TestBuiltinRules(t *testing.T) {
 		{"bad contact email", validCreate().with("Contact Email", "sue.smith@"), []found{errorOn("contact", "Contact Email")}},
 		{"bad contact phone", validCreate().with("Contact Phone", "call me"), []found{errorOn("contact", "Contact Phone")}},
 		{"contact without names", validCreate().with("Contact First Name", "", "Contact Last Name", ""), []found{
-			errorOn("contact", "Contact First Name"), errorOn("contact", "Contact Last Name"),
+			errorOn("contact", "Contact First Name"), // one cause, one finding
 		}},
 		{"bad team member email", validCreate().with("Team Member Email", "jane@contoso"), []found{errorOn("contact", "Team Member Email")}},
 		{"team member without email", validCreate().with("Team Member First Name", "Jane"), []found{errorOn("contact", "Team Member Email")}},
@@ -249,8 +249,9 @@ func TestDealRegMessagesNamePolicies(t *testing.T) {
 	} {
 		t.Run(policy, func(t *testing.T) {
 			got := evaluate(t, p, row)
-			if len(got) != 1 || !strings.HasPrefix(got[0].Message, policy+": ") {
-				t.Errorf("findings %v, want one message starting %q", got, policy+": ")
+			// The plain sentence first, the API's policy name after it.
+			if len(got) != 1 || !strings.HasSuffix(got[0].Message, "(Partner Center policy "+policy+")") {
+				t.Errorf("findings %v, want one message ending with the policy %q", got, policy)
 			}
 		})
 	}

@@ -61,7 +61,7 @@ func (d *DuplicateCheck) Check(dst []refbatch.Finding, row *refbatch.Row) []refb
 		e.envOf(row)
 		e.env.FirstRow = int(first)
 		e.boxed = e.env
-		dst = appendFindings(dst, r, row, r.message.render(&e.machine, e.boxed))
+		dst = appendFindings(dst, r, row, r.message.render(&e.machine, e.boxed, row.Header))
 		e.env.FirstRow = 0
 		e.boxed = nil
 	}

@@ -155,7 +155,7 @@ func (e *Evaluator) envOf(row *refbatch.Row) any {
 // report appends the failing rule's findings: one per column it names, or
 // one about the whole row.
 func (e *Evaluator) report(dst []refbatch.Finding, r *rule, row *refbatch.Row) []refbatch.Finding {
-	msg := r.message.render(&e.machine, e.envOf(row))
+	msg := r.message.render(&e.machine, e.envOf(row), row.Header)
 	return appendFindings(dst, r, row, msg)
 }
 
@@ -166,12 +166,42 @@ func (e *Evaluator) broken(dst []refbatch.Finding, r *rule, row *refbatch.Row, p
 	return appendFindings(dst, r, row, fmt.Sprintf("rule %s could not be evaluated (%s): %v", r.id, part, err))
 }
 
+// appendFindings adds one finding for a failing rule: one cause, one
+// finding. It points at the rule's first column that the file has and the
+// row leaves empty, else its first column the file has; when the file has
+// none of them, at the row's first cell, with the header to add named.
 func appendFindings(dst []refbatch.Finding, r *rule, row *refbatch.Row, msg string) []refbatch.Finding {
+	h := row.Header
 	if len(r.columns) == 0 {
-		return append(dst, row.Finding(0, r.id, r.severity, msg))
+		f := row.Finding(0, r.id, r.severity, msg)
+		if h != nil {
+			f.Cell = refbatch.CellRef(0, row.Number)
+		}
+		return append(dst, f)
 	}
+	if h == nil { // a row built in code, not read from a file
+		return append(dst, row.Finding(r.columns[0], r.id, r.severity, msg))
+	}
+	target := refbatch.Column(0)
 	for _, c := range r.columns {
-		dst = append(dst, row.Finding(c, r.id, r.severity, msg))
+		if h.Has(c) && !row.Filled.Has(c) {
+			target = c
+			break
+		}
 	}
-	return dst
+	if !target.Valid() {
+		for _, c := range r.columns {
+			if h.Has(c) {
+				target = c
+				break
+			}
+		}
+	}
+	if !target.Valid() {
+		c := r.columns[0]
+		f := row.Finding(c, r.id, r.severity, msg+" (the file has no "+c.String()+" column: add one)")
+		f.Cell = refbatch.CellRef(0, row.Number)
+		return append(dst, f)
+	}
+	return append(dst, row.Finding(target, r.id, r.severity, msg))
 }

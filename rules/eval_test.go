@@ -100,7 +100,7 @@ rules:
 	want := []refbatch.Finding{
 		{Row: 2, Cell: "I2", Column: "Country", Header: "Country", Rule: "enum", Severity: refbatch.SeverityError,
 			Message: `Country "Germany" is not an ISO 3166-1 alpha-2 code (e.g. US, DE, GB)`, Value: "Germany"},
-		{Row: 2, Rule: "whole-row", Severity: refbatch.SeverityError,
+		{Row: 2, Cell: "A2", Rule: "whole-row", Severity: refbatch.SeverityError,
 			Message: `the deal "forbidden" for 50,000 USD closing 2026-09-30 is forbidden (SOL-34104-EBB, shared: yes)`},
 	}
 	if !reflect.DeepEqual(got, want) {

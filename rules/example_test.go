@@ -47,7 +47,7 @@ rules:
 		fmt.Printf("%s %s %s: %s\n", f.Severity, f.Rule, f.Column, f.Message)
 	}
 	// Output:
-	// error dealreg Deal Value: isDealValueEligible: the deal value must be greater than USD 25,000; 20,000 EUR is USD 23,200
+	// error dealreg Deal Value: the deal value must be greater than USD 25,000; 20,000 EUR is USD 23,200 (Partner Center policy isDealValueEligible)
 	// warning date Closing Date: the Closing Date 2026-03-31 is in the past (today is 2026-06-01)
 	// warning notes Notes: describe the customer's need in a sentence
 }

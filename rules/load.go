@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"slices"
@@ -112,11 +113,44 @@ func Load(path string, tables *Tables, opts Options) (*Policy, error) {
 	var user []byte
 	if path != "" {
 		var err error
-		if user, err = os.ReadFile(path); err != nil {
-			return nil, &refbatch.InputError{File: path, Err: err}
+		if user, err = readCapped(path, maxRulesBytes, "a rules file is a few kilobytes of YAML"); err != nil {
+			return nil, err
 		}
 	}
 	return LoadBytes(path, user, tables, opts)
+}
+
+// maxRulesBytes bounds a rules file: the built-in one is 20 KiB, and a
+// huge file would take minutes and gigabytes to parse before failing.
+const maxRulesBytes = 4 << 20
+
+// readCapped reads a configuration file of at most limit bytes, refusing a
+// larger one before reading it whole (and a directory or other non-file).
+func readCapped(path string, limit int64, why string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &refbatch.InputError{File: path, Err: unwrapPathErr(err)}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		return nil, &refbatch.InputError{File: path, Err: errors.New("is not a regular file")}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, &refbatch.InputError{File: path, Err: unwrapPathErr(err)}
+	}
+	if int64(len(data)) > limit {
+		return nil, &refbatch.InputError{File: path, Err: fmt.Errorf("is larger than %d MiB; %s: is this the right file?", limit>>20, why)}
+	}
+	return data, nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // LoadBytes is Load with the user file's content given; with name empty there

@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -381,5 +383,46 @@ func TestHash(t *testing.T) {
 	}
 	if d.Hash() == a.Hash() {
 		t.Error("other tables left the hash unchanged")
+	}
+}
+
+// TestTableNamedButUnreadable: a table file in --tables that cannot be
+// read (a dangling symlink) is an error, not the built-in sample table.
+func TestTableNamedButUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink(filepath.Join(dir, "gone.csv"), filepath.Join(dir, "fx-rates.csv")); err != nil {
+		t.Skip(err)
+	}
+	_, err := LoadTables(dir)
+	var ie *refbatch.InputError
+	if !errors.As(err, &ie) || ie.File != filepath.Join(dir, "fx-rates.csv") {
+		t.Fatalf("err = %v, want an InputError naming fx-rates.csv", err)
+	}
+}
+
+// TestHugeRulesFileRefused: a rules file over the cap is refused before it
+// is parsed.
+func TestHugeRulesFileRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("# padding\n"), (maxRulesBytes/10)+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, nil, Options{})
+	if err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestCountryAliases: names and common forms resolve to alpha-2 codes.
+func TestCountryAliases(t *testing.T) {
+	tables, err := LoadTables("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := tables.Aliases()[refbatch.ColCountry]
+	for in, want := range map[string]string{"United States": "US", "USA": "US", "U.K.": "GB", "Deutschland": "DE", "Germany": "DE", "u.s.a.": "US"} {
+		if got := m[refbatch.FoldKey(in)]; got != want {
+			t.Errorf("%q → %q, want %q", in, got, want)
+		}
 	}
 }

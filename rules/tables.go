@@ -29,6 +29,7 @@ var builtinTables embed.FS
 // the file names under tables/ (and in a --tables directory) without ".csv".
 const (
 	TableCountries              = "countries"
+	TableCountryAliases         = "country-aliases"
 	TableCurrencies             = "currencies"
 	TableCustomerSizes          = "customer-sizes"
 	TablePartnerRoles           = "partner-roles"
@@ -74,6 +75,7 @@ var tableFiles = []tableSpec{
 	{TableContractTerms, []string{"term"}},
 	{TablePricingModels, []string{"model"}},
 	{TablePrimaryDeploymentOn, []string{"value"}},
+	{TableCountryAliases, []string{"alias", "code"}},
 }
 
 // Tables holds the reference data rules consult: vocabularies, the solution
@@ -87,7 +89,10 @@ type Tables struct {
 	transitions pairSet // from, to
 	rates       map[string][]fxRate
 	eligible    *vocab // solution ids that are Azure IP co-sell eligible
-	hash        string
+	// countryNames maps a country's names and other spellings (folded
+	// by the importer) to its code.
+	countryNames map[string]string
+	hash         string
 }
 
 // AreaPlays is one Solution Area with its Solution Plays, in table order.
@@ -197,7 +202,7 @@ func LoadTables(dir string) (*Tables, error) {
 			}
 		}
 	}
-	t := &Tables{vocabs: map[string]*vocab{}, rates: map[string][]fxRate{}, eligible: newVocab()}
+	t := &Tables{vocabs: map[string]*vocab{}, rates: map[string][]fxRate{}, eligible: newVocab(), countryNames: map[string]string{}}
 	for _, fixed := range []struct {
 		name string
 		col  refbatch.Column
@@ -250,12 +255,17 @@ func BuiltinTable(name string) ([]byte, error) {
 func readTable(dir, name string) (data []byte, file string, err error) {
 	if dir != "" {
 		file = filepath.Join(dir, name+".csv")
-		data, err = os.ReadFile(file)
-		if err == nil {
+		// A file that is named (a dangling symlink included) but cannot be
+		// read is an error: falling back to the built-in table would
+		// silently check against the sample data instead.
+		if _, lerr := os.Lstat(file); lerr == nil {
+			data, err = readCapped(file, maxTableBytes, "a reference table is a few hundred lines")
+			if err != nil {
+				return nil, file, err
+			}
 			return data, file, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, file, &refbatch.InputError{File: file, Err: err}
+		} else if !errors.Is(lerr, fs.ErrNotExist) {
+			return nil, file, &refbatch.InputError{File: file, Err: unwrapPathErr(lerr)}
 		}
 	}
 	file = "built-in tables/" + name + ".csv"
@@ -265,6 +275,9 @@ func readTable(dir, name string) (data []byte, file string, err error) {
 	}
 	return data, file, nil
 }
+
+// maxTableBytes bounds a reference table file.
+const maxTableBytes = 16 << 20
 
 // tableFile is one parsed CSV table: its records with their line numbers.
 type tableFile struct {
@@ -435,6 +448,24 @@ func (t *Tables) add(tf *tableFile) error {
 		}
 		return nil
 
+	case TableCountryAliases:
+		countries := t.vocabs[TableCountries]
+		for i, rec := range tf.records {
+			code, ok := countries.canonical(rec[1])
+			if !ok {
+				return tf.errorf(tf.lines[i], "unknown country code %q (not in %s.csv)", rec[1], TableCountries)
+			}
+			k := refbatch.FoldKey(rec[0])
+			if prev, dup := t.countryNames[k]; dup && prev != code {
+				return tf.errorf(tf.lines[i], "%q is already the name of %s", rec[0], prev)
+			}
+			if c, isCode := countries.canonical(rec[0]); isCode && c != code {
+				return tf.errorf(tf.lines[i], "%q is the code of another country", rec[0])
+			}
+			t.countryNames[k] = code
+		}
+		return nil
+
 	case TableSolutions:
 		ids := newVocab()
 		for i, rec := range tf.records {
@@ -469,6 +500,9 @@ func (t *Tables) add(tf *tableFile) error {
 		}
 		if prev, ok := v.add(value); !ok {
 			return tf.errorf(tf.lines[i], "duplicate value %s", sameAs(value, prev))
+		}
+		if tf.name == TableCountries {
+			t.countryNames[refbatch.FoldKey(rec[1])] = value
 		}
 	}
 	t.vocabs[tf.name] = v
@@ -547,6 +581,18 @@ func (t *Tables) Vocabulary() map[refbatch.Column][]string {
 		m[vc.col] = t.Values(vc.table)
 	}
 	return m
+}
+
+// Aliases returns, per enumerated column, other spellings of its values
+// mapped to the canonical value, for the importer: country names and
+// common forms (countries.csv names and country-aliases.csv) to alpha-2
+// codes. Keys are folded with refbatch.FoldKey.
+func (t *Tables) Aliases() map[refbatch.Column]map[string]string {
+	m := make(map[string]string, len(t.countryNames))
+	for k, v := range t.countryNames {
+		m[k] = v
+	}
+	return map[refbatch.Column]map[string]string{refbatch.ColCountry: m}
 }
 
 // Plays returns the solution areas with their plays, in table order, for the

@@ -50,6 +50,10 @@ func runValidateCmd(ctx context.Context, args []string, e env) error {
 	return runValidate(ctx, opts, e)
 }
 
+// maxWorkers caps --workers: more goroutines than this only cost memory
+// (each holds a rules VM and a batch of rows).
+const maxWorkers = 256
+
 // validation is what validate found, as printed and as --format json emits it.
 type validation struct {
 	File      string             `json:"file"`
@@ -67,6 +71,9 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 	}
 	if opts.maxFindings < 0 {
 		return usageError("--max-findings must not be negative")
+	}
+	if opts.workers < 0 || opts.workers > maxWorkers {
+		return usageError("--workers must be between 0 (one per CPU) and %d, got %d", maxWorkers, opts.workers)
 	}
 	if opts.report != "" {
 		if _, err := exporter.ReportFormat(opts.report); err != nil {

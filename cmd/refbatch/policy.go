@@ -39,12 +39,13 @@ func (p *policyFlags) load() (*rules.Policy, error) {
 
 // importFlags are the flags that say how to read an input file.
 type importFlags struct {
-	sheet        string
-	headerRow    int
-	delimiter    string
-	decimalComma bool
-	dateOrder    string
-	mapping      string
+	sheet         string
+	headerRow     int
+	delimiter     string
+	decimalComma  bool
+	dateOrder     string
+	mapping       string
+	includeHidden bool
 }
 
 func (f *importFlags) bind(fs *pflag.FlagSet) {
@@ -54,12 +55,13 @@ func (f *importFlags) bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.decimalComma, "decimal-comma", false, "numbers are written 30.000,50 (European exports)")
 	fs.StringVar(&f.dateOrder, "date-order", "mdy", "order of slash dates such as 3/4/2026: mdy or dmy")
 	fs.StringVar(&f.mapping, "mapping", "", "YAML `FILE` mapping canonical column names to your headers")
+	fs.BoolVar(&f.includeHidden, "include-hidden", false, "check hidden rows of a workbook too (default: skip them with one warning)")
 }
 
 // options turns the flags into importer options; vocabulary comes from the
 // policy's reference tables so that enums are read in canonical spelling.
 func (f *importFlags) options(policy *rules.Policy) (importer.Options, error) {
-	opts := importer.Options{Sheet: f.sheet, HeaderRow: f.headerRow, DecimalComma: f.decimalComma}
+	opts := importer.Options{Sheet: f.sheet, HeaderRow: f.headerRow, DecimalComma: f.decimalComma, IncludeHidden: f.includeHidden}
 	if f.headerRow < 0 {
 		return opts, usageError("--header-row must be a row number, got %d", f.headerRow)
 	}
@@ -86,6 +88,7 @@ func (f *importFlags) options(policy *rules.Policy) (importer.Options, error) {
 	}
 	if policy != nil {
 		opts.Vocabulary = policy.Tables().Vocabulary()
+		opts.Aliases = policy.Tables().Aliases()
 	}
 	return opts, nil
 }

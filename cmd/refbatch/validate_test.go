@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/refbatch/refbatch"
+	"github.com/refbatch/refbatch/importer/xlsxtest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -139,7 +143,7 @@ func TestValidateWritesReports(t *testing.T) {
 				t.Errorf("report mode %v, want 0600", st.Mode().Perm())
 			}
 			text := out.String()
-			for _, want := range []string{"38 rows, 24 valid, 16 errors, 2 warnings", "report written to " + path, "more findings not shown"} {
+			for _, want := range []string{"38 rows, 25 valid, 15 errors, 2 warnings", "report written to " + path, "more findings not shown"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("terminal output lacks %q:\n%s", want, text)
 				}
@@ -154,7 +158,7 @@ func TestValidateWritesReports(t *testing.T) {
 				if err := json.Unmarshal(b, &v); err != nil {
 					t.Fatal(err)
 				}
-				if v.Summary.Rows != 38 || len(v.Findings) != 18 || v.Findings[0].Rule != refbatch.RuleHeader {
+				if v.Summary.Rows != 38 || len(v.Findings) != 17 || v.Findings[0].Rule != refbatch.RuleHeader {
 					t.Errorf("json report: summary %+v, %d findings", v.Summary, len(v.Findings))
 				}
 			case ".xlsx":
@@ -215,5 +219,138 @@ func TestValidateExitCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// pipelineRows returns n valid create rows (header first) as typed cells:
+// text, numbers, and dates as time.Time.
+func pipelineRows(n int) [][]any {
+	header := []any{"Action", "External Reference ID", "Name", "Deal Type", "Customer Name", "City", "Country",
+		"Deal Value", "Currency", "Closing Date", "Contact First Name", "Contact Last Name", "Contact Email",
+		"Contact Phone", "Share With Microsoft Sellers", "Consent To Contact", "Solution IDs", "Notes"}
+	places := [...][3]string{{"Seattle", "US", "USD"}, {"Berlin", "DE", "EUR"}, {"London", "GB", "GBP"}}
+	companies := [...]string{"Contoso", "Fabrikam", "Northwind", "Tailspin", "Woodgrove"}
+	base := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	rows := [][]any{header}
+	for i := range n {
+		p := places[i%len(places)]
+		c := companies[i%len(companies)]
+		deal, share := "Private", "no"
+		if i%3 == 0 {
+			deal, share = "Partner-led", "yes"
+		}
+		rows = append(rows, []any{"create", "CRM-" + strconv.Itoa(10_000_000+i), c + " data platform", deal, c + " Ltd", p[0], p[1],
+			float64(5000 + 1000*(i%995)), p[2], base.AddDate(0, 0, i%365),
+			"Anna", "Smith", "anna.smith@example.com", fmt.Sprintf("+1 425 555 0%03d", i%1000), share, "yes", "",
+			"Customer wants a proposal before quarter end"})
+	}
+	return rows
+}
+
+// writePipelineCSV writes rows as the CSV Excel saves: dates as m/d/yyyy.
+func writePipelineCSV(tb testing.TB, path string, rows [][]any) {
+	tb.Helper()
+	var b strings.Builder
+	for _, r := range rows {
+		for j, v := range r {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			switch x := v.(type) {
+			case string:
+				b.WriteString(x)
+			case float64:
+				b.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
+			case time.Time:
+				b.WriteString(x.Format("1/2/2006"))
+			}
+		}
+		b.WriteString("\r\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkValidateXLSXvsCSV runs `refbatch validate` on the same 100,000
+// rows saved as a workbook laid out as Excel writes one (shared strings,
+// date cells) and as CSV. Target (issue 7): xlsx within 3× of csv, with
+// the same findings.
+//
+//	go test ./cmd/refbatch -run '^$' -bench ValidateXLSXvsCSV -benchtime 5x
+func BenchmarkValidateXLSXvsCSV(b *testing.B) {
+	const n = 100_000
+	dir := b.TempDir()
+	rows := pipelineRows(n)
+	xlsx, csv := filepath.Join(dir, "pipeline.xlsx"), filepath.Join(dir, "pipeline.csv")
+	if err := xlsxtest.WriteFile(xlsx, rows, xlsxtest.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	writePipelineCSV(b, csv, rows)
+	for _, file := range []string{csv, xlsx} {
+		b.Run(filepath.Ext(file)[1:], func(b *testing.B) {
+			for b.Loop() {
+				var out bytes.Buffer
+				err := runValidate(context.Background(), validateOptions{
+					file: file, format: "text", input: importFlags{dateOrder: "mdy"},
+					policy: policyFlags{now: today},
+				}, env{stdout: &out, stderr: io.Discard})
+				if err != nil || !strings.Contains(out.String(), "100000 rows, 100000 valid") {
+					b.Fatalf("%v\n%s", err, out.String())
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
+		})
+	}
+}
+
+// TestValidateDamagedWorkbooks: each damaged workbook (importer fixtures) is
+// one input error (exit 2) naming the file, never a partial result.
+func TestValidateDamagedWorkbooks(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "importer", "testdata", "damaged", "*.xlsx"))
+	if len(files) == 0 {
+		t.Fatal("no damaged workbooks")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			var out bytes.Buffer
+			err := runValidate(context.Background(), validateOptions{file: file, format: "text",
+				input: importFlags{dateOrder: "mdy"}, policy: policyFlags{now: today}}, env{stdout: &out, stderr: &out})
+			if !refbatch.IsInputError(err) || !strings.HasPrefix(err.Error(), file) || out.Len() != 0 {
+				t.Errorf("err = %v, output %q", err, out.String())
+			}
+		})
+	}
+}
+
+// TestValidateLimits: --workers is capped; a sheet as sales teams send it
+// (hidden and total rows, a note, a unit header) is checked, not refused.
+func TestValidateLimits(t *testing.T) {
+	err := runValidate(context.Background(), validateOptions{file: "x.csv", format: "text", workers: 100000}, env{stdout: io.Discard, stderr: io.Discard})
+	if !errors.Is(err, refbatch.ErrUsage) {
+		t.Errorf("--workers 100000: %v", err)
+	}
+	rows := pipelineRows(4)
+	rows[0][7] = "Deal Value (USD)"
+	rows[0] = append(rows[0][:8], rows[0][9:]...) // no Currency column
+	for i := 1; i < len(rows); i++ {
+		rows[i] = append(rows[i][:8], rows[i][9:]...)
+	}
+	rows[2][6] = "United States"
+	rows[3] = append(rows[3], "call back Monday")
+	rows = append(rows, []any{"Total", nil, nil, nil, nil, nil, nil, xlsxtest.Formula{F: "SUM(H2:H5)", V: 1.0}})
+	path := filepath.Join(t.TempDir(), "sales.xlsx")
+	if err := xlsxtest.WriteFile(path, rows, xlsxtest.Options{Hidden: map[int]bool{5: true}}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = runValidate(context.Background(), validateOptions{file: path, format: "json", maxFindings: 0,
+		input: importFlags{dateOrder: "mdy"}, policy: policyFlags{now: today}}, env{stdout: &out, stderr: &out})
+	var v validation
+	if jerr := json.Unmarshal(out.Bytes(), &v); jerr != nil || err != nil {
+		t.Fatalf("err %v / %v\n%s", err, jerr, out.String())
+	}
+	if v.Summary.Rows != 3 || v.Summary.Errors != 0 || v.Summary.ByRule["hidden-rows"] != 1 || v.Summary.ByRule["total-row"] != 1 || v.Summary.ByRule["stray-cell"] != 1 {
+		t.Errorf("summary %+v\n%s", v.Summary, out.String())
 	}
 }

@@ -70,6 +70,16 @@ func functions(t *Tables) []function {
 			impl: func(p ...any) (any, error) { return p[0].(time.Time).AddDate(0, p[1].(int), 0), nil },
 		},
 		{
+			name: "addDays", signature: new(func(time.Time, int) time.Time),
+			doc:  "addDays(Today, -60): the date n days later (earlier when n is negative)",
+			impl: func(p ...any) (any, error) { return addDays(p[0].(time.Time), p[1].(int)), nil },
+		},
+		{
+			name: "contractYears", signature: new(func(time.Time, time.Time) float64),
+			doc:  "contractYears(ContractStartDate, ContractEndDate): the contract's length in years, at least 1 (for the annual value)",
+			impl: func(p ...any) (any, error) { return contractYears(p[0].(time.Time), p[1].(time.Time)), nil },
+		},
+		{
 			name: "money", signature: new(func(float64) string),
 			doc:  "money(DealValue): 25,000.01 (for messages)",
 			impl: func(p ...any) (any, error) { return formatMoney(p[0].(float64)), nil },
@@ -237,4 +247,13 @@ func formatMoney(x float64) string {
 		b.WriteString(strconv.Itoa(frac/10) + strconv.Itoa(frac%10))
 	}
 	return b.String()
+}
+
+func addDays(t time.Time, n int) time.Time { return t.AddDate(0, 0, n) }
+
+// contractYears is the length of a contract in years of 365.25 days, at
+// least 1: a contract shorter than a year counts its whole value as one
+// year's (the annual contract value of Partner Center's registration form).
+func contractYears(start, end time.Time) float64 {
+	return max(1, end.Sub(start).Hours()/(365.25*24))
 }

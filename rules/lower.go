@@ -288,22 +288,56 @@ func (l *lowerer) number(n ast.Node) func(*scope) float64 {
 				return func(s *scope) float64 { return float64(len(get(s))) }
 			}
 		}
-	case *ast.CallNode:
-		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok || id.Value != "usd" || len(n.Arguments) != 3 {
+	case *ast.BinaryNode:
+		a, b := l.number(n.Left), l.number(n.Right)
+		if a == nil || b == nil {
 			return nil
 		}
-		amount, currency, date := l.number(n.Arguments[0]), l.text(n.Arguments[1]), l.date(n.Arguments[2])
-		if amount != nil && currency != nil && date != nil {
-			t := l.tables
-			return func(s *scope) float64 { return t.USD(amount(s), currency(s), date(s)) }
+		switch n.Operator {
+		case "+":
+			return func(s *scope) float64 { return a(s) + b(s) }
+		case "-":
+			return func(s *scope) float64 { return a(s) - b(s) }
+		case "*":
+			return func(s *scope) float64 { return a(s) * b(s) }
+		case "/":
+			return func(s *scope) float64 { return a(s) / b(s) }
+		}
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return nil
+		}
+		switch {
+		case id.Value == "usd" && len(n.Arguments) == 3:
+			amount, currency, date := l.number(n.Arguments[0]), l.text(n.Arguments[1]), l.date(n.Arguments[2])
+			if amount != nil && currency != nil && date != nil {
+				t := l.tables
+				return func(s *scope) float64 { return t.USD(amount(s), currency(s), date(s)) }
+			}
+		case id.Value == "contractYears" && len(n.Arguments) == 2:
+			start, end := l.date(n.Arguments[0]), l.date(n.Arguments[1])
+			if start != nil && end != nil {
+				return func(s *scope) float64 { return contractYears(start(s), end(s)) }
+			}
 		}
 	}
 	return nil
 }
 
-// date lowers a date column or Today.
+// date lowers a date column, Today, or addDays of one of them.
 func (l *lowerer) date(n ast.Node) func(*scope) time.Time {
+	if call, ok := n.(*ast.CallNode); ok {
+		id, ok := call.Callee.(*ast.IdentifierNode)
+		if !ok || id.Value != "addDays" || len(call.Arguments) != 2 {
+			return nil
+		}
+		base, days := l.date(call.Arguments[0]), l.number(call.Arguments[1])
+		if base == nil || days == nil {
+			return nil
+		}
+		return func(s *scope) time.Time { return addDays(base(s), int(days(s))) }
+	}
 	id, ok := n.(*ast.IdentifierNode)
 	if !ok {
 		return nil

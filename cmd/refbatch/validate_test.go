@@ -86,9 +86,12 @@ func TestValidateErrorSamples(t *testing.T) {
 // TestValidateCleanSample: the README's main sample, from the workbook and
 // from the CSV, has no finding at all, with the built-in rules and with the
 // team's rules of samples/rules, on the day the tests pretend it is and on
-// the day before its first Expected Close Date.
+// the last day its deal registrations may still be registered (a contract
+// signed on 2026-11-16 is registrable for 60 days: register-deals.md). On
+// 2027-01-16 the sample ages: regenerate it (go run ./samples/gen) with
+// recent contract dates.
 func TestValidateCleanSample(t *testing.T) {
-	lastClean := func() time.Time { return time.Date(2027, 9, 29, 17, 0, 0, 0, time.UTC) }
+	lastClean := func() time.Time { return time.Date(2027, 1, 15, 17, 0, 0, 0, time.UTC) }
 	for _, tc := range []struct {
 		name, file, rules string
 		now               func() time.Time
@@ -96,7 +99,7 @@ func TestValidateCleanSample(t *testing.T) {
 		{"xlsx", "q3-pipeline.xlsx", "", today},
 		{"csv", "q3-pipeline.csv", "", today},
 		{"xlsx with the team's rules", "q3-pipeline.xlsx", filepath.Join("..", "..", "samples", "rules", "custom-rules.yaml"), today},
-		{"csv before the first close date", "q3-pipeline.csv", "", lastClean},
+		{"csv on the last day its registrations are registrable", "q3-pipeline.csv", "", lastClean},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer

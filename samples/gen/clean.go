@@ -86,7 +86,7 @@ func cleanRows() []row {
 			row{"Solution ID": "SOL-34104-EBB", "Assistance Request Code": "WorkloadSpecificValueProposition",
 				"Invite Notes": "Registered deal: claims triage with Azure AI.",
 				"Notes":        "Claims triage with document intelligence, phase one."},
-			registrationSigned(320000, "USD", d(2026, 11, 25), d(2026, 12, 1), d(2028, 11, 30)),
+			registrationSigned(320000, "USD", d(2026, 11, 20), d(2026, 12, 1), d(2028, 11, 30)),
 			owner("Sam", "Ortiz", "sam.ortiz@partner.example")),
 		merge(row{"Action": "create"},
 			create("CRM-27010", "VanArsdel retail analytics", "VanArsdel Ltd", "Partner-led", 73000.0, "EUR", d(2027, 12, 1), "FR", "Paris"),

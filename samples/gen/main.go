@@ -74,7 +74,7 @@ func create(id, name, customer, dealType string, amount any, currency string, cl
 func registration(value float64, currency string) row {
 	return row{"Register Deal": "yes", "Customer Managed": "yes", "Microsoft Referral Status": "Accepted",
 		"Contract Value": value, "Contract Currency": currency, "Contract Term": "Finite",
-		"Contract Sign Date": d(2027, 1, 10), "Contract Start Date": d(2027, 1, 15), "Contract End Date": d(2028, 1, 14),
+		"Contract Sign Date": d(2026, 11, 10), "Contract Start Date": d(2026, 11, 15), "Contract End Date": d(2027, 11, 14),
 		"Pricing Model": "Other", "Primary Deployment On": "Partner", "Deployed On Azure": "yes"}
 }
 
@@ -158,11 +158,11 @@ func errorRows() []row {
 		merge(create("CRM-24109", "Fabrikam Fiber registration", "Fabrikam Fiber", "Co-sell", 25000.0, "USD", d(2027, 2, 20), "US", "Spokane"),
 			contact("Ian", "Cole", "ian.cole@fabrikamfiber.com", "509-555-0109"),
 			row{"Solution ID": "DEAL-123456-XYZ", "Assistance Request Code": "ProofOfConceptOrDemo"},
-			registration(25000, "USD")),
+			registration(60000, "USD")),
 		merge(create("CRM-24110", "Tailwind Traders registration", "Tailwind Traders GmbH", "Co-sell", "EUR 21,000", "EUR", d(2027, 3, 10), "DE", "Munich"),
 			contact("Eva", "Braun", "eva.braun@tailwindtraders.de", "+49 89 5550 4321"),
 			row{"Solution ID": "DEAL-123456-XYZ", "Assistance Request Code": "ProofOfConceptOrDemo"},
-			registration(21000, "EUR"), row{"Microsoft Referral Status": "Pending"}),
+			registration(60000, "EUR"), row{"Microsoft Referral Status": "Pending"}),
 		merge(create("CRM-24111", "Lamna Healthcare intake", "Lamna Healthcare", "Partner-led", 67000.0, "USD", d(2027, 6, 6), "US", "Nashville"),
 			contact("Jane", "Doe", "jane.doe@", "615-555-0117")),
 		merge(create("CRM-24001", "Fabrikam ERP refresh (copy)", "Fabrikam Inc", "Private", 45000.0, "USD", d(2027, 2, 15), "US", "Seattle"),

@@ -482,12 +482,31 @@ func (c *Client) decodePart(cl *call, ans *answer, data []byte, v any) error {
 }
 
 func (c *Client) decodeReferral(cl *call, ans *answer) (*Referral, error) {
-	var r Referral
-	if err := c.decode(cl, ans, &r); err != nil {
+	r, err := c.decodeReferralPart(cl, ans, ans.body)
+	if err != nil {
 		return nil, err
 	}
 	if r.ETag == "" {
 		r.ETag = ans.header.Get("ETag")
+	}
+	return r, nil
+}
+
+// decodeReferralPart reads one referral of an answer tolerantly
+// (DecodeReferral): a member that does not fit its field is kept in Extra
+// and logged, so that one odd referral never fails a read or a list page.
+// Only a value that is not a JSON object is an error.
+func (c *Client) decodeReferralPart(cl *call, ans *answer, data []byte) (*Referral, error) {
+	r, probs, err := DecodeReferral(data)
+	if err != nil {
+		return nil, c.responseError(cl, ans.status, ans.header.Get("Request-ID"), fmt.Errorf("decode answer: %w", err))
+	}
+	if len(probs) > 0 {
+		names := make([]string, len(probs))
+		for i, p := range probs {
+			names[i] = p.String()
+		}
+		c.log.Warn("referral read with members kept as sent", "id", r.ID, "path", cl.path, "members", strings.Join(names, "; "))
 	}
 	return &r, nil
 }
@@ -513,7 +532,10 @@ func checkID(id string) error {
 // Create creates a referral (POST /v1.0/engagements/referrals) and returns
 // the populated resource (200 or 201). It is never retried: an error for
 // which IsInDoubt is true may hide a created referral, which the caller
-// must look for (List by externalReferenceId) before creating again.
+// must find before creating again. No document shows a filter on
+// externalReferenceId, so the engine looks for it by listing the newest
+// referrals ($orderby=createdDateTime desc) or, for a co-sell link, the
+// referrals of the engagement, and matching externalReferenceId itself.
 func (c *Client) Create(ctx context.Context, r *Referral) (*Referral, error) {
 	if r == nil {
 		return nil, errors.New("partnercenter: create: nil referral")
@@ -698,8 +720,11 @@ func (c *Client) PartnerEligibility(ctx context.Context) (*PartnerEligibility, e
 
 // ListQuery selects referrals. Filter and OrderBy are OData expressions
 // written as the documents write them ("status eq 'New'",
-// "createdDateTime desc"); the client encodes them. Top, when positive,
-// sets the page size.
+// "createdDateTime desc"); the client encodes them. Top, when positive, is
+// the total number of referrals wanted, as Microsoft's Swagger defines
+// $top ("total number of entries to retrieve"), not a page size: it is sent
+// as $top, and List also stops after Top referrals itself, so the result is
+// the same whichever way a service reads $top. The engine never sets it.
 type ListQuery struct {
 	Filter  string
 	OrderBy string
@@ -714,11 +739,21 @@ func FilterEq(field, value string) string {
 
 // List yields the referrals q selects, page by page
 // (GET /v1.0/engagements/referrals), following @odata.nextLink until the
-// last page or until the caller stops ranging. A nextLink is resolved
-// against the page it came from and followed only to the client's own
-// scheme and host (else ErrForeignNextLink): the token must not leak. An
-// error is yielded once, with a zero Referral, and ends the sequence. Each
-// page is one GET, retried on its own.
+// last page, until q.Top referrals were yielded, or until the caller stops
+// ranging. A nextLink is resolved against the page it came from and
+// followed only to the base URL's host and port (else ErrForeignNextLink),
+// always with the base URL's scheme: the documents' own example link is
+// http:// ("http://api.partner.microsoft.com/v1.0/referrals?$skiptoken=…"),
+// and the token must never cross a network in clear text, so such a link
+// is upgraded to https (http stays only for a loopback base URL, the
+// sandbox). The same example's path lacks /engagements: a link to
+// {base}/v1.0/referrals (or the documents' misspelt /v1.0/engagments/
+// referrals) is read as the list endpoint {base}/v1.0/engagements/referrals
+// with the link's query. A referral whose members do not all fit their
+// fields is yielded anyway, the odd members kept in its Extra
+// (DecodeReferral): one odd referral never fails a page. An error is
+// yielded once, with a zero Referral, and ends the sequence. Each page is
+// one GET, retried on its own.
 func (c *Client) List(ctx context.Context, q ListQuery) iter.Seq2[Referral, error] {
 	return func(yield func(Referral, error) bool) {
 		for rr, err := range c.listRaw(ctx, q) {
@@ -751,6 +786,7 @@ func (c *Client) listRaw(ctx context.Context, q ListQuery) iter.Seq2[rawReferral
 		u := c.endpoint("referrals")
 		u.RawQuery = listQuery(q)
 		seen := map[string]bool{}
+		yielded := 0
 		for page := 1; ; page++ {
 			seen[u.String()] = true
 			cl, err := c.newCall(ctx, http.MethodGet, u, page == 1)
@@ -767,7 +803,10 @@ func (c *Client) listRaw(ctx context.Context, q ListQuery) iter.Seq2[rawReferral
 			err = c.decode(cl, ans, &p)
 			refs := make([]Referral, len(p.Value))
 			for i := 0; err == nil && i < len(p.Value); i++ {
-				err = c.decodePart(cl, ans, p.Value[i], &refs[i])
+				var r *Referral
+				if r, err = c.decodeReferralPart(cl, ans, p.Value[i]); err == nil {
+					refs[i] = *r
+				}
 			}
 			if err != nil {
 				yield(rawReferral{}, fmt.Errorf("list page %d: %w", page, err))
@@ -775,6 +814,9 @@ func (c *Client) listRaw(ctx context.Context, q ListQuery) iter.Seq2[rawReferral
 			}
 			for i := range refs {
 				if !yield(rawReferral{ref: refs[i], raw: p.Value[i]}, nil) {
+					return
+				}
+				if yielded++; q.Top > 0 && yielded >= q.Top {
 					return
 				}
 			}
@@ -813,26 +855,42 @@ func listQuery(q ListQuery) string {
 	return strings.Join(parts, "&")
 }
 
-// resolveNextLink resolves link against the page it came from and refuses
-// any other scheme, host or port than the base URL's.
+// resolveNextLink resolves link against the page it came from (see List):
+// it must name the base URL's host, and its port must be the base URL's or
+// the default of its own scheme; it is then sent with the base URL's scheme
+// and port, and a path {base}/v1.0/referrals becomes the list endpoint.
 func (c *Client) resolveNextLink(from *url.URL, link string) (*url.URL, error) {
 	ref, err := url.Parse(strings.TrimSpace(link))
 	if err != nil {
 		return nil, fmt.Errorf("partnercenter: list: bad nextLink: %w", err)
 	}
 	next := from.ResolveReference(ref)
-	if !sameOrigin(next, c.base) || next.User != nil {
+	if !c.sameService(next) || next.User != nil {
 		return nil, fmt.Errorf("partnercenter: list: %w: %s://%s", ErrForeignNextLink, next.Scheme, next.Host)
 	}
+	next.Scheme, next.Host = c.base.Scheme, c.base.Host
 	next.Fragment, next.RawFragment = "", ""
 	next.RawQuery = escapeQuery(next.RawQuery)
+	if rest, ok := strings.CutPrefix(next.Path, c.base.Path); ok {
+		switch strings.ToLower(strings.TrimSuffix(rest, "/")) {
+		case "/v1.0/referrals", "/v1.0/engagments/referrals":
+			next.Path, next.RawPath = c.endpoint("referrals").Path, ""
+		}
+	}
 	return next, nil
 }
 
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) &&
-		strings.EqualFold(a.Hostname(), b.Hostname()) &&
-		effectivePort(a) == effectivePort(b)
+// sameService reports whether u names the base URL's host: same host name,
+// http or https, and a port that is the base URL's or the default one of
+// u's scheme (the documents' links are http:// to the https service).
+func (c *Client) sameService(u *url.URL) bool {
+	if !strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https") {
+		return false
+	}
+	if !strings.EqualFold(u.Hostname(), c.base.Hostname()) {
+		return false
+	}
+	return u.Port() == "" || u.Port() == effectivePort(c.base) || u.Port() == effectivePort(&url.URL{Scheme: u.Scheme})
 }
 
 func effectivePort(u *url.URL) string {

@@ -50,8 +50,24 @@
 // MS-CorrelationId when set, Accept and Content-Type application/json, and
 // a refbatch User-Agent. Answers are read up to a cap (16 MiB by default).
 // The base URL must be https, or http to a loopback host; List follows
-// @odata.nextLink only to the base URL's own scheme and host, so the token
-// never leaves for another host. Tokens are never logged nor put in errors.
+// @odata.nextLink only to the base URL's own host and port, always with the
+// base URL's scheme (the documents' example link is http://…/v1.0/referrals:
+// it is upgraded to https and read as the list endpoint), so the token never
+// leaves for another host nor crosses a network in clear text. ListQuery.Top
+// is a total, as the Swagger defines $top, never a page size; the engine
+// sends none. Tokens are never logged nor put in errors.
+//
+// # Reading answers
+//
+// Nothing the service sends is lost: every object type of the resource keeps
+// the members it does not model in its Extra map and writes them back
+// (wire.go), so the Swagger's properties and any the service adds round-trip.
+// Answers are read tolerantly, field by field (DecodeReferral): a bare or
+// empty date, "" for an amount and customerProfile.ids as an object are read,
+// and a member that fits no field is kept as sent in its object's Extra and
+// logged, so one odd referral never fails a Get or a List page.
+// json.Unmarshal into the types stays strict (the sandbox refuses bad
+// bodies with it).
 //
 // A Client is safe for concurrent use by multiple goroutines; the observer
 // callback (WithObserver) is called from all of them.

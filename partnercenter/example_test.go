@@ -50,7 +50,7 @@ func ExampleClient_Create() {
 }
 
 func ExampleClient_List() {
-	srv := httptest.NewServer(sandbox.New(sandbox.Options{}))
+	srv := httptest.NewServer(sandbox.New(sandbox.Options{PageSize: 2}))
 	defer srv.Close()
 	c, err := partnercenter.NewClient(srv.URL, partnercenter.WithTokenSource(partnercenter.StaticToken("sandbox-token")))
 	if err != nil {
@@ -71,12 +71,12 @@ func ExampleClient_List() {
 		}
 	}
 
-	// Newest first, two a page: List follows @odata.nextLink on its own;
-	// breaking out of the loop stops fetching pages.
+	// Newest first (this sandbox answers two a page): List follows
+	// @odata.nextLink on its own; breaking out of the loop stops fetching
+	// pages.
 	q := partnercenter.ListQuery{
 		Filter:  partnercenter.FilterEq("status", "New"),
 		OrderBy: "createdDateTime desc",
-		Top:     2,
 	}
 	for ref, err := range c.List(ctx, q) {
 		if err != nil {

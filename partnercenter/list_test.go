@@ -138,9 +138,9 @@ func TestListRefusesForeignNextLink(t *testing.T) {
 	}{
 		{"another host", func(string) string { return "https://evil.example/v1.0/engagements/referrals?$skiptoken=2" }},
 		{"another port on loopback", func(string) string { return foreign.URL + "/v1.0/engagements/referrals?$skiptoken=2" }},
-		{"another scheme", func(own string) string {
-			return strings.Replace(own, "http://", "https://", 1) + "/v1.0/engagements/referrals"
-		}},
+		// Another scheme on the same host is followed with the base URL's
+		// scheme (TestListFollowsTheDocumentsNextLink); another port is not.
+		{"https on another port", func(string) string { return "https://127.0.0.1:1/v1.0/engagements/referrals" }},
 		{"scheme-relative", func(string) string { return "//evil.example/v1.0/engagements/referrals" }},
 		{"user info", func(own string) string {
 			return strings.Replace(own, "http://", "http://x:y@", 1) + "/v1.0/engagements/referrals"

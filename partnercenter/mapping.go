@@ -106,7 +106,7 @@ func createReferral(row *refbatch.Row) (*Referral, error) {
 func customerProfile(row *refbatch.Row) *CustomerProfile {
 	cp := &CustomerProfile{Name: row.CustomerName, Size: row.CustomerSize}
 	if a := (Address{AddressLine1: row.AddressLine1, AddressLine2: row.AddressLine2, City: row.City,
-		State: row.State, PostalCode: row.PostalCode, Country: row.Country}); a != (Address{}) {
+		State: row.State, PostalCode: row.PostalCode, Country: row.Country}); !isZero(a) {
 		cp.Address = &a
 	}
 	if c, ok := contact(row); ok {
@@ -120,12 +120,12 @@ func customerProfile(row *refbatch.Row) *CustomerProfile {
 
 func contact(row *refbatch.Row) (Member, bool) {
 	m := Member{FirstName: row.ContactFirstName, LastName: row.ContactLastName, Email: row.ContactEmail, PhoneNumber: row.ContactPhone}
-	return m, m != Member{}
+	return m, !isZero(m)
 }
 
 func teamMember(row *refbatch.Row) (Member, bool) {
 	m := Member{FirstName: row.TeamMemberFirstName, LastName: row.TeamMemberLastName, Email: row.TeamMemberEmail, PhoneNumber: row.TeamMemberPhone}
-	return m, m != Member{}
+	return m, !isZero(m)
 }
 
 // details is the deal of a row; requirements only when withRequirements.
@@ -190,7 +190,7 @@ func (m *Mapper) Link(row *refbatch.Row, created refbatch.Remote) (refbatch.Requ
 		}
 		invitedBy.OrganizationName = partner.OrganizationName
 	}
-	if *invitedBy == (Organization{}) {
+	if isZero(*invitedBy) {
 		invitedBy = nil
 	}
 	notes := row.InviteNotes
@@ -504,7 +504,7 @@ func (b *patchBuilder) teamMember(team []Member) {
 			*memberField(&m, c) = *b.row.TextField(c)
 		}
 	}
-	if m == (Member{}) {
+	if isZero(m) {
 		return
 	}
 	for _, t := range team {

@@ -221,7 +221,7 @@ const acceptAfter = time.Hour
 
 func newMappingEnv(t *testing.T) *mappingEnv {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
+	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} // within 60 days of the rows' contract sign date (register-deals.md)
 	_, srv := newSandbox(t, sandbox.Options{Token: testToken, AcceptAfter: acceptAfter, Now: clk.Now})
 	return &mappingEnv{api: partnercenter.NewReferrals(newTestClient(t, srv.URL)), m: partnercenter.NewMapper(), clock: clk}
 }

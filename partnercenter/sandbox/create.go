@@ -42,15 +42,15 @@ func (s *Server) createLocked(ref pc.Referral, now time.Time) (pc.Referral, *api
 	now = now.UTC()
 	// Fields the server owns; whatever the body says about them is ignored.
 	ref.ID, ref.ETag, ref.ODataContext, ref.Links = "", "", "", nil
-	ref.AcceptedDateTime, ref.ExpirationDateTime = nil, nil
+	ref.AcceptedDateTime, ref.ExpirationDateTime, ref.ClosedDateTime = nil, nil, nil
 	// Every referral in the sandbox was created by the caller: it goes out
 	// from the caller's point of view (the documents' "Incoming" is a
 	// referral received from someone else).
 	ref.Direction = "Outgoing"
-	if len(ref.Registrations) > 0 {
-		return ref, badRequest(codeInvalidValue, "registrations",
-			"a referral is created without registrations; register a deal with PATCH add /registrations/- once it is eligible")
-	}
+	// registrations is readOnly in Microsoft's Swagger: a deal is registered
+	// with PATCH add /registrations/- once the referral is eligible, so a
+	// create's registrations are ignored like the other server-owned fields.
+	ref.Registrations = nil
 
 	microsoft := strings.EqualFold(strings.TrimSpace(ref.OrganizationID), pc.MicrosoftOrganizationID)
 	if microsoft {
@@ -73,6 +73,14 @@ func (s *Server) createLocked(ref pc.Referral, now time.Time) (pc.Referral, *api
 	}
 
 	normaliseEnums(&ref)
+	// "None" (documented in referral-resources.md) is no state a referral
+	// can be stored in: a create that sends it gets the defaults.
+	if ref.Status == "None" {
+		ref.Status = ""
+	}
+	if ref.Substatus == "None" {
+		ref.Substatus = ""
+	}
 	if microsoft && linked {
 		// Microsoft decides on its own referral: it starts New/Pending
 		// whatever the body says, and Microsoft accepts it later.
@@ -88,7 +96,7 @@ func (s *Server) createLocked(ref pc.Referral, now time.Time) (pc.Referral, *api
 			}
 		}
 	}
-	if ref.Substatus == "" && ref.Status.Valid() {
+	if ref.Substatus == "" && oneOf(ref.Status, statusValues) {
 		sub, ok := defaultSubstatus[ref.Status]
 		if !ok {
 			return ref, badRequest(codeRequiredField, "substatus", "substatus is required with status %s (one of %s)", ref.Status, joinSubstatuses(substatusesOf[ref.Status]))
@@ -128,17 +136,12 @@ func (s *Server) createLocked(ref pc.Referral, now time.Time) (pc.Referral, *api
 // the documented case, as the service's enum binding reads them
 // case-insensitively. Unknown values are left for validateReferral to name.
 func normaliseEnums(r *pc.Referral) {
-	r.Status = canonical(r.Status, pc.ReferralStatuses())
-	r.Substatus = canonical(r.Substatus, pc.ReferralSubstatuses())
-	r.Type = canonical(r.Type, pc.ReferralTypes())
-	r.Qualification = canonical(r.Qualification, pc.ReferralQualifications())
-}
-
-func canonical[T ~string](v T, known []T) T {
-	for _, k := range known {
-		if strings.EqualFold(string(v), string(k)) {
-			return k
-		}
+	r.Status = canonical(r.Status, statusValues)
+	r.Substatus = canonical(r.Substatus, substatusValues)
+	r.Type = canonical(r.Type, typeValues)
+	r.Qualification = canonical(r.Qualification, qualificationValues)
+	r.SalesStage = canonical(r.SalesStage, salesStageValues)
+	if r.InviteContext != nil {
+		r.InviteContext.AssistanceRequestCode = canonical(r.InviteContext.AssistanceRequestCode, assistanceRequestCodeValues)
 	}
-	return v
 }

@@ -57,7 +57,6 @@ func TestCreateRejects(t *testing.T) {
 		{"bad team e-mail type", minimal(map[string]any{"team": []any{map[string]any{"email": "a@b.c"}, map[string]any{"email": 5}}}), "team[1].email"},
 		{"bad country", minimal(map[string]any{"customerProfile": map[string]any{"name": "C", "address": map[string]any{"country": "USA"}}}), "customerProfile.address.country"},
 		{"consent of wrong type", minimal(map[string]any{"consent": map[string]any{"consentToContact": "yes"}}), "consent.consentToContact"},
-		{"registrations on create", minimal(map[string]any{"registrations": []any{map[string]any{"type": "AzureIPCoSell"}}}), "registrations"},
 		{"unknown engagement", minimal(map[string]any{"engagementId": "00000000-0000-0000-0000-000000000000"}), "engagementId"},
 		{"services co-sell without play", minimal(map[string]any{"partnerRole": "Solution design", "solutionArea": "Data and AI"}), "solutionPlay"},
 	} {
@@ -198,7 +197,13 @@ func TestRoutes(t *testing.T) {
 		{http.MethodGet, "/v1.0/engagements/referrals/" + ref.ID + "/other", http.StatusNotFound, ""},
 	} {
 		r := c.do(tc.method, tc.path, nil)
-		wantError(t, r, tc.status, "")
+		// error-codes.md's target: "the target where the error originated":
+		// the path for a 404, the method for a 405.
+		target := tc.path
+		if tc.status == http.StatusMethodNotAllowed {
+			target = tc.method
+		}
+		wantError(t, r, tc.status, target)
 		if r.Header.Get("Allow") != tc.allow {
 			t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, r.Header.Get("Allow"), tc.allow)
 		}
@@ -211,13 +216,15 @@ func TestRoutes(t *testing.T) {
 func TestOversizedBody(t *testing.T) {
 	c := start(t, sandbox.Options{MaxBodyBytes: 1024})
 	big := minimal(map[string]any{"name": strings.Repeat("x", 2048)})
-	e := wantError(t, c.do(http.MethodPost, "/v1.0/engagements/referrals", big), http.StatusBadRequest, "body")
-	if e.Code != "RequestEntityTooLarge" {
-		t.Errorf("code %s", e.Code)
+	// error-codes.md: 413 Request Entity Too Large, "the request size
+	// exceeds the maximum limit"; the code is the documented invalidRequest.
+	e := wantError(t, c.do(http.MethodPost, "/v1.0/engagements/referrals", big), http.StatusRequestEntityTooLarge, "body")
+	if e.Code != "invalidRequest" || e.InnerError == nil || e.InnerError.Code != "requestEntityTooLarge" {
+		t.Errorf("code %s, inner %+v", e.Code, e.InnerError)
 	}
 	ref := c.create(minimal(nil))
 	ops := `[{"op":"replace","path":"/details/notes","value":"` + strings.Repeat("y", 2048) + `"}]`
-	wantError(t, c.do(http.MethodPatch, "/v1.0/engagements/referrals/"+ref.ID, ops), http.StatusBadRequest, "body")
+	wantError(t, c.do(http.MethodPatch, "/v1.0/engagements/referrals/"+ref.ID, ops), http.StatusRequestEntityTooLarge, "body")
 	if got := c.get(ref.ID); got.ETag != ref.ETag {
 		t.Errorf("oversized patch changed the referral")
 	}

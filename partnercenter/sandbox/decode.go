@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/refbatch/refbatch/partnercenter"
 )
 
 var (
@@ -41,6 +43,13 @@ func decodeBody(body []byte, v any) *apiError {
 	if err == nil {
 		return nil
 	}
+	// Shapes the documents and the service use besides the strict ones (a
+	// bare or empty date, "" for an amount) are read as the client reads
+	// them; anything else is refused below, naming the field.
+	if probs, terr := partnercenter.DecodeTolerant(body, v); terr == nil && len(probs) == 0 {
+		return nil
+	}
+	reflect.ValueOf(v).Elem().SetZero()
 	var generic any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -78,7 +87,13 @@ func locate(raw any, t reflect.Type, path string) *located {
 		return nil
 	}
 	here := &located{path: path, typ: t, err: err}
-	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+	// A wire struct's UnmarshalJSON only keeps unknown members; its fields
+	// can still be located. Other unmarshalers (dates, amounts) are leaves.
+	base := t
+	for base.Kind() == reflect.Pointer {
+		base = base.Elem()
+	}
+	if (t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType)) && (base.Kind() != reflect.Struct || base == timeType) {
 		return here
 	}
 	switch t.Kind() {

@@ -7,7 +7,7 @@
 // # What it models
 //
 //	POST  /v1.0/engagements/referrals                                  create (or co-sell link)
-//	GET   /v1.0/engagements/referrals                                  list: $filter, $orderby, $top, $skiptoken
+//	GET   /v1.0/engagements/referrals                                  list: $filter, $select, $orderby, $top, $skip, $count, $skiptoken
 //	GET   /v1.0/engagements/referrals/{id}                             get (also GET /v1/referrals/{id}, the legacy path)
 //	PATCH /v1.0/engagements/referrals/{id}                             JSON Patch: replace and add only
 //	POST  /v1.0/engagements/referrals/{id}/dealregistrations/eligibility   the five eligibility policies
@@ -16,7 +16,15 @@
 //
 // Paths match case-insensitively. Every request example of the documents is
 // accepted verbatim and every answer is shaped like their response examples
-// (the package tests hold copies of both in testdata/).
+// (the package tests hold copies of both in testdata/). Where the documents
+// are silent, Microsoft's Swagger for the Referrals connector
+// (PowerPlatformConnectors, certified-connectors/PartnerCenterReferrals)
+// and the Partner REST documents (MicrosoftDocs/partner-rest,
+// partner-rest/develop/: get-a-list-of-referrals.md, referral-resources.md,
+// error-codes.md, headers.md) decide. Its vocabularies (statuses, the
+// Swagger's enums, ISO 4217 currencies, ISO 3166 countries) are its own
+// tables (vocab.go), not the client's or the rules': it is an independent
+// oracle.
 //
 // # Documented choices
 //
@@ -27,30 +35,53 @@
 // returns every stored referral, in creation order, as a JSON array. The
 // command refuses non-loopback addresses unless told otherwise.
 //
-// Errors always use the documented body {"error":{"code","message","target"}}
-// with Content-Type application/json. target names the offending field in
-// body form for creates ("details.dealValue", "customerProfile.team[1].email",
+// Errors always use the documented body {"error":{"code","message","target",
+// "innerError"}} with Content-Type application/json. code is one of
+// error-codes.md's, by status: 400, 405, 409, 413, 414 and 431
+// invalidRequest, 401 unauthenticated, 403 accessDenied, 404 itemNotFound,
+// 412 preconditionFailed, 429 and 503 serviceNotAvailable, other 5xx
+// generalException. innerError.code is the sandbox's own, more specific one:
+// invalidJson, invalidValue, requiredFieldMissing, invalidStatusTransition,
+// invalidPatchOperation, pathNotPatchable, dealRegistrationNotEligible,
+// dealRegistrationFormRule, dealAlreadyRegistered, tooManyItems,
+// engagementNotFound, invalidQuery, requestEntityTooLarge,
+// requestUriTooLong, requestHeaderFieldsTooLarge, methodNotAllowed,
+// tooManyRequests. message is at most 1024 characters (error-codes.md).
+// Clients branch on the status. target names the offending field in body
+// form for creates ("details.dealValue", "customerProfile.team[1].email",
 // "customerProfile", "engagementId"), as a JSON Pointer for patches
 // ("/details/dealValue", "/status", "/registrations/-"), "[i].op" or
-// "[i].path" for a bad operation i, "$filter", "$orderby", "$top" or
-// "$skiptoken" for queries, "body" for malformed JSON and oversized bodies,
-// "If-Match" for 412 and "id" for an unknown referral. Codes are the
-// sandbox's own (the documents name none): InvalidJson, InvalidValue,
-// RequiredFieldMissing, InvalidStatusTransition, InvalidPatchOperation,
-// PathNotPatchable, DealRegistrationNotEligible, EngagementNotFound,
-// InvalidQuery, RequestEntityTooLarge, Unauthorized, NotFound,
-// MethodNotAllowed, PreconditionFailed, TooManyRequests,
-// InternalServerError, ServiceUnavailable. A body larger than
-// Options.MaxBodyBytes (default 1 MiB) is a 400 RequestEntityTooLarge (not
-// 413), so clients treat it as every other permanent input error. A panic
-// is recovered and answered 500 with the error body; none is known.
+// "[i].path" for a bad operation i, the option ("$filter", "$orderby",
+// "$top", "$skip", "$count", "$select", "$skiptoken") for queries, "body" for
+// malformed JSON and oversized bodies, "If-Match" for 412, "id" for an
+// unknown referral, the path for any other 404, the method for a 405, "uri"
+// for a 414 and "headers" for a 431. A body larger than Options.MaxBodyBytes
+// (default 1 MiB) is a 413; a request URI over MaxURIBytes (32 KiB) a 414 and
+// headers over MaxHeaderBytes (64 KiB) a 431, both with the JSON body when
+// the server lets such a request reach the handler (NewHTTPServer does;
+// net/http's default 1 MiB MaxHeaderBytes answers plain text before it). A
+// panic is recovered and answered 500 with the error body; none is known.
+// Every answer carries a Request-ID and echoes the request's
+// client-request-id (headers.md).
 //
 // Bodies: keys match field names case-insensitively (the documents send
-// "ConsentToToShareInfoWithOthers"), unknown keys are ignored (they send
-// "trackingInfo" and "activities"), numbers sent as strings are read where
-// the resource has amounts, and enum values are read case-insensitively and
-// stored in the documented case. A wrong type, NaN or an unknown enum value
-// (status, substatus, type, qualification) is a 400 naming the field.
+// "ConsentToToShareInfoWithOthers"); every member is kept, modelled or not
+// (the documents send "activities", the Swagger names 42 properties, and the
+// real API keeps what it is sent): unknown members are stored, answered and
+// written to the state file as sent (partnercenter's Extra). Numbers sent as
+// strings are read where the resource has amounts ("" is no amount), dates
+// may be bare ("2026-03-31", midnight UTC) or "" (no date), customerProfile.ids
+// may be an array or an object (referral-resources.md's CustomerProfileType),
+// and enum values are read case-insensitively and stored in the documented
+// case. A wrong type, NaN or an unknown enum value (status, substatus, type,
+// qualification, salesStage, inviteContext.assistanceRequestCode) is a 400
+// naming the field, and so is a currency that is not ISO 4217 (details,
+// requirements' solutions, registrations' contract and solutions) or a
+// country that is not ISO 3166 alpha-2. Arrays are capped: team and
+// customerProfile.team at MaxTeamMembers (100), registrations at
+// MaxRegistrations (10), every other array at MaxListItems (100); a longer
+// one is a 400 tooManyItems, so a client appending in a loop cannot grow a
+// referral without bound.
 //
 // Create answers 201 Created (with Location and ETag headers) and the
 // populated referral; the client accepts 200 too. Required: type,
@@ -62,7 +93,10 @@
 // Accepted; Closed has none and needs one); the pair must be in the
 // documented table. If any of partnerRole, solutionArea, solutionPlay is set,
 // all three are required (Services co-sell); their values are not checked,
-// since they change every fiscal year. A create may not carry registrations.
+// since they change every fiscal year. A create's registrations are ignored
+// (readOnly in the Swagger: a deal is registered by PATCH). Status and
+// substatus "None" (documented in referral-resources.md) are read as absent,
+// so the defaults apply; qualification "None" is stored.
 // The server sets id, engagementId, organizationId/organizationName,
 // createdDateTime, updatedDateTime, direction ("Outgoing": the caller created
 // it), eTag and links, whatever the body says.
@@ -94,10 +128,18 @@
 // (see PatchablePaths; "*" is one segment, "**" any deeper path):
 //
 //	/name /status /substatus /statusReason /qualification /externalReferenceId
+//	/campaignId /referralProgram /salesStage
 //	/details/dealValue /details/notes /details/currency /details/closingDateTime
 //	/details/requirements /details/requirements/**
 //	/customerProfile /customerProfile/** /consent /consent/*
-//	/team/- /registrations/- /partnerRole /solutionArea /solutionPlay
+//	/team /team/- /registrations/- /partnerRole /solutionArea /solutionPlay
+//	/registrations/*/contract /registrations/*/contract/*
+//	/registrations/*/solutionDetails/*/{value,currency,isDeployedOnAzure,
+//	  primaryDeploymentOn,pricingModel,marketplaceTransactionDetails,
+//	  marketplaceTransactionDetails/*}
+//
+// which holds every path of the Swagger's UpdateReferralDetails (30) and
+// DealRegistration (/registrations/-) enums.
 //
 // Anything else (id, engagementId, organizationId, type, dates, eTag, links,
 // target, inviteContext, …) is a 400 PathNotPatchable naming the path. As on
@@ -114,19 +156,40 @@
 // else 204 No Content; both carry the new ETag. add /registrations/- needs a
 // value of type AzureIPCoSell, an eligible partner and a referral that passes
 // the five eligibility policies (evaluated on the patched result), else 400
-// DealRegistrationNotEligible naming the failed policies; the server assigns
-// the registration an id.
+// dealRegistrationNotEligible naming the failed policies; the server assigns
+// the registration an id and its registrationDateTime. A referral has one
+// registration (the Swagger's paths only ever name /registrations/0): a
+// second add is a 409. Every registration a patch adds or changes must also
+// pass the registration form of Microsoft's register-deals page
+// (dealreg.go; 400 dealRegistrationFormRule, the message starting with the
+// rule's name, target the field): annualContractValue (contract value in
+// USD, by the FX table, per year greater than 25,000: a perpetual contract's
+// value over 6 years, a contract longer than a year over its years),
+// solutionValueNotAboveContractValue, signDateWithin60Days (the sign date at
+// most 60 days before and not after the day of registration),
+// startDateWithin90Days, endDateOnOrAfterStartDate (required unless the term
+// is "Perpetual"), and requiredField (contract, value, sign and start date).
+// An edit of a registration is held to the day it was registered.
 //
-// List: $filter takes clauses `field eq 'value'` on engagementId, status,
-// substatus and type, joined by `and` (a quote in a value is doubled);
-// anything else is a 400 with target $filter. $orderby is createdDateTime,
-// asc (default) or desc; creation order breaks ties, and it is the order of
-// createdDateTime unless an injected clock runs backwards. $top is the page
-// size: default DefaultPageSize (100), at most MaxPageSize (1000; larger
-// values are lowered). When more results exist, @odata.nextLink is an absolute
-// URL on the request's own host carrying the same options and a $skiptoken,
-// an opaque keyset cursor, so pages do not shift when referrals are created
-// meanwhile. Other $ options are a 400 naming them.
+// List reads the OData subset of odata.go: $filter with eq, ne, gt, ge, lt,
+// le, and, or, not, parentheses, string, number, boolean, null and date
+// literals (2026-03-31T00:00:00Z, 2026-03-31, datetime'…'), nested paths
+// (customerProfile/address/country) and any/all over arrays
+// (team/any(t:t/email eq '…')), on any modelled property; string comparisons
+// ignore case, and an enum's operand must be one of its values. $select
+// takes property paths (nested ones answer the enclosing objects with only
+// the selected members). $orderby is createdDateTime or updatedDateTime, asc
+// (default) or desc; creation order breaks ties. $top is the total to
+// retrieve, as the Swagger defines it, $skip skips that many (first page
+// only), $count=true adds @odata.count (all the matches, before $skip and
+// $top). Pages hold Options.PageSize referrals (default DefaultPageSize,
+// 100, the documents' page; at most MaxPageSize); when more remain,
+// @odata.nextLink is an absolute URL on the request's own host carrying the
+// same options, the $top still wanted and a $skiptoken, an opaque keyset
+// cursor, so pages do not shift when referrals are created meanwhile. Every
+// page has @odata.context ({host}/v1.0/$metadata#Referrals, as the documents'
+// example). Anything else, other $ options included ($expand: the resource
+// has no navigation properties), is a 400 naming the offending token.
 //
 // Eligibility evaluates the five documented policies, in the response
 // example's shape (passedPolicies/failedPolicies with referralProperties):
@@ -206,7 +269,7 @@
 // existing referral: a second writer commits first (a new eTag and
 // updatedDateTime, no field refbatch patches changes, as an edit in the
 // Partner Center UI would), so the If-Match no longer matches and the answer
-// is the ordinary 412 PreconditionFailed ("*" still matches and the patch
+// is the ordinary 412 preconditionFailed ("*" still matches and the patch
 // applies). Its draw comes from a second stream seeded with the same Seed,
 // one value per request, so that switching it on leaves the latency, fail
 // and drop decisions of a seed unchanged.

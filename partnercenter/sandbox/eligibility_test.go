@@ -157,8 +157,9 @@ func TestEligibilityOptions(t *testing.T) {
 
 func registrationOps(typ string) []pc.PatchOp {
 	return []pc.PatchOp{{Op: "add", Path: "/registrations/-", Value: map[string]any{
-		"type":            typ,
-		"contract":        map[string]any{"currency": "USD", "value": 250000, "term": "Finite"},
+		"type": typ,
+		"contract": map[string]any{"currency": "USD", "value": 250000, "term": "Finite", // dates: the fake clock starts 2026-03-01
+			"signDateTime": "2026-02-20T00:00:00Z", "startDateTime": "2026-02-25T00:00:00Z", "endDateTime": "2027-02-24T00:00:00Z"},
 		"solutionDetails": []any{map[string]any{"id": "DEAL-123456-XYZ", "isDeployedOnAzure": true, "value": 250000, "currency": "USD"}},
 	}}}
 }
@@ -189,10 +190,11 @@ func TestDealRegistration(t *testing.T) {
 		if len(got.Registrations) != 1 || got.Registrations[0].ID == "" || got.Registrations[0].Contract == nil || *got.Registrations[0].Contract.Value != 250000 {
 			t.Fatalf("registrations %+v", got.Registrations)
 		}
-		// A second one is another registration with another id.
-		again := c.patch(p.ID, registrationOps("AzureIPCoSell"))
-		if len(again.Registrations) != 2 || again.Registrations[1].ID == again.Registrations[0].ID {
-			t.Errorf("registrations %+v", again.Registrations)
+		// One registration per referral (the Swagger's paths name only
+		// /registrations/0): a second add is a 409 (error-codes.md).
+		wantError(t, c.do(http.MethodPatch, "/v1.0/engagements/referrals/"+p.ID, registrationOps("AzureIPCoSell")), http.StatusConflict, "/registrations/-")
+		if got.Registrations[0].RegistrationDateTime == nil {
+			t.Errorf("no registrationDateTime")
 		}
 	})
 }

@@ -8,29 +8,48 @@ import (
 	"github.com/refbatch/refbatch/partnercenter"
 )
 
-// Error codes of the sandbox's error bodies. The documents name no codes, so
-// these are the sandbox's own; callers should branch on the HTTP status.
+// The codes of error-codes.md (Partner REST API): the top-level "code" of
+// every error body is one of these, chosen by the HTTP status (see
+// documentedCode). Clients should branch on the status; the code says the
+// same in words.
 const (
-	codeUnauthorized          = "Unauthorized"
-	codeInvalidJSON           = "InvalidJson"
-	codeBodyTooLarge          = "RequestEntityTooLarge"
-	codeInvalidValue          = "InvalidValue"
-	codeRequiredField         = "RequiredFieldMissing"
-	codeInvalidTransition     = "InvalidStatusTransition"
-	codeInvalidPatchOperation = "InvalidPatchOperation"
-	codePathNotPatchable      = "PathNotPatchable"
-	codeNotEligible           = "DealRegistrationNotEligible"
-	codeInvalidQuery          = "InvalidQuery"
-	codeEngagementNotFound    = "EngagementNotFound"
-	codeNotFound              = "NotFound"
-	codeMethodNotAllowed      = "MethodNotAllowed"
-	codePreconditionFailed    = "PreconditionFailed"
-	codeTooManyRequests       = "TooManyRequests"
-	codeInternal              = "InternalServerError"
-	codeUnavailable           = "ServiceUnavailable"
+	codeInvalidRequest      = "invalidRequest"
+	codeUnauthenticated     = "unauthenticated"
+	codeAccessDenied        = "accessDenied"
+	codeItemNotFound        = "itemNotFound"
+	codePreconditionFailed  = "preconditionFailed"
+	codeServiceNotAvailable = "serviceNotAvailable"
+	codeGeneralException    = "generalException"
 )
 
-// apiError is an answer in the documented error envelope.
+// The sandbox's own, more specific codes, sent as innerError.code (the
+// documents allow an innerError "more specific than the top level error").
+const (
+	codeUnauthorized          = codeUnauthenticated
+	codeInvalidJSON           = "invalidJson"
+	codeBodyTooLarge          = "requestEntityTooLarge"
+	codeURITooLong            = "requestUriTooLong"
+	codeHeadersTooLarge       = "requestHeaderFieldsTooLarge"
+	codeInvalidValue          = "invalidValue"
+	codeRequiredField         = "requiredFieldMissing"
+	codeInvalidTransition     = "invalidStatusTransition"
+	codeInvalidPatchOperation = "invalidPatchOperation"
+	codePathNotPatchable      = "pathNotPatchable"
+	codeNotEligible           = "dealRegistrationNotEligible"
+	codeDealRegistrationForm  = "dealRegistrationFormRule"
+	codeAlreadyRegistered     = "dealAlreadyRegistered"
+	codeTooManyItems          = "tooManyItems"
+	codeInvalidQuery          = "invalidQuery"
+	codeEngagementNotFound    = "engagementNotFound"
+	codeNotFound              = codeItemNotFound
+	codeMethodNotAllowed      = "methodNotAllowed"
+	codeTooManyRequests       = "tooManyRequests"
+	codeInternal              = codeGeneralException
+	codeUnavailable           = codeServiceNotAvailable
+)
+
+// apiError is an answer in the documented error envelope. code is the
+// specific code; the envelope's top-level code follows from status.
 type apiError struct {
 	status  int
 	code    string
@@ -46,8 +65,39 @@ func badRequest(code, target, format string, args ...any) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: code, target: target, message: fmt.Sprintf(format, args...)}
 }
 
+// documentedCode is error-codes.md's code for an HTTP status.
+func documentedCode(status int) string {
+	switch {
+	case status == http.StatusUnauthorized:
+		return codeUnauthenticated
+	case status == http.StatusForbidden:
+		return codeAccessDenied
+	case status == http.StatusNotFound:
+		return codeItemNotFound
+	case status == http.StatusPreconditionFailed:
+		return codePreconditionFailed
+	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
+		return codeServiceNotAvailable
+	case status >= 500:
+		return codeGeneralException
+	}
+	return codeInvalidRequest
+}
+
+// maxMessage is the documents' limit on message ("Maximum length is 1024
+// characters").
+const maxMessage = 1024
+
 func (e *apiError) envelope() partnercenter.ErrorEnvelope {
-	return partnercenter.ErrorEnvelope{Error: partnercenter.ErrorBody{Code: e.code, Message: e.message, Target: e.target}}
+	msg := e.message
+	if len(msg) > maxMessage {
+		msg = msg[:maxMessage-3] + "..."
+	}
+	body := partnercenter.ErrorBody{Code: documentedCode(e.status), Message: msg, Target: e.target}
+	if e.code != "" && e.code != body.Code {
+		body.InnerError = &partnercenter.InnerError{Code: e.code, Message: msg}
+	}
+	return partnercenter.ErrorEnvelope{Error: body}
 }
 
 // asPatchTarget rewrites a body-style target ("details.requirements.solutions[0].id")

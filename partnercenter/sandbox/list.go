@@ -1,11 +1,13 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/base64"
-	"fmt"
+	"encoding/json"
 	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,126 +15,222 @@ import (
 	pc "github.com/refbatch/refbatch/partnercenter"
 )
 
-// Page sizes of GET /v1.0/engagements/referrals. $top is the page size, as
-// in Partner Center's list APIs: more results come through @odata.nextLink.
+// Page sizes of GET /v1.0/engagements/referrals. The service decides the
+// page size (get-a-list-of-referrals.md: "If there are more than 100 items
+// in a collection, to get the next page results use @odata.nextLink");
+// $top is the total to retrieve (Microsoft's Swagger: "Total number of
+// entries to retrieve (default = all)"), never the page size.
 const (
-	DefaultPageSize = 100  // page size when $top is absent
-	MaxPageSize     = 1000 // a larger $top is lowered to this
+	DefaultPageSize = 100  // Options.PageSize when 0
+	MaxPageSize     = 1000 // a larger Options.PageSize is lowered to this
 )
 
-// filterClause is one "field eq 'value'" of a $filter.
-type filterClause struct {
-	field string // canonical: engagementId, status, substatus, type
-	value string // canonical enum value, or the engagement id
-}
-
 type listQuery struct {
-	filter  string // as sent, for the next link
-	clauses []filterClause
-	desc    bool
-	orderBy string // as sent, for the next link
-	top     int
-	after   int64 // creation sequence of the last referral of the previous page; 0 = first page
+	filterText string
+	filter     filterExpr
+	orderBy    string // as sent, for the next link
+	byUpdated  bool   // order by updatedDateTime, else by createdDateTime
+	desc       bool
+	top        int // total still wanted; -1 = all
+	skip       int
+	count      bool
+	countText  string
+	selectText string
+	selects    [][]string // canonical JSON names per selected path; nil = all
+	after      *listCursor
 }
 
-// handleList answers GET /v1.0/engagements/referrals with $filter, $orderby,
-// $top and $skiptoken. The skip token is a keyset cursor (the creation
-// sequence of the last referral served), so referrals created while a client
-// pages are neither skipped nor repeated in ascending order, and in
-// descending order appear only on a fresh first page.
+// listCursor is the position after the last referral served: a keyset, so
+// referrals created while a client pages are neither skipped nor repeated
+// (in ascending creation order; in descending order they appear only on a
+// fresh first page).
+type listCursor struct {
+	key int64 // updatedDateTime in Unix nanoseconds (byUpdated only)
+	seq int64 // creation sequence
+}
+
+type listed struct {
+	ref pc.Referral
+	seq int64
+	key int64
+}
+
+// listPage is one answer of the list: @odata.context as in the documents'
+// response example, @odata.count with $count=true.
+type listPage struct {
+	Context  string `json:"@odata.context"`
+	Count    *int   `json:"@odata.count,omitempty"`
+	Value    []any  `json:"value"`
+	NextLink string `json:"@odata.nextLink,omitempty"`
+}
+
+// handleList answers GET /v1.0/engagements/referrals with the OData subset
+// of odata.go and $select, $orderby, $top, $skip, $count and $skiptoken.
 func (s *Server) handleList(w *statusWriter, r *http.Request) {
 	q, e := parseListQuery(r.URL.RawQuery)
 	if e != nil {
 		writeError(w, e)
 		return
 	}
-	page := make([]pc.Referral, 0, min(q.top+1, 64))
-	var last int64
-	more := false
+	pageSize := s.pageSize()
+	var matched []listed
 	s.locked(func() {
-		n := len(s.order)
-		for i := range n {
-			rec := s.order[i]
-			if q.desc {
-				rec = s.order[n-1-i]
+		env := &evalEnv{}
+		for _, rec := range s.order {
+			if q.filter != nil {
+				env.root = reflect.ValueOf(&rec.ref).Elem()
+				if !q.filter.eval(env) {
+					continue
+				}
 			}
-			if q.after > 0 && ((!q.desc && rec.seq <= q.after) || (q.desc && rec.seq >= q.after)) {
-				continue
+			l := listed{ref: rec.ref, seq: rec.seq}
+			if q.byUpdated && rec.ref.UpdatedDateTime != nil {
+				l.key = rec.ref.UpdatedDateTime.UnixNano()
 			}
-			if !q.matches(&rec.ref) {
-				continue
-			}
-			if len(page) == q.top {
-				more = true
-				break
-			}
-			page = append(page, rec.ref)
-			last = rec.seq
+			matched = append(matched, l)
 		}
 	})
+	total := len(matched)
+	slices.SortStableFunc(matched, func(a, b listed) int {
+		c := cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.seq, b.seq))
+		if q.desc {
+			return -c
+		}
+		return c
+	})
+	start := 0
+	if q.after != nil {
+		start = len(matched)
+		for i, l := range matched {
+			c := cmp.Or(cmp.Compare(l.key, q.after.key), cmp.Compare(l.seq, q.after.seq))
+			if (!q.desc && c > 0) || (q.desc && c < 0) {
+				start = i
+				break
+			}
+		}
+	} else {
+		start = min(q.skip, len(matched))
+	}
+	rest := matched[start:]
+	n := min(len(rest), pageSize)
+	if q.top >= 0 {
+		n = min(n, q.top)
+	}
+	page := rest[:n]
 
 	base := baseURL(r)
-	for i := range page {
-		page[i].Links = referralLinks(base, page[i].ID, page[i].EngagementID)
+	out := listPage{Context: base + "/v1.0/$metadata#Referrals", Value: make([]any, len(page))}
+	if q.count {
+		out.Count = &total
 	}
-	out := pc.ReferralPage{Value: page}
-	if more {
-		out.NextLink = base + referralsPath + "?" + q.nextQuery(last)
+	for i := range page {
+		ref := page[i].ref
+		ref.Links = referralLinks(base, ref.ID, ref.EngagementID)
+		if q.selects == nil {
+			out.Value[i] = ref
+			continue
+		}
+		out.Value[i] = selectFields(ref, q.selects)
+	}
+	remaining := q.top
+	if remaining >= 0 {
+		remaining -= n
+	}
+	if n < len(rest) && remaining != 0 && n > 0 {
+		last := page[n-1]
+		out.NextLink = base + referralsPath + "?" + q.nextQuery(listCursor{key: last.key, seq: last.seq}, remaining)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (q *listQuery) matches(r *pc.Referral) bool {
-	for _, c := range q.clauses {
-		var ok bool
-		switch c.field {
-		case "engagementId":
-			ok = strings.EqualFold(r.EngagementID, c.value)
-		case "status":
-			ok = string(r.Status) == c.value
-		case "substatus":
-			ok = string(r.Substatus) == c.value
-		case "type":
-			ok = string(r.Type) == c.value
-		}
-		if !ok {
-			return false
-		}
+func (s *Server) pageSize() int {
+	n := s.opts.PageSize
+	if n <= 0 {
+		return DefaultPageSize
 	}
-	return true
+	return min(n, MaxPageSize)
 }
 
-func (q *listQuery) nextQuery(last int64) string {
+// selectFields returns only the selected members of ref.
+func selectFields(ref pc.Referral, selects [][]string) map[string]any {
+	b, err := json.Marshal(ref)
+	if err != nil {
+		panic("sandbox: encoding a stored referral: " + err.Error())
+	}
+	var all map[string]any
+	_ = json.Unmarshal(b, &all)
+	out := map[string]any{}
+	for _, path := range selects {
+		src, dst := all, out
+		for i, seg := range path {
+			v, ok := src[seg]
+			if !ok {
+				break
+			}
+			if i == len(path)-1 {
+				dst[seg] = v
+				break
+			}
+			obj, ok := v.(map[string]any)
+			if !ok {
+				break
+			}
+			next, ok := dst[seg].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				dst[seg] = next
+			}
+			src, dst = obj, next
+		}
+	}
+	return out
+}
+
+func (q *listQuery) nextQuery(after listCursor, remaining int) string {
 	var parts []string
-	if q.filter != "" {
-		parts = append(parts, "$filter="+queryEscape(q.filter))
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+queryEscape(v))
+		}
 	}
-	if q.orderBy != "" {
-		parts = append(parts, "$orderby="+queryEscape(q.orderBy))
+	add("$filter", q.filterText)
+	add("$orderby", q.orderBy)
+	add("$select", q.selectText)
+	add("$count", q.countText)
+	if remaining > 0 {
+		add("$top", strconv.Itoa(remaining))
 	}
-	parts = append(parts, "$top="+strconv.Itoa(q.top), "$skiptoken="+encodeSkipToken(last))
+	add("$skiptoken", encodeSkipToken(after))
 	return strings.Join(parts, "&")
 }
 
-func encodeSkipToken(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.FormatInt(seq, 10)))
+func encodeSkipToken(c listCursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("v2:" + strconv.FormatInt(c.key, 10) + ":" + strconv.FormatInt(c.seq, 10)))
 }
 
-func decodeSkipToken(tok string) (int64, bool) {
+func decodeSkipToken(tok string) (listCursor, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return 0, false
+		return listCursor{}, false
 	}
-	n, ok := strings.CutPrefix(string(b), "v1:")
+	rest, ok := strings.CutPrefix(string(b), "v2:")
 	if !ok {
-		return 0, false
+		return listCursor{}, false
 	}
-	seq, err := strconv.ParseInt(n, 10, 64)
-	return seq, err == nil && seq > 0
+	k, sq, ok := strings.Cut(rest, ":")
+	if !ok {
+		return listCursor{}, false
+	}
+	key, err1 := strconv.ParseInt(k, 10, 64)
+	seq, err2 := strconv.ParseInt(sq, 10, 64)
+	return listCursor{key: key, seq: seq}, err1 == nil && err2 == nil && seq > 0
 }
 
+// supportedOptions is said in every 400 about an unknown option.
+const supportedOptions = "$filter, $select, $orderby, $top, $skip, $count, $skiptoken"
+
 func parseListQuery(raw string) (listQuery, *apiError) {
-	q := listQuery{top: DefaultPageSize}
+	q := listQuery{top: -1}
 	values, err := url.ParseQuery(raw)
 	if err != nil {
 		return q, badRequest(codeInvalidQuery, "query", "the query string is malformed: %v", err)
@@ -148,140 +246,92 @@ func parseListQuery(raw string) (listQuery, *apiError) {
 		v := vs[0]
 		switch strings.ToLower(name) {
 		case "$filter":
-			clauses, err := parseFilter(v)
+			f, err := parseFilter(v)
 			if err != nil {
-				return q, badRequest(codeInvalidQuery, "$filter", "$filter: %v; supported: engagementId, status, substatus and type with eq and a single-quoted value, joined by and", err)
+				return q, badRequest(codeInvalidQuery, "$filter", "$filter: %v", err)
 			}
-			q.filter, q.clauses = v, clauses
+			q.filterText, q.filter = v, f
 		case "$orderby":
 			field, dir, _ := strings.Cut(strings.TrimSpace(v), " ")
 			dir = strings.TrimSpace(dir)
-			if !strings.EqualFold(field, "createdDateTime") || (dir != "" && !strings.EqualFold(dir, "asc") && !strings.EqualFold(dir, "desc")) {
-				return q, badRequest(codeInvalidQuery, "$orderby", "$orderby %q is not supported; use createdDateTime, createdDateTime asc or createdDateTime desc", v)
+			switch {
+			case strings.EqualFold(field, "createdDateTime"):
+			case strings.EqualFold(field, "updatedDateTime"):
+				q.byUpdated = true
+			default:
+				return q, badRequest(codeInvalidQuery, "$orderby", "$orderby: cannot order by %q; use createdDateTime or updatedDateTime, asc or desc", field)
+			}
+			if dir != "" && !strings.EqualFold(dir, "asc") && !strings.EqualFold(dir, "desc") {
+				return q, badRequest(codeInvalidQuery, "$orderby", "$orderby: %q is not asc or desc", dir)
 			}
 			q.orderBy, q.desc = v, strings.EqualFold(dir, "desc")
 		case "$top":
 			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil || n < 1 {
-				return q, badRequest(codeInvalidQuery, "$top", "$top %q is not a positive integer", v)
+			if err != nil || n < 0 {
+				return q, badRequest(codeInvalidQuery, "$top", "$top %q is not a whole number of referrals (0 or more)", v)
 			}
-			q.top = min(n, MaxPageSize)
+			q.top = n
+		case "$skip":
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 {
+				return q, badRequest(codeInvalidQuery, "$skip", "$skip %q is not a whole number of referrals (0 or more)", v)
+			}
+			q.skip = n
+		case "$count":
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "true":
+				q.count = true
+			case "false":
+			default:
+				return q, badRequest(codeInvalidQuery, "$count", "$count %q is not true or false", v)
+			}
+			q.countText = v
+		case "$select":
+			sel, e := parseSelect(v)
+			if e != nil {
+				return q, e
+			}
+			q.selectText, q.selects = v, sel
 		case "$skiptoken":
-			seq, ok := decodeSkipToken(v)
+			c, ok := decodeSkipToken(v)
 			if !ok {
 				return q, badRequest(codeInvalidQuery, "$skiptoken", "$skiptoken %q was not issued by this service; follow @odata.nextLink as given", v)
 			}
-			q.after = seq
+			q.after = &c
 		default:
-			return q, badRequest(codeInvalidQuery, name, "query option %s is not supported; supported: $filter, $orderby, $top, $skiptoken", name)
+			return q, badRequest(codeInvalidQuery, name, "query option %s is not supported; supported: %s", name, supportedOptions)
 		}
 	}
 	return q, nil
 }
 
-// parseFilter reads clauses of the form `field eq 'value'` joined by `and`.
-// A quote inside a value is written twice, as in OData.
-func parseFilter(s string) ([]filterClause, error) {
-	var clauses []filterClause
-	i := 0
-	skipSpaces := func() {
-		for i < len(s) && s[i] == ' ' {
-			i++
-		}
+// parseSelect reads $select: comma-separated property paths of the
+// Referral resource ("id,name,customerProfile/address/country"), or *.
+func parseSelect(v string) ([][]string, *apiError) {
+	if strings.TrimSpace(v) == "*" {
+		return nil, nil
 	}
-	word := func() string {
-		start := i
-		for i < len(s) && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')) {
-			i++
+	var out [][]string
+	for item := range strings.SplitSeq(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			return nil, badRequest(codeInvalidQuery, "$select", "$select: an empty property name in %q", v)
 		}
-		return s[start:i]
-	}
-	skipSpaces()
-	if i == len(s) {
-		return nil, fmt.Errorf("empty filter")
-	}
-	for {
-		skipSpaces()
-		at := i
-		field := word()
-		var c filterClause
-		switch {
-		case strings.EqualFold(field, "engagementId"):
-			c.field = "engagementId"
-		case strings.EqualFold(field, "status"):
-			c.field = "status"
-		case strings.EqualFold(field, "substatus"):
-			c.field = "substatus"
-		case strings.EqualFold(field, "type"):
-			c.field = "type"
-		case field == "":
-			return nil, fmt.Errorf("expected a field name at position %d", at)
-		default:
-			return nil, fmt.Errorf("cannot filter on %q", field)
-		}
-		skipSpaces()
-		if op := word(); !strings.EqualFold(op, "eq") {
-			return nil, fmt.Errorf("operator %q after %s is not supported; only eq is", op, field)
-		}
-		skipSpaces()
-		if i == len(s) || s[i] != '\'' {
-			return nil, fmt.Errorf("expected a single-quoted value after %s eq", field)
-		}
-		i++
-		var v strings.Builder
-		closed := false
-		for i < len(s) {
-			if s[i] == '\'' {
-				if i+1 < len(s) && s[i+1] == '\'' {
-					v.WriteByte('\'')
-					i += 2
-					continue
-				}
-				i++
-				closed = true
-				break
+		t := reflectTypeReferral
+		var path []string
+		for seg := range strings.SplitSeq(item, "/") {
+			st := deref(t)
+			if st.Kind() != reflect.Struct || st == timeType {
+				return nil, badRequest(codeInvalidQuery, "$select", "$select: %q: %s has no properties", item, strings.Join(path, "/"))
 			}
-			v.WriteByte(s[i])
-			i++
+			f, ok := fieldByJSONName(st, seg)
+			if !ok {
+				return nil, badRequest(codeInvalidQuery, "$select", "$select: the Referral resource has no property %q (in %q)", seg, item)
+			}
+			path = append(path, f.name)
+			t = f.typ
 		}
-		if !closed {
-			return nil, fmt.Errorf("the value of %s is not closed by a single quote", field)
-		}
-		c.value = v.String()
-		if err := canonicalFilterValue(&c); err != nil {
-			return nil, err
-		}
-		clauses = append(clauses, c)
-		skipSpaces()
-		if i == len(s) {
-			return clauses, nil
-		}
-		if j := word(); !strings.EqualFold(j, "and") {
-			return nil, fmt.Errorf("expected and at position %d", i-len(j))
-		}
-		if i == len(s) || s[i] != ' ' {
-			return nil, fmt.Errorf("expected a clause after and")
-		}
+		out = append(out, path)
 	}
-}
-
-func canonicalFilterValue(c *filterClause) error {
-	var ok bool
-	switch c.field {
-	case "status":
-		v := canonical(pc.ReferralStatus(c.value), pc.ReferralStatuses())
-		c.value, ok = string(v), v.Valid()
-	case "substatus":
-		v := canonical(pc.ReferralSubstatus(c.value), pc.ReferralSubstatuses())
-		c.value, ok = string(v), v.Valid()
-	case "type":
-		v := canonical(pc.ReferralType(c.value), pc.ReferralTypes())
-		c.value, ok = string(v), v.Valid()
-	default:
-		ok = c.value != ""
-	}
-	if !ok {
-		return fmt.Errorf("%s %q is not a known value", c.field, c.value)
-	}
-	return nil
+	return out, nil
 }

@@ -45,9 +45,13 @@ func q(params ...string) string {
 	return "?" + v.Encode()
 }
 
+// TestListPaging: the service sets the page size (get-a-list-of-referrals.md:
+// more than 100 items continue through @odata.nextLink, here
+// Options.PageSize 10) and $top is the total to retrieve (the Swagger:
+// "Total number of entries to retrieve (default = all)").
 func TestListPaging(t *testing.T) {
 	clock := newFakeClock()
-	c := start(t, sandbox.Options{Now: clock.Now})
+	c := start(t, sandbox.Options{Now: clock.Now, PageSize: 10})
 	var engagement string
 	for i := range 25 {
 		typ := "Independent"
@@ -80,16 +84,23 @@ func TestListPaging(t *testing.T) {
 		query string
 		want  [][]string
 	}{
-		{"default", "", [][]string{names(0, 25, 1)}},
-		{"top 10 asc", q("$top", "10"), [][]string{names(0, 10, 1), names(10, 20, 1), names(20, 25, 1)}},
-		{"top 10 explicit asc", q("$top", "10", "$orderby", "createdDateTime asc"), [][]string{names(0, 10, 1), names(10, 20, 1), names(20, 25, 1)}},
-		{"top 10 desc", q("$top", "10", "$orderby", "createdDateTime desc"), [][]string{names(24, 14, -1), names(14, 4, -1), names(4, -1, -1)}},
-		{"exact pages", q("$top", "5", "$filter", "status eq 'Closed'"), [][]string{{"r00", "r05", "r10", "r15", "r20"}}},
-		{"filter and", q("$top", "3", "$filter", "type eq 'Shared' and status eq 'New'"), [][]string{{"r02", "r04", "r06"}, {"r08", "r12", "r14"}, {"r16", "r18", "r22"}, {"r24"}}},
+		{"default: pages of 10", "", [][]string{names(0, 10, 1), names(10, 20, 1), names(20, 25, 1)}},
+		{"explicit asc", q("$orderby", "createdDateTime asc"), [][]string{names(0, 10, 1), names(10, 20, 1), names(20, 25, 1)}},
+		{"desc", q("$orderby", "createdDateTime desc"), [][]string{names(24, 14, -1), names(14, 4, -1), names(4, -1, -1)}},
+		{"top is a total", q("$top", "10"), [][]string{names(0, 10, 1)}},
+		{"top across pages", q("$top", "12"), [][]string{names(0, 10, 1), names(10, 12, 1)}},
+		{"top 0", q("$top", "0"), [][]string{nil}},
+		{"skip", q("$skip", "22"), [][]string{names(22, 25, 1)}},
+		{"skip and top", q("$skip", "5", "$top", "3", "$orderby", "createdDateTime desc"), [][]string{names(19, 16, -1)}},
+		{"filter", q("$filter", "status eq 'Closed'"), [][]string{{"r00", "r05", "r10", "r15", "r20"}}},
+		{"filter and", q("$filter", "type eq 'Shared' and status eq 'New'"), [][]string{{"r02", "r04", "r06", "r08", "r12", "r14", "r16", "r18", "r22", "r24"}}},
+		{"filter or, parentheses", q("$filter", "(status eq 'Closed' or name eq 'r01') and type eq 'Shared'"), [][]string{{"r00", "r10", "r20"}}},
+		{"filter ne, not", q("$filter", "not (type ne 'Shared') and status ne 'New'"), [][]string{{"r00", "r10", "r20"}}},
 		{"filter any case", q("$filter", "Type eq 'shared'  and  substatus eq 'won'"), [][]string{{"r00", "r10", "r20"}}},
+		{"filter on a date", q("$filter", "createdDateTime ge "+time.Date(2026, 3, 1, 9, 0, 23, 0, time.UTC).UTC().Format(time.RFC3339)), [][]string{{"r23", "r24"}}},
 		{"engagement", q("$filter", "engagementId eq '"+strings.ToUpper(engagement)+"'", "$orderby", "createdDateTime desc"), [][]string{names(24, 18, -1)}},
 		{"nothing", q("$filter", "substatus eq 'Expired'"), [][]string{nil}},
-		{"top above the maximum", q("$top", "5000"), [][]string{names(0, 25, 1)}},
+		{"top above everything", q("$top", "5000"), [][]string{names(0, 10, 1), names(10, 20, 1), names(20, 25, 1)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := listAll(t, c, tc.query)
@@ -100,17 +111,19 @@ func TestListPaging(t *testing.T) {
 	}
 
 	t.Run("referrals created while paging", func(t *testing.T) {
-		r := c.do(http.MethodGet, "/v1.0/engagements/referrals"+q("$top", "20"), nil)
+		r := c.do(http.MethodGet, "/v1.0/engagements/referrals", nil)
 		first := decode[pc.ReferralPage](t, r.body)
 		c.create(minimal(map[string]any{"name": "late"}))
-		r = c.do(http.MethodGet, first.NextLink, nil)
-		second := decode[pc.ReferralPage](t, r.body)
 		var got []string
-		for _, ref := range second.Value {
-			got = append(got, ref.Name)
+		for next := first.NextLink; next != ""; {
+			page := decode[pc.ReferralPage](t, c.do(http.MethodGet, next, nil).body)
+			for _, ref := range page.Value {
+				got = append(got, ref.Name)
+			}
+			next = page.NextLink
 		}
-		if fmt.Sprint(got) != fmt.Sprint(append(names(20, 25, 1), "late")) {
-			t.Errorf("second page %v", got)
+		if fmt.Sprint(got) != fmt.Sprint(append(names(10, 25, 1), "late")) {
+			t.Errorf("later pages %v", got)
 		}
 	})
 }
@@ -120,24 +133,27 @@ func TestListRejects(t *testing.T) {
 	for _, tc := range []struct {
 		query, target string
 	}{
-		{q("$filter", "name eq 'x'"), "$filter"},
-		{q("$filter", "status ne 'New'"), "$filter"},
+		{q("$filter", "nosuch eq 'x'"), "$filter"},
 		{q("$filter", "status eq New"), "$filter"},
 		{q("$filter", "status eq 'Bogus'"), "$filter"},
-		{q("$filter", "status eq 'New' or type eq 'Shared'"), "$filter"},
+		{q("$filter", "status eq 'New' xor type eq 'Shared'"), "$filter"},
 		{q("$filter", "status eq 'New' and"), "$filter"},
 		{q("$filter", "status eq 'New"), "$filter"},
-		{q("$filter", "engagementId eq ''"), "$filter"},
+		{q("$filter", "team eq 'x'"), "$filter"},
+		{q("$filter", "createdDateTime gt 'yesterday'"), "$filter"},
+		{q("$filter", "((status eq 'New')"), "$filter"},
 		{q("$filter", ""), "$filter"},
 		{q("$filter", "contains(name, 'x')"), "$filter"},
 		{q("$orderby", "name"), "$orderby"},
 		{q("$orderby", "createdDateTime sideways"), "$orderby"},
-		{q("$top", "0"), "$top"},
 		{q("$top", "-3"), "$top"},
 		{q("$top", "ten"), "$top"},
+		{q("$skip", "-1"), "$skip"},
+		{q("$count", "maybe"), "$count"},
+		{q("$select", "id,nosuch"), "$select"},
+		{q("$expand", "team"), "$expand"},
 		{q("$skiptoken", "bm9wZQ"), "$skiptoken"},
 		{q("$skiptoken", "!!"), "$skiptoken"},
-		{q("$skip", "10"), "$skip"},
 		{"?$top=1&$top=2", "$top"},
 		{"?$filter=%zz", "query"},
 	} {

@@ -26,8 +26,15 @@ var patchable = []string{
 	"/details/requirements", "/details/requirements/**",
 	"/customerProfile", "/customerProfile/**",
 	"/consent", "/consent/*",
-	"/team/-",
+	"/team", "/team/-",
+	"/campaignId", "/referralProgram", "/salesStage",
 	"/registrations/-",
+	"/registrations/*/contract", "/registrations/*/contract/*",
+	"/registrations/*/solutionDetails/*/value", "/registrations/*/solutionDetails/*/currency",
+	"/registrations/*/solutionDetails/*/isDeployedOnAzure", "/registrations/*/solutionDetails/*/primaryDeploymentOn",
+	"/registrations/*/solutionDetails/*/pricingModel",
+	"/registrations/*/solutionDetails/*/marketplaceTransactionDetails",
+	"/registrations/*/solutionDetails/*/marketplaceTransactionDetails/*",
 	"/partnerRole", "/solutionArea", "/solutionPlay",
 }
 
@@ -98,12 +105,41 @@ func (s *Server) patchLocked(id string, ifMatch []string, body []byte, conflict 
 
 	next := deepCopy(rec.ref)
 	root := reflect.ValueOf(&next).Elem()
-	registers := false
+	registers := false        // a registration is added
+	touched := map[int]bool{} // registrations added or changed, by index
 	for _, op := range ops {
+		before := len(next.Registrations)
 		if e := applyOp(root, op); e != nil {
 			return pc.Referral{}, e
 		}
-		registers = registers || op.segs[0] == "registrations"
+		if op.segs[0] != "registrations" {
+			continue
+		}
+		switch {
+		case len(op.segs) == 1: // the whole array
+			registers = registers || len(next.Registrations) > 0
+			for i := range next.Registrations {
+				touched[i] = true
+			}
+		case len(next.Registrations) > before: // add /registrations/- or /registrations/{i}
+			registers = true
+			i := before
+			if op.segs[1] != "-" {
+				i, _ = strconv.Atoi(op.segs[1])
+			}
+			touched[i] = true
+		default:
+			i, _ := strconv.Atoi(op.segs[1])
+			touched[i] = true
+		}
+	}
+	if registers && len(rec.ref.Registrations) > 0 {
+		// One deal registration per referral: the Swagger's patch paths only
+		// ever name /registrations/0, and register-deals.md has a deal
+		// re-registered on a new referral. error-codes.md: 409, "the current
+		// state conflicts with what the request expects".
+		return pc.Referral{}, &apiError{status: http.StatusConflict, code: codeAlreadyRegistered, target: "/registrations/-",
+			message: "the referral already has a deal registration; change it with /registrations/0/… paths"}
 	}
 	normaliseEnums(&next)
 	if e := validateReferral(&next); e != nil {
@@ -112,7 +148,7 @@ func (s *Server) patchLocked(id string, ifMatch []string, body []byte, conflict 
 	}
 	if from, to := rec.ref.Status, next.Status; !transitionAllowed(from, to) {
 		return pc.Referral{}, badRequest(codeInvalidTransition, "/status", "status cannot change from %s to %s (allowed from %s: %s)",
-			from, to, from, joinStatuses(transitionsFrom[from]))
+			from, to, from, joinValues(transitionsFrom[from]))
 	}
 	if registers {
 		if s.opts.PartnerIneligible {
@@ -127,14 +163,35 @@ func (s *Server) patchLocked(id string, ifMatch []string, body []byte, conflict 
 			return pc.Referral{}, badRequest(codeNotEligible, "/registrations/-",
 				"the referral is not eligible for deal registration; failed policies: %s", strings.Join(names, ", "))
 		}
-		for i := range next.Registrations {
-			if next.Registrations[i].ID == "" {
-				next.Registrations[i].ID = uuid.NewString()
-			}
+	}
+	now := s.now().UTC()
+	currency := ""
+	if next.Details != nil {
+		currency = next.Details.Currency
+	}
+	for i := range next.Registrations {
+		if !touched[i] {
+			continue
+		}
+		reg := &next.Registrations[i]
+		target := "/registrations/" + strconv.Itoa(i)
+		asOf := now
+		if registers && i >= len(rec.ref.Registrations) {
+			target = "/registrations/-"
+		} else if reg.RegistrationDateTime != nil {
+			asOf = *reg.RegistrationDateTime // an edit is held to the day of the registration
+		}
+		if e := s.checkRegistrationForm(reg, target, currency, asOf); e != nil {
+			return pc.Referral{}, e
+		}
+		if reg.ID == "" {
+			reg.ID = uuid.NewString()
+		}
+		if reg.RegistrationDateTime == nil {
+			reg.RegistrationDateTime = &now
 		}
 	}
 
-	now := s.now().UTC()
 	next.UpdatedDateTime = &now
 	if next.Status == pc.StatusActive && next.AcceptedDateTime == nil {
 		next.AcceptedDateTime = &now
@@ -343,6 +400,11 @@ func decodeValue(raw json.RawMessage, slot reflect.Type, path string) (reflect.V
 	}
 	p := reflect.New(slot)
 	if err := json.Unmarshal(raw, p.Interface()); err != nil {
+		p.Elem().SetZero()
+		if probs, terr := pc.DecodeTolerant(raw, p.Interface()); terr == nil && len(probs) == 0 {
+			return p.Elem(), nil
+		}
+		p.Elem().SetZero()
 		var generic any
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
@@ -441,12 +503,4 @@ func preferRepresentation(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-func joinStatuses(list []pc.ReferralStatus) string {
-	s := make([]string, len(list))
-	for i, v := range list {
-		s[i] = string(v)
-	}
-	return strings.Join(s, ", ")
 }

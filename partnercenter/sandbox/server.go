@@ -41,7 +41,8 @@ type Options struct {
 	Token        string           // required Bearer token; "" = any non-empty token
 	AcceptAfter  time.Duration    // Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never by themselves)
 	Now          func() time.Time // injectable clock; nil = time.Now
-	MaxBodyBytes int64            // request body cap; default 1 MiB
+	MaxBodyBytes int64            // request body cap; default 1 MiB (a larger body is a 413)
+	PageSize     int              // referrals per list page; default DefaultPageSize (100), at most MaxPageSize
 
 	// OrganizationID and OrganizationName are the calling partner's
 	// organisation, stamped on every referral it creates; defaults
@@ -265,6 +266,15 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	w.Header().Set("Request-ID", uuid.NewString())
+	// headers.md: client-request-id is the caller's id of the call, sent back
+	// so that logs on both sides can be matched.
+	if id := r.Header.Get("Client-Request-Id"); id != "" {
+		w.Header().Set("Client-Request-Id", id)
+	}
+	if e := checkRequestSize(r); e != nil {
+		writeError(w, e)
+		return
+	}
 
 	if strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), AdminReferralsPath) {
 		s.serveAdmin(w, r)
@@ -315,7 +325,7 @@ func (s *Server) route(w *statusWriter, r *http.Request, d faultDecision) {
 		case http.MethodPost:
 			s.handleCreate(w, r, d)
 		default:
-			methodNotAllowed(w, "GET, POST")
+			methodNotAllowed(w, r, "GET, POST")
 		}
 	case strings.HasPrefix(lower, referralsPath+"/"):
 		rest := path[len(referralsPath)+1:]
@@ -328,11 +338,11 @@ func (s *Server) route(w *statusWriter, r *http.Request, d faultDecision) {
 			case http.MethodPatch:
 				s.handlePatch(w, r, id, d)
 			default:
-				methodNotAllowed(w, "GET, PATCH")
+				methodNotAllowed(w, r, "GET, PATCH")
 			}
 		case strings.EqualFold(sub, eligibilitySuffix):
 			if r.Method != http.MethodPost {
-				methodNotAllowed(w, "POST")
+				methodNotAllowed(w, r, "POST")
 				return
 			}
 			s.handleEligibility(w, r, id)
@@ -341,14 +351,14 @@ func (s *Server) route(w *statusWriter, r *http.Request, d faultDecision) {
 		}
 	case lower == partnerEligibilityPath:
 		if r.Method != http.MethodGet {
-			methodNotAllowed(w, "GET")
+			methodNotAllowed(w, r, "GET")
 			return
 		}
 		s.handlePartnerEligibility(w)
 	case strings.HasPrefix(lower, legacyReferralsPath+"/") && !strings.Contains(path[len(legacyReferralsPath)+1:], "/"):
 		// The legacy get (get-referral-by-id-v1-legacy.md) answers like the v1.0 one.
 		if r.Method != http.MethodGet {
-			methodNotAllowed(w, "GET")
+			methodNotAllowed(w, r, "GET")
 			return
 		}
 		s.handleGet(w, r, path[len(legacyReferralsPath)+1:])
@@ -371,7 +381,7 @@ func (s *Server) authorized(r *http.Request) bool {
 // can always see the truth.
 func (s *Server) serveAdmin(w *statusWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		methodNotAllowed(w, "GET")
+		methodNotAllowed(w, r, "GET")
 		return
 	}
 	base := baseURL(r)
@@ -425,7 +435,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiE
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return nil, badRequest(codeBodyTooLarge, "body", "the body is larger than the sandbox's limit of %d bytes", mbe.Limit)
+		// error-codes.md: 413, "the request size exceeds the maximum limit".
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: codeBodyTooLarge, target: "body",
+			message: fmt.Sprintf("the body is larger than the sandbox's limit of %d bytes", mbe.Limit)}
 	case err != nil:
 		return nil, badRequest(codeInvalidJSON, "body", "reading the body: %v", err)
 	}
@@ -491,17 +503,60 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeError(w http.ResponseWriter, e *apiError) { writeJSON(w, e.status, e.envelope()) }
 
 func notFound(w http.ResponseWriter, path string) {
-	writeError(w, &apiError{status: http.StatusNotFound, code: codeNotFound, message: "no resource at " + path})
+	writeError(w, &apiError{status: http.StatusNotFound, code: codeNotFound, target: path, message: "no resource at " + path})
 }
 
 func referralNotFound(w http.ResponseWriter, id string) {
 	writeError(w, &apiError{status: http.StatusNotFound, code: codeNotFound, target: "id", message: fmt.Sprintf("no referral with id %q", id)})
 }
 
-func methodNotAllowed(w http.ResponseWriter, allow string) {
+func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
 	w.Header().Set("Allow", allow)
-	writeError(w, &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, message: "method not allowed; allowed: " + allow})
+	writeError(w, &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, target: r.Method,
+		message: fmt.Sprintf("method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)})
 }
+
+// Limits on the request line and headers. Beyond them the answer is 414 or
+// 431 with the JSON error body. net/http refuses a request whose line and
+// headers exceed the server's MaxHeaderBytes (1 MiB by default) itself,
+// with a plain-text 431, before any handler runs: serve the sandbox with
+// NewHTTPServer, whose MaxHeaderBytes is above these limits, and every
+// oversized request gets the JSON body.
+const (
+	MaxURIBytes    = 32 << 10 // request target (path and query)
+	MaxHeaderBytes = 64 << 10 // all header lines together
+)
+
+func checkRequestSize(r *http.Request) *apiError {
+	if n := len(r.RequestURI); n > MaxURIBytes {
+		return &apiError{status: http.StatusRequestURITooLong, code: codeURITooLong, target: "uri",
+			message: fmt.Sprintf("the request URI has %d bytes; the sandbox reads at most %d", n, MaxURIBytes)}
+	}
+	n := 0
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	if n > MaxHeaderBytes {
+		return &apiError{status: http.StatusRequestHeaderFieldsTooLarge, code: codeHeadersTooLarge, target: "headers",
+			message: fmt.Sprintf("the request headers have %d bytes; the sandbox reads at most %d", n, MaxHeaderBytes)}
+	}
+	return nil
+}
+
+// NewHTTPServer returns an http.Server for h (a sandbox) on addr whose
+// MaxHeaderBytes lets oversized requests reach the sandbox, so that they
+// are answered 414 or 431 with the JSON error body rather than net/http's
+// plain text.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: ServerMaxHeaderBytes}
+}
+
+// ServerMaxHeaderBytes is the http.Server MaxHeaderBytes that lets every
+// request up to 8 MiB of request line and headers reach the sandbox, which
+// answers those over MaxURIBytes or MaxHeaderBytes with the JSON error body.
+const ServerMaxHeaderBytes = 8 << 20
 
 // statusWriter records the status for the request log and lets
 // http.ResponseController reach the connection for hijacking.

@@ -261,3 +261,24 @@ func TestConflictRateKeepsOtherFaults(t *testing.T) {
 func queryEscape(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, " ", "%20"), "'", "%27")
 }
+
+// TestStateKeepsUnmodelledFields: members no type models (the real API keeps
+// what it is sent) survive the state file and a restart.
+func TestStateKeepsUnmodelledFields(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sandbox.state")
+	opts := sandbox.Options{StateFile: file}
+	c, stop := open(t, opts)
+	body := minimal(map[string]any{"futureProperty": map[string]any{"a": []any{1, "b"}}, "salesStage": "Qualify",
+		"trackingInfo": map[string]any{"microsoftMsxId": "7-X", "crmRegion": "EMEA"}})
+	body["details"].(map[string]any)["customerAction"] = "Call"
+	ref := c.create(body)
+	stop()
+
+	c, _ = open(t, opts)
+	r := c.do(http.MethodGet, "/v1.0/engagements/referrals/"+ref.ID, nil)
+	for _, want := range []string{`"futureProperty": {`, `"crmRegion": "EMEA"`, `"salesStage": "Qualify"`, `"customerAction": "Call"`, `"microsoftMsxId": "7-X"`} {
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("after a restart, %s is missing:\n%s", want, r.body)
+		}
+	}
+}

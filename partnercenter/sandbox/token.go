@@ -336,7 +336,7 @@ func (s *Server) issueTokens(w http.ResponseWriter, clientID, tenant string, v2 
 // every pending one.
 func (s *Server) handleDeviceApprove(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
+		methodNotAllowed(w, r, "POST")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -365,7 +365,7 @@ func (s *Server) handleDeviceApprove(w http.ResponseWriter, r *http.Request) {
 // code typed in (the sandbox has no users to sign in).
 func (s *Server) handleDeviceLoginPage(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		methodNotAllowed(w, "GET")
+		methodNotAllowed(w, r, "GET")
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -75,8 +75,8 @@ func conformanceRows(n int) []confRow {
 			base["Solution IDs"] = "SOL-34104-EBB"
 			base["Assistance Request Code"] = "ProofOfConceptOrDemo"
 			for k, v := range map[string]string{"Register Deal": "yes", "Customer Managed": "yes", "Microsoft Referral Status": "Accepted",
-				"Contract Value": "60000", "Contract Currency": "USD", "Contract Term": "Finite", "Contract Sign Date": "2026-11-20",
-				"Contract Start Date": "2026-11-25", "Contract End Date": "2027-11-24", "Pricing Model": "Other",
+				"Contract Value": "60000", "Contract Currency": "USD", "Contract Term": "Finite", "Contract Sign Date": daysFromNow(-10),
+				"Contract Start Date": daysFromNow(-5), "Contract End Date": daysFromNow(360), "Pricing Model": "Other",
 				"Primary Deployment On": "Partner", "Deployed On Azure": "yes"} {
 				base[k] = v
 			}
@@ -92,6 +92,10 @@ func conformanceRows(n int) []confRow {
 	}
 	return out
 }
+
+// daysFromNow is a date relative to today: registrations must be signed in
+// the last 60 days (register-deals.md), so fixed dates would age.
+func daysFromNow(n int) string { return time.Now().UTC().AddDate(0, 0, n).Format("2006-01-02") }
 
 func plannedRows(t testing.TB, rows []confRow) []*engine.Planned {
 	t.Helper()

@@ -181,8 +181,8 @@ func (m *Mapper) Link(row *refbatch.Row, created refbatch.Remote) (refbatch.Requ
 	}
 	invitedBy := &Organization{OrganizationID: created.OrganizationID}
 	if len(created.Raw) > 0 {
-		var partner Referral
-		if err := json.Unmarshal(created.Raw, &partner); err != nil {
+		partner, _, err := DecodeReferral(created.Raw)
+		if err != nil {
 			return refbatch.Request{}, fmt.Errorf("link row %d: read the created referral: %w", row.Number, err)
 		}
 		if invitedBy.OrganizationID == "" {
@@ -311,8 +311,10 @@ func liveReferral(live refbatch.Remote) (*Referral, error) {
 	if len(live.Raw) == 0 {
 		return nil, fmt.Errorf("referral %s: no live state to compare with", live.ID)
 	}
-	var r Referral
-	if err := json.Unmarshal(live.Raw, &r); err != nil {
+	// Tolerantly, as the client lists: an odd member of the live referral
+	// (kept in Extra) must not fail the row.
+	r, _, err := DecodeReferral(live.Raw)
+	if err != nil {
 		return nil, fmt.Errorf("referral %s: read live state: %w", live.ID, err)
 	}
 	return &r, nil

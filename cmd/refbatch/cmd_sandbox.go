@@ -143,7 +143,10 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 	srv := &http.Server{
 		Handler:           sb,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          errorLog,
+		// Big enough that an oversized URL or header reaches the sandbox,
+		// which answers 414/431 with the documented JSON body.
+		MaxHeaderBytes: sandbox.ServerMaxHeaderBytes,
+		ErrorLog:       errorLog,
 	}
 	base := "http://" + ln.Addr().String()
 	token := "sandbox"

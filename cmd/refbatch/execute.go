@@ -61,7 +61,7 @@ func startSandbox(ctx context.Context, tables *rules.Tables, stateFile string) (
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog()}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: sandbox.ServerMaxHeaderBytes, ErrorLog: discardLog()}
 	go func() { _ = hs.Serve(ln) }()
 	return &embeddedSandbox{url: "http://" + ln.Addr().String(), srv: hs}, nil
 }

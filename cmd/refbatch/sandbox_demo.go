@@ -23,7 +23,7 @@ func runSandboxDemo(ctx context.Context, e env) error {
 		return fmt.Errorf("demo: listen: %w", err)
 	}
 	const acceptAfter = 300 * time.Millisecond
-	srv := &http.Server{Handler: sandbox.New(sandbox.Options{AcceptAfter: acceptAfter}), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: sandbox.New(sandbox.Options{AcceptAfter: acceptAfter}), ReadHeaderTimeout: 5 * time.Second, MaxHeaderBytes: sandbox.ServerMaxHeaderBytes}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

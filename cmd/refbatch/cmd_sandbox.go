@@ -153,10 +153,12 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 	if o.token != "" {
 		token = "<token>" // the one given with --token; not echoed
 	}
-	fmt.Fprintf(e.stdout, "sandbox listening on %s\n", base)
+	// The state line comes first: whoever waits for "listening" (a script,
+	// a test) then has it too.
 	if o.stateFile != "" {
 		fmt.Fprintf(e.stdout, "state kept in %s (%d referrals)\n", o.stateFile, len(sb.Referrals()))
 	}
+	fmt.Fprintf(e.stdout, "sandbox listening on %s\n", base)
 	fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' %s/v1.0/engagements/referrals\n", token, base)
 	fmt.Fprintf(e.stdout, "sign in: refbatch login --authority %s --tenant sandbox --client-id any (token endpoint %s/sandbox/oauth2/token)\n", base, base)
 

@@ -1,6 +1,9 @@
 package refbatch
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Header describes the header row of one input file: where it is and which
 // canonical column each input column maps to. Every Row of the file points
@@ -17,6 +20,17 @@ type Header struct {
 	// Columns maps each position in Names to its canonical column
 	// (zero, not Valid, for an unknown header).
 	Columns []Column
+	// TitleRows are the non-blank rows above the header (a title, an
+	// export note, a logo row's text), in order, so outputs can put them
+	// back where the user had them. A merged title is its first cell's text.
+	TitleRows []TitleRow
+}
+
+// TitleRow is a row above the header: its spreadsheet row number and its
+// cells as read, in file order.
+type TitleRow struct {
+	Number int
+	Cells  []string
 }
 
 // NewHeader returns a Header with every canonical column marked absent.
@@ -134,7 +148,7 @@ type CellKind uint8
 const (
 	CellText   CellKind = iota // a string (shared, inline or rich), or unknown
 	CellNumber                 // a number; Value holds it
-	CellDate                   // a number with a date or time format; Value is the Excel serial
+	CellDate                   // a number with a date or time format; Value is the Excel serial in the 1900 date system
 	CellBool                   // TRUE/FALSE; Value is 1 or 0
 )
 
@@ -158,6 +172,54 @@ func (r *Row) Text(c Column) string {
 	return r.Raw[i]
 }
 
+// ShownText returns cell i (zero-based, file order) as a message shows it:
+// a date cell as its ISO date ("2027-03-31", with the time of day when it
+// has one) rather than the serial the file stores; any other cell as read.
+// Reports render typed cells with their own number format instead.
+func (r *Row) ShownText(i int) string {
+	if i < 0 || i >= len(r.Raw) {
+		return ""
+	}
+	if i < len(r.Cells) && r.Cells[i].Kind == CellDate && r.Raw[i] != "" {
+		if s, ok := SerialDateText(r.Cells[i].Value); ok {
+			return s
+		}
+	}
+	return r.Raw[i]
+}
+
+// SerialDateText renders an Excel date serial of the 1900 date system as
+// "2006-01-02", "2006-01-02 15:04:05" when it has a time of day, or
+// "15:04:05" for a time alone (a serial below 1); ok is false for a serial
+// no date cell holds (negative, past the year 9999, not finite).
+func SerialDateText(serial float64) (string, bool) {
+	if math.IsNaN(serial) || serial < 0 || serial >= 2958466 {
+		return "", false
+	}
+	// Seconds, rounded as Excel rounds a displayed time.
+	secs := int64(math.Round(serial * 86400))
+	days, rem := secs/86400, secs%86400
+	var t time.Time
+	switch {
+	case days == 0:
+		t = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC) // a time alone
+	case days < 60:
+		t = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(days))
+	case days == 60:
+		return "1900-02-29", true // Excel's phantom leap day (Lotus 1-2-3's)
+	default:
+		t = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(days))
+	}
+	t = t.Add(time.Duration(rem) * time.Second)
+	switch {
+	case days == 0:
+		return t.Format("15:04:05"), true
+	case rem == 0:
+		return t.Format("2006-01-02"), true
+	}
+	return t.Format("2006-01-02 15:04:05"), true
+}
+
 // Ref returns the A1 reference of column c in this row, or "" when the file
 // has no such column.
 func (r *Row) Ref(c Column) string {
@@ -174,7 +236,10 @@ func (r *Row) Finding(c Column, rule string, sev Severity, message string) Findi
 	if c.Valid() {
 		f.Column = c.String()
 		f.Cell = r.Ref(c)
-		f.Value = r.Text(c)
+		if r.Header != nil && r.Header.Has(c) {
+			// A date cell's value as a date, not the serial in Raw.
+			f.Value = r.ShownText(r.Header.Index[c])
+		}
 		if r.Header != nil {
 			f.Header = r.Header.Written(c)
 		}

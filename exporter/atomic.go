@@ -6,22 +6,19 @@ import (
 	"path/filepath"
 )
 
-// atomicFile is an output written under a temporary name in its destination
-// directory and renamed into place by commit, so a reader never sees a
-// partial file and a failed or aborted write leaves nothing at the path.
-// os.CreateTemp makes it 0600: reports carry customer data (SPEC §10).
+// atomicFile is an output written under a temporary name in its work
+// directory (beside the destination, so on its file system) and renamed
+// into place by commit, so a reader never sees a partial file and a failed
+// or aborted write leaves nothing at the path. os.CreateTemp makes it 0600:
+// reports carry customer data (SPEC §10).
 type atomicFile struct {
 	*os.File
 	path string
 	done bool
 }
 
-func createAtomic(path string) (*atomicFile, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+func createAtomic(path string, wd *workDir) (*atomicFile, error) {
+	f, err := wd.file(filepath.Base(path) + ".*.tmp")
 	if err != nil {
 		return nil, err
 	}

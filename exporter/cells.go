@@ -206,17 +206,22 @@ func (d *displayer) close() {
 }
 
 // displayFindingValue returns f with its value as the spreadsheet displays
-// it when the value is the stored text of a typed cell of row (a date
-// serial, a number, a boolean); f itself otherwise.
+// it when the value is a typed cell of row (a date serial or the ISO date
+// Row.Finding makes of it, a number, a boolean); f itself otherwise.
 func (d *displayer) displayFindingValue(row *refbatch.Row, f *refbatch.Finding) *refbatch.Finding {
 	if len(row.Cells) == 0 || f.Value == "" || f.Row != row.Number {
 		return f
 	}
 	col := cellColumn(f.Cell)
-	if col < 0 || col >= len(row.Cells) || col >= len(row.Raw) || row.Raw[col] != f.Value {
+	if col < 0 || col >= len(row.Cells) || col >= len(row.Raw) {
 		return f
 	}
-	shown := d.display(row.Cells[col], f.Value)
+	// Row.Finding gives a date cell's value as an ISO date (ShownText);
+	// other callers may give the stored text.
+	if raw := row.Raw[col]; raw != f.Value && row.ShownText(col) != f.Value {
+		return f
+	}
+	shown := d.display(row.Cells[col], row.Raw[col])
 	if shown == f.Value {
 		return f
 	}

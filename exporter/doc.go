@@ -12,6 +12,16 @@
 //     destination directory (mode 0600) and renamed into place only when
 //     complete. A failed write, an error from WriteRow or Abort leave
 //     nothing at the path (an older file there is untouched).
+//   - Temporary files where they are cleaned up: the output's temporary
+//     name, the spools and excelize's StreamWriter files live in a private
+//     directory beside the output (".OUT.refbatch-tmp", 0700, files 0600),
+//     never in $TMPDIR; Close and Abort remove it, and a write killed
+//     before either leaves it for the next write of that output, which
+//     removes it when its process is gone (or it is over an hour old).
+//   - Replace only what refbatch wrote: CheckReplace lets a command refuse
+//     to overwrite a file that is not an earlier report or export (xlsx
+//     document property Category, the CSV header line, the JSON keys)
+//     unless forced.
 //   - The input's geometry: the .xlsx report and results keep the header and
 //     every input cell at its own address and append their columns right of
 //     the header, so a cell reference or a pasted column means the same in

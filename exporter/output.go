@@ -44,6 +44,7 @@ func outputFormat(what, path string) (string, error) {
 type output struct {
 	what    string // "report", "results": names the file in errors
 	path    string
+	work    *workDir // every temporary file of the write, removed at the end
 	file    *atomicFile
 	w       *bufio.Writer // over file; formats that stream write here
 	lastRow int
@@ -60,11 +61,16 @@ func openOutput(what, path string, header *refbatch.Header) (*output, string, er
 	if header == nil {
 		return nil, "", fmt.Errorf("%s %s: no header", what, path)
 	}
-	file, err := createAtomic(path)
+	work, err := openWorkDir(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s %s: %w", what, path, err)
 	}
-	o := &output{what: what, path: path, file: file, w: bufio.NewWriterSize(file, 256<<10), lastRow: header.Row}
+	file, err := createAtomic(path, work)
+	if err != nil {
+		work.remove()
+		return nil, "", fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	o := &output{what: what, path: path, work: work, file: file, w: bufio.NewWriterSize(file, 256<<10), lastRow: header.Row}
 	return o, format, nil
 }
 
@@ -100,10 +106,14 @@ func (o *output) finish(write func(w *bufio.Writer) error) error {
 	return o.file.commit()
 }
 
-// discard drops the temporary file. It is a no-op once the output ended.
+// discard drops the temporary file and the work directory. The file is
+// kept once committed; the directory goes in any case, so callers call
+// discard at the end of every write, once what they wrote there is closed.
 func (o *output) discard() error {
 	o.done = true
-	return o.file.discard()
+	err := o.file.discard()
+	o.work.remove()
+	return err
 }
 
 func (o *output) wrap(err error) error { return fmt.Errorf("%s %s: %w", o.what, o.path, err) }

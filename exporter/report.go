@@ -67,13 +67,13 @@ func NewReport(path string, header *refbatch.Header) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{out: out, header: header, tally: tally{}}
-	if r.spool, err = newFindingSpool(); err != nil {
+	if r.spool, err = newFindingSpool(out.work); err != nil {
 		_ = out.discard()
 		return nil, out.wrap(err)
 	}
 	switch format {
 	case FormatXLSX:
-		r.format, err = newXLSXReport(header)
+		r.format, err = newXLSXReport(header, out.work)
 	case FormatCSV:
 		r.format = csvReport{}
 	case FormatJSON:
@@ -144,6 +144,7 @@ func (r *Report) Close(summary refbatch.Summary, extra []refbatch.Finding) error
 	}
 	r.spool.remove()
 	r.disp.close()
+	_ = r.out.discard() // the work directory
 	return nil
 }
 

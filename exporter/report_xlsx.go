@@ -66,10 +66,10 @@ type cellFindings struct {
 // findingsWidth is the width of the Findings column, in characters.
 const findingsWidth = 70
 
-func newXLSXReport(h *refbatch.Header) (*xlsxReport, error) {
+func newXLSXReport(h *refbatch.Header, wd *workDir) (*xlsxReport, error) {
 	note := fmt.Sprintf("Pre-flight report of %s: rows and cells as in the input; findings in column %s; counts on the %s sheet, one finding a line on the %s sheet.",
 		filepath.Base(h.File), refbatch.ColumnLetters(len(h.Names)), SheetSummary, SheetFindings)
-	sheet, err := newInputSheet(h, SheetReport, note, []addedColumn{{FindingsHeader, findingsWidth}, {RowHeader, 8}})
+	sheet, err := newInputSheet(h, SheetReport, note, []addedColumn{{FindingsHeader, findingsWidth}, {RowHeader, 8}}, wd, categoryReport)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func newXLSXReport(h *refbatch.Header) (*xlsxReport, error) {
 		return &patchingZipWriter{ZipWriter: newFastZipWriter(w), part: "xl/worksheets/sheet1.xml", patch: x.headerPatch}
 	})
 	if x.st, err = newReportStyles(sheet); err == nil {
-		x.comments, err = newCommentSpool()
+		x.comments, err = newCommentSpool(wd)
 	}
 	if err != nil {
 		x.discard()
@@ -321,7 +321,7 @@ func (x *xlsxReport) finish(w io.Writer, c *closing) error {
 		_, err := x.f.WriteTo(w)
 		return err
 	}
-	tmp, err := os.CreateTemp("", "refbatch-report-*.xlsx")
+	tmp, err := x.work.file("report-*.xlsx")
 	if err != nil {
 		return err
 	}

@@ -67,8 +67,13 @@ func TestXLSXReport(t *testing.T) {
 				t.Errorf("header %s = %q, want %q", refbatch.CellRef(i, 2), got, name)
 			}
 		}
-		if got := cellValue(t, f, sheet, "A1"); !strings.Contains(got, "Q3-pipeline.xlsx") {
-			t.Errorf("title row A1 = %q", got)
+		// The input has no title row: A1 stays empty; the note saying what
+		// the workbook is is on the Summary sheet.
+		if got := cellValue(t, f, sheet, "A1"); got != "" {
+			t.Errorf("title row A1 = %q, want empty", got)
+		}
+		if got := cellValue(t, f, SheetSummary, "A2"); !strings.Contains(got, "Q3-pipeline.xlsx") {
+			t.Errorf("Summary A2 = %q", got)
 		}
 		panes, err := f.GetPanes(sheet)
 		if err != nil {

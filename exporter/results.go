@@ -55,8 +55,8 @@ func (res *RowResult) fields() [len(resultHeaders)]string {
 //
 //   - .xlsx: the "Results" sheet has the input's geometry (the header and
 //     every row at their input row numbers, every cell in its input column
-//     with its type and number format; the first title row above the header
-//     holds a note, the others are left empty), the six result
+//     with its type and number format; the title rows above the header as
+//     the input had them, as text), the six result
 //     columns appended right of the header, so a team can copy the Referral
 //     ID column back into its own sheet. The Outcome cell is green (done),
 //     red (failed) or amber (skipped, in doubt, pending). A "Summary" sheet
@@ -98,11 +98,11 @@ func NewResults(path string, header *refbatch.Header) (*Results, error) {
 	r := &Results{out: out, header: header, counts: map[refbatch.Outcome]int{}}
 	switch format {
 	case FormatXLSX:
-		r.format, err = newXLSXResults(header)
+		r.format, err = newXLSXResults(header, out.work)
 	case FormatCSV:
 		r.format, err = newCSVResults(out.w, header)
 	case FormatJSON:
-		r.format, err = newJSONResults(header)
+		r.format, err = newJSONResults(header, out.work)
 	}
 	if err != nil {
 		_ = out.discard()
@@ -142,6 +142,8 @@ func (r *Results) Close(summary map[refbatch.Outcome]int) error {
 	if err != nil {
 		return r.fail(err)
 	}
+	r.format.discard()
+	_ = r.out.discard() // the work directory
 	return nil
 }
 

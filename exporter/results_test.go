@@ -94,11 +94,11 @@ func TestResultsXLSX(t *testing.T) {
 	})
 
 	t.Run("title rows as in the report", func(t *testing.T) {
-		if got := cellValue(t, f, sheet, "A1"); !strings.Contains(got, "Q3-pipeline.xlsx") || !strings.Contains(got, "G to L") {
-			t.Errorf("A1 = %q", got)
+		if got := cellValue(t, f, SheetSummary, "A2"); !strings.Contains(got, "Q3-pipeline.xlsx") || !strings.Contains(got, "G to L") {
+			t.Errorf("Summary A2 = %q", got)
 		}
-		// Not read by the importer, so left empty, but not hidden: they are
-		// the user's rows.
+		// Blank in the input (no TitleRows), so empty, but not hidden:
+		// they are the user's rows.
 		for _, r := range []int{2, 3} {
 			if visible, err := f.GetRowVisible(sheet, r); err != nil || !visible {
 				t.Errorf("title row %d visible=%v, %v; want visible", r, visible, err)

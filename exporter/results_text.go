@@ -118,8 +118,8 @@ func (c inputCells) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func newJSONResults(h *refbatch.Header) (*jsonResults, error) {
-	s, err := newSpool("refbatch-results-*")
+func newJSONResults(h *refbatch.Header, wd *workDir) (*jsonResults, error) {
+	s, err := newSpool(wd, "results-*")
 	if err != nil {
 		return nil, err
 	}

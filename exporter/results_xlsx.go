@@ -22,11 +22,11 @@ var resultColumns = []addedColumn{
 	{MicrosoftReferralIDHeader, 38}, {ErrorHeader, 60}, {ClientRequestIDHeader, 38},
 }
 
-func newXLSXResults(h *refbatch.Header) (*xlsxResults, error) {
+func newXLSXResults(h *refbatch.Header, wd *workDir) (*xlsxResults, error) {
 	first, last := refbatch.ColumnLetters(len(h.Names)), refbatch.ColumnLetters(len(h.Names)+len(resultColumns)-1)
 	note := fmt.Sprintf("Results of %s: rows and cells as in the input; outcome, Partner Center IDs and errors in columns %s to %s; counts on the %s sheet.",
 		filepath.Base(h.File), first, last, SheetSummary)
-	sheet, err := newInputSheet(h, SheetResults, note, resultColumns)
+	sheet, err := newInputSheet(h, SheetResults, note, resultColumns, wd, categoryResults)
 	if err != nil {
 		return nil, err
 	}

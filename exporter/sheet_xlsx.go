@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"unicode/utf8"
 
@@ -21,9 +22,10 @@ import (
 // Columns a workbook adds (Findings; Outcome, Referral ID…) come after the
 // input's columns rather than before them, which would shift every
 // reference. Cells beyond the header's width (no header) follow the added
-// columns. The importer does not hand over the title rows above the header
-// (refbatch.Header has only the header row): the first holds a note saying
-// what the workbook is, the others are left empty, at their own row numbers.
+// columns. The rows above the header (title, export note, the text of a
+// logo row: Header.TitleRows) are written back at their own row numbers, as
+// text (a merged title as its first cell); the note saying what the
+// workbook is goes on the Summary sheet, under its title.
 //
 // Each cell keeps what the input stored (Row.Cells): a number, date or
 // boolean is written as one, with a style carrying its number format, so
@@ -32,6 +34,8 @@ import (
 // never a formula: a value "=cmd" stays text.
 type inputSheet struct {
 	f       *excelize.File
+	work    *workDir // excelize's StreamWriter spills here
+	note    string   // what the workbook is, for the Summary sheet
 	sw      *excelize.StreamWriter
 	name    string
 	header  *refbatch.Header
@@ -56,16 +60,26 @@ type addedColumn struct {
 	width float64
 }
 
+// Categories of the workbooks refbatch writes (the document property
+// Category, which Replaceable checks before a file is replaced).
+const (
+	categoryReport  = "refbatch report"
+	categoryResults = "refbatch results"
+)
+
 // newInputSheet starts a workbook whose first sheet, name, has the title
-// note and the header row written; rows follow with setRow.
-func newInputSheet(h *refbatch.Header, name, note string, added []addedColumn) (*inputSheet, error) {
+// rows and the header row written; rows follow with setRow. Its document
+// properties mark it as refbatch's (category), and excelize's temporary
+// files go to wd.
+func newInputSheet(h *refbatch.Header, name, note string, added []addedColumn, wd *workDir, category string) (*inputSheet, error) {
 	if h.Row < 1 || h.Row >= excelize.TotalRows {
 		return nil, fmt.Errorf("header row %d out of range", h.Row)
 	}
 	if len(h.Names)+len(added) > excelize.MaxColumns {
 		return nil, fmt.Errorf("%d columns: more than a worksheet holds", len(h.Names))
 	}
-	s := &inputSheet{f: excelize.NewFile(), name: name, header: h, width: len(h.Names), added: len(added), lastRow: h.Row}
+	s := &inputSheet{f: excelize.NewFile(excelize.Options{TmpDir: wd.path}), work: wd, note: note,
+		name: name, header: h, width: len(h.Names), added: len(added), lastRow: h.Row}
 	s.f.SetZipWriter(newFastZipWriter)
 	s.cells.f = s.f
 	ok := false
@@ -76,6 +90,11 @@ func newInputSheet(h *refbatch.Header, name, note string, added []addedColumn) (
 	}()
 	var err error
 	if err = s.f.SetSheetName("Sheet1", name); err != nil {
+		return nil, err
+	}
+	if err = s.f.SetDocProps(&excelize.DocProperties{
+		Creator: "refbatch", Category: category, Title: category + " of " + filepath.Base(h.File),
+	}); err != nil {
 		return nil, err
 	}
 	if s.st.title, err = s.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
@@ -108,8 +127,20 @@ func newInputSheet(h *refbatch.Header, name, note string, added []addedColumn) (
 	}); err != nil {
 		return nil, err
 	}
-	if h.Row > 1 {
-		if err = s.sw.SetRow("A1", []any{excelize.Cell{StyleID: s.st.title, Value: note}}); err != nil {
+	prev := 0
+	for _, tr := range h.TitleRows {
+		if tr.Number <= prev || tr.Number >= h.Row {
+			continue // rows stream in order
+		}
+		prev = tr.Number
+		cells := tr.Cells[:min(len(tr.Cells), excelize.MaxColumns)]
+		vals := make([]any, len(cells))
+		for i, c := range cells {
+			if c != "" {
+				vals[i] = c // an inline string, never a formula
+			}
+		}
+		if err = s.sw.SetRow("A"+strconv.Itoa(tr.Number), vals); err != nil {
 			return nil, err
 		}
 	}
@@ -288,6 +319,9 @@ func (s *inputSheet) writeSummarySheet(title string, lines []summaryLine, head [
 		return nil
 	}
 	if err := set("A1", title, s.st.title); err != nil {
+		return err
+	}
+	if err := set("A2", s.note, 0); err != nil {
 		return err
 	}
 	r := 3

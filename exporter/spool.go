@@ -24,8 +24,8 @@ type spool struct {
 	unlinked bool
 }
 
-func newSpool(pattern string) (*spool, error) {
-	f, err := os.CreateTemp("", pattern)
+func newSpool(wd *workDir, pattern string) (*spool, error) {
+	f, err := wd.file(pattern)
 	if err != nil {
 		return nil, err
 	}
@@ -122,8 +122,8 @@ func (r *spoolReader) string() string {
 // findingSpool holds the findings of data rows, in the order they arrived.
 type findingSpool struct{ *spool }
 
-func newFindingSpool() (*findingSpool, error) {
-	s, err := newSpool("refbatch-findings-*")
+func newFindingSpool(wd *workDir) (*findingSpool, error) {
+	s, err := newSpool(wd, "findings-*")
 	if err != nil {
 		return nil, err
 	}

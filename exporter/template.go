@@ -80,12 +80,17 @@ func writeTemplate(path string, opts TemplateOptions) error {
 	if rows < 0 || rows >= excelize.TotalRows {
 		return fmt.Errorf("rows %d: want 1 to %d", opts.Rows, excelize.TotalRows-1)
 	}
-	t := &templateWriter{f: excelize.NewFile(), opts: opts, rows: rows}
+	wd, err := openWorkDir(path)
+	if err != nil {
+		return err
+	}
+	defer wd.remove()
+	t := &templateWriter{f: excelize.NewFile(excelize.Options{TmpDir: wd.path}), opts: opts, rows: rows}
 	defer t.f.Close()
 	if err := t.build(); err != nil {
 		return err
 	}
-	out, err := createAtomic(path)
+	out, err := createAtomic(path, wd)
 	if err != nil {
 		return err
 	}

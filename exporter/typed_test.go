@@ -338,8 +338,8 @@ func TestTextReportValuesAsDisplayed(t *testing.T) {
 			t.Errorf("csv value of %s = %q, want %q", rec[1], rec[7], NeutralizeCSV(w))
 		}
 	}
-	// The caller's findings keep the stored value.
-	if v := tc.rows[1].findings[1].Value; v != "43831" {
+	// The caller's findings keep their value (Row.Finding's ISO date).
+	if v := tc.rows[1].findings[1].Value; v != "2020-01-01" {
 		t.Errorf("the caller's finding was changed: %q", v)
 	}
 }

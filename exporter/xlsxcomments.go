@@ -23,8 +23,8 @@ type cellComment struct {
 	text string
 }
 
-func newCommentSpool() (*commentSpool, error) {
-	s, err := newSpool("refbatch-comments-*")
+func newCommentSpool(wd *workDir) (*commentSpool, error) {
+	s, err := newSpool(wd, "comments-*")
 	if err != nil {
 		return nil, err
 	}

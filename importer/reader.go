@@ -213,6 +213,7 @@ func (c *csvSource) close() error  { return c.closer.Close() }
 func (r *Reader) readHeader(ctx context.Context, opts Options) error {
 	m := newHeaderMatcher(opts.Mapping)
 	bestRow, bestKnown, sawData := 0, 0, false
+	var titles []refbatch.TitleRow // the rows above the header, for the reports
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -232,6 +233,7 @@ func (r *Reader) readHeader(ctx context.Context, opts Options) error {
 		}
 		if opts.HeaderRow > 0 {
 			if num < opts.HeaderRow {
+				titles = appendTitleRow(titles, cells, num)
 				continue
 			}
 			if num > opts.HeaderRow || blankRow(cells) {
@@ -240,7 +242,7 @@ func (r *Reader) readHeader(ctx context.Context, opts Options) error {
 			if m.countKnown(cells) == 0 {
 				return &refbatch.InputError{File: r.file, Row: num, Err: errors.New("the header row names no known column; " + knownExamples)}
 			}
-			return r.buildHeader(cells, num, m)
+			return r.buildHeader(cells, num, m, titles)
 		}
 		if num > maxHeaderScan {
 			return r.noHeader(bestRow, bestKnown)
@@ -250,12 +252,32 @@ func (r *Reader) readHeader(ctx context.Context, opts Options) error {
 		}
 		k := m.countKnown(cells)
 		if k >= minKnownHeaders {
-			return r.buildHeader(cells, num, m)
+			return r.buildHeader(cells, num, m, titles)
 		}
+		titles = appendTitleRow(titles, cells, num)
 		if k > bestKnown {
 			bestRow, bestKnown = num, k
 		}
 	}
+}
+
+// appendTitleRow keeps a non-blank row above the header, trailing blank
+// cells dropped and every cell copied (the source may reuse its buffers)
+// and made writable (valid UTF-8, within Excel's cell limit).
+func appendTitleRow(titles []refbatch.TitleRow, cells []string, num int) []refbatch.TitleRow {
+	if blankRow(cells) {
+		return titles
+	}
+	last := len(cells) - 1
+	for last >= 0 && isBlank(cells[last]) {
+		last--
+	}
+	kept := make([]string, last+1)
+	for i := range kept {
+		// repairCell copies; a title is text, written back as such.
+		kept[i] = repairCell(strings.Clone(cells[i]))
+	}
+	return append(titles, refbatch.TitleRow{Number: num, Cells: kept})
 }
 
 const knownExamples = "headers such as Name, Deal Type, Customer Name, Deal Value, Closing Date are expected (a --mapping file can add aliases)"
@@ -271,11 +293,12 @@ func (r *Reader) noHeader(bestRow, bestKnown int) error {
 
 // buildHeader maps header cells to columns: an unknown header is a warning,
 // two headers for one column an error.
-func (r *Reader) buildHeader(cells []string, num int, m headerMatcher) error {
+func (r *Reader) buildHeader(cells []string, num int, m headerMatcher, titles []refbatch.TitleRow) error {
 	h, finds, units, err := makeHeader(r.file, r.src.sheet(), num, cells, m)
 	if err != nil {
 		return err
 	}
+	h.TitleRows = titles
 	r.header, r.headerFinds, r.units = h, finds, units
 	return nil
 }

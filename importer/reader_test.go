@@ -485,3 +485,17 @@ func TestParseDateOrder(t *testing.T) {
 		t.Error("String")
 	}
 }
+
+func TestCSVTitleRowsHandedOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "titled.csv")
+	writeFile(t, path, "Pipeline Q3,,\n\nNote: draft,,x\nName,Deal Type,Customer Name\nDeal A,Private,Contoso\n")
+	r, _, _ := readFile(t, path, Options{})
+	want := []refbatch.TitleRow{{Number: 1, Cells: []string{"Pipeline Q3"}}, {Number: 3, Cells: []string{"Note: draft", "", "x"}}}
+	if h := r.Header(); h.Row != 4 || !reflect.DeepEqual(h.TitleRows, want) {
+		t.Errorf("header row %d, title rows %+v", h.Row, h.TitleRows)
+	}
+	r, _, _ = readFile(t, path, Options{HeaderRow: 4})
+	if h := r.Header(); !reflect.DeepEqual(h.TitleRows, want) {
+		t.Errorf("--header-row 4: title rows %+v", h.TitleRows)
+	}
+}

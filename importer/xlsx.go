@@ -997,6 +997,11 @@ func (x *xlsxSource) setCell(cells *[]string, idx, num int, typ string, style in
 			format = x.styles[style]
 		}
 		ct = refbatch.CellType{Kind: format.kindOf(), Value: f, Format: format.code}
+		if ct.Kind == refbatch.CellDate && x.date1904 {
+			// CellType holds serials of the 1900 system, which the reports
+			// (new workbooks) use: 1904-01-01 is 1462 there.
+			ct.Value += date1904Offset
+		}
 	default: // str, inlineStr, e, d: text as stored
 		x.val = decodeExcelEscapes(x.val)
 		if issue := x.checkText(&x.val, tooLong); issue != "" {
@@ -1011,6 +1016,9 @@ func (x *xlsxSource) setCell(cells *[]string, idx, num int, typ string, style in
 	x.meta.types[idx] = ct
 	return nil
 }
+
+// date1904Offset is the serial of 1904-01-01 in the 1900 date system.
+const date1904Offset = 1462
 
 func (x *xlsxSource) addSpan(idx int, b []byte) {
 	start := len(x.rowBuf)

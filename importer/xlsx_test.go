@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -267,4 +268,48 @@ func patchSheet(t *testing.T, book []byte, _, text string) []byte {
 	}
 	zw.Close()
 	return buf.Bytes()
+}
+
+func TestXLSXTitleRowsHandedOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "titled.xlsx")
+	writeWorkbook(t, path, map[string]map[string]any{"Sheet": {
+		"A1": "Q3 pipeline: Contoso EMEA", "A2": "exported 2026-06-30 from CRM", "C2": "confidential",
+		"A4": "Name", "B4": "Customer Name", "C4": "Closing Date", "D4": "Deal Value",
+		"A5": "Deal", "B5": "Contoso", "C5": time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), "D5": 30000.0,
+	}}, false)
+	r, rows, _ := readFile(t, path, Options{})
+	h := r.Header()
+	want := []refbatch.TitleRow{
+		{Number: 1, Cells: []string{"Q3 pipeline: Contoso EMEA"}},
+		{Number: 2, Cells: []string{"exported 2026-06-30 from CRM", "", "confidential"}},
+	}
+	if h.Row != 4 || !reflect.DeepEqual(h.TitleRows, want) {
+		t.Errorf("header row %d, title rows %+v", h.Row, h.TitleRows)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	f := rows[0].Finding(refbatch.ColClosingDate, refbatch.RuleDate, refbatch.SeverityError, "m")
+	if f.Value != "2027-03-31" {
+		t.Errorf("finding value of a date cell = %q, want 2027-03-31", f.Value)
+	}
+}
+
+func TestXLSXDate1904CellValue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mac.xlsx")
+	writeWorkbook(t, path, map[string]map[string]any{"Sheet": {
+		"A1": "Name", "B1": "Customer Name", "C1": "Closing Date",
+		"A2": "Deal", "B2": "Contoso", "C2": time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC),
+	}}, true)
+	_, rows, _ := readFile(t, path, Options{})
+	if len(rows) != 1 || len(rows[0].Cells) < 3 {
+		t.Fatalf("rows %+v", rows)
+	}
+	// Cells hold 1900-system serials whatever the workbook's date system.
+	if ct := rows[0].Cells[2]; ct.Kind != refbatch.CellDate || ct.Value != 46477 {
+		t.Errorf("date cell of a 1904 workbook = %+v, want serial 46477 (1900 system)", ct)
+	}
+	if v := rows[0].ShownText(2); v != "2027-03-31" {
+		t.Errorf("ShownText = %q", v)
+	}
 }

@@ -14,6 +14,7 @@ type exportOptions struct {
 	journal string
 	run     string
 	out     string
+	force   bool // --out may replace a file refbatch did not write
 	now     func() time.Time
 }
 
@@ -22,6 +23,7 @@ func runExportCmd(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("export", "export [flags] [RUN] --out results.{xlsx,csv,json}", e)
 	fs.StringVar(&opts.journal, "journal", "refbatch.db", "journal `FILE`")
 	fs.StringVar(&opts.out, "out", "", "results `FILE` (.xlsx, .csv or .json): the input rows with outcome, ids, error and client-request-id")
+	fs.BoolVar(&opts.force, "force", false, "let --out replace an existing file that is not a refbatch export or report")
 	if err := fs.Parse(args); err != nil {
 		return usageOrHelp(err)
 	}
@@ -35,6 +37,12 @@ func runExportCmd(ctx context.Context, args []string, e env) error {
 func runExport(ctx context.Context, opts exportOptions, e env) (err error) {
 	if opts.out == "" {
 		return usageError("export needs --out results.xlsx (or .csv, .json)")
+	}
+	if _, err := exporter.ResultsFormat(opts.out); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	if err := exporter.CheckReplace(opts.out, opts.force); err != nil {
+		return fmt.Errorf("--out: %w", err)
 	}
 	jr, err := journal.OpenReadOnly(ctx, opts.journal)
 	if err != nil {

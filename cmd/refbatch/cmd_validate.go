@@ -25,6 +25,7 @@ type validateOptions struct {
 	report      string
 	format      string
 	strict      bool
+	force       bool // --report may replace a file refbatch did not write
 	maxFindings int
 	workers     int
 }
@@ -35,6 +36,7 @@ func runValidateCmd(ctx context.Context, args []string, e env) error {
 	opts.policy.bind(fs)
 	opts.input.bind(fs)
 	fs.StringVar(&opts.report, "report", "", "write the pre-flight report to `FILE` (.xlsx, .csv or .json)")
+	fs.BoolVar(&opts.force, "force", false, "let --report replace an existing file that is not a refbatch report")
 	fs.StringVar(&opts.format, "format", "text", "terminal output: text or json")
 	fs.BoolVar(&opts.strict, "strict", false, "warnings fail the validation too (exit 1)")
 	fs.IntVar(&opts.maxFindings, "max-findings", 20, "findings to print (0: all); the report always has all of them")
@@ -81,6 +83,11 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 		}
 		if sameFile(opts.file, opts.report) {
 			return usageError("--report %s is the input file: the report would replace it; choose another name", opts.report)
+		}
+		// Only an earlier report is replaced without --force: not a
+		// salesperson's own workbook named by mistake.
+		if err := exporter.CheckReplace(opts.report, opts.force); err != nil {
+			return fmt.Errorf("--report: %w", err)
 		}
 	}
 	// Rules compile before any row is read: a broken rule is exit 2, at once.

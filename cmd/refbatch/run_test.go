@@ -121,6 +121,19 @@ func TestRunSandboxSample(t *testing.T) {
 			t.Errorf("%s: mode %v, want 0600", outFile, fi.Mode().Perm())
 		}
 	}
+	// --out replaces an earlier export, a file refbatch did not write only
+	// with --force.
+	if code, _, errOut := refbatchCmd(t, "export", "--journal", jpath, "--out", filepath.Join(dir, "results.csv"), string(firstRun.ID)); code != exitOK {
+		t.Fatalf("export over an earlier export exited %d: %s", code, errOut)
+	}
+	foreign := filepath.Join(dir, "mine.xlsx")
+	os.WriteFile(foreign, []byte("my own work"), 0o644)
+	if code, _, errOut := refbatchCmd(t, "export", "--journal", jpath, "--out", foreign, string(firstRun.ID)); code != exitUsage || !strings.Contains(errOut, "--force") {
+		t.Fatalf("export over a user's file exited %d: %s", code, errOut)
+	}
+	if code, _, errOut := refbatchCmd(t, "export", "--journal", jpath, "--out", foreign, "--force", string(firstRun.ID)); code != exitOK {
+		t.Fatalf("export --force exited %d: %s", code, errOut)
+	}
 	f, err := excelize.OpenFile(filepath.Join(dir, "results.xlsx"))
 	if err != nil {
 		t.Fatal(err)

@@ -357,3 +357,34 @@ func TestValidateLimits(t *testing.T) {
 		t.Errorf("summary %+v\n%s", v.Summary, out.String())
 	}
 }
+
+// TestValidateReportReplacesOnlyReports: --report replaces an earlier
+// report, but a file refbatch did not write only with --force.
+func TestValidateReportReplacesOnlyReports(t *testing.T) {
+	dir := t.TempDir()
+	sample := filepath.Join("..", "..", "samples", "q3-pipeline-errors.csv")
+	validate := func(args ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"validate", sample}, args...), strings.NewReader(""), &stdout, &stderr)
+		return code, stderr.String()
+	}
+	for _, ext := range []string{".xlsx", ".csv", ".json"} {
+		t.Run(ext, func(t *testing.T) {
+			mine := filepath.Join(dir, "mine"+ext)
+			os.WriteFile(mine, []byte("my own work"), 0o644)
+			if code, stderr := validate("--report", mine); code != exitUsage || !strings.Contains(stderr, "--force") {
+				t.Fatalf("over a user's file: exit %d, stderr %s", code, stderr)
+			}
+			if b, _ := os.ReadFile(mine); string(b) != "my own work" {
+				t.Fatal("the user's file was replaced")
+			}
+			if code, stderr := validate("--report", mine, "--force"); code != exitFindings {
+				t.Fatalf("--force: exit %d, stderr %s", code, stderr)
+			}
+			// Now a report: replaced without --force.
+			if code, stderr := validate("--report", mine); code != exitFindings {
+				t.Fatalf("over a report: exit %d, stderr %s", code, stderr)
+			}
+		})
+	}
+}

@@ -317,6 +317,85 @@ FROM rows WHERE run = ? ORDER BY number`, string(run))
 	return out, nil
 }
 
+// RowDigest is what resume needs of a finished row: its number, its
+// content hash and its outcome.
+type RowDigest struct {
+	Number  int
+	Hash    string
+	Outcome refbatch.Outcome
+}
+
+// RowDigests returns the number, hash and outcome of every row of a run,
+// in row order: three columns, where Rows reads ten (on 100,000 rows about
+// a third of the time).
+func (j *Journal) RowDigests(ctx context.Context, run refbatch.RunID) ([]RowDigest, error) {
+	db, err := j.reader("rows")
+	if err != nil {
+		return nil, err
+	}
+	wrap := func(err error) error { return fmt.Errorf("journal %s: rows of run %s: %w", j.path, run, err) }
+	rows, err := db.QueryContext(ctx, `SELECT number, hash, outcome FROM rows WHERE run = ? ORDER BY number`, string(run))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []RowDigest
+	for rows.Next() {
+		var d RowDigest
+		var outcome string
+		if err := rows.Scan(&d.Number, &d.Hash, &outcome); err != nil {
+			return nil, wrap(err)
+		}
+		d.Outcome = refbatch.Outcome(outcome)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	return out, nil
+}
+
+// RowsOf returns the records of the given rows of a run (those that exist).
+func (j *Journal) RowsOf(ctx context.Context, run refbatch.RunID, numbers []int) ([]refbatch.RowRecord, error) {
+	db, err := j.reader("rows")
+	if err != nil {
+		return nil, err
+	}
+	wrap := func(err error) error { return fmt.Errorf("journal %s: rows of run %s: %w", j.path, run, err) }
+	var out []refbatch.RowRecord
+	const chunk = 500
+	for start := 0; start < len(numbers); start += chunk {
+		part := numbers[start:min(start+chunk, len(numbers))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, string(run))
+		for _, n := range part {
+			args = append(args, n)
+		}
+		rows, err := db.QueryContext(ctx, `SELECT number, key, action, valid, hash, outcome, error, referral_id, engagement_id, microsoft_referral_id
+FROM rows WHERE run = ? AND number IN (?`+strings.Repeat(",?", len(part)-1)+`) ORDER BY number`, args...)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		for rows.Next() {
+			var r refbatch.RowRecord
+			var key, outcome string
+			if err := rows.Scan(&r.Number, &key, &r.Action, &r.Valid, &r.Hash, &outcome, &r.Error,
+				&r.ReferralID, &r.EngagementID, &r.MicrosoftReferralID); err != nil {
+				rows.Close()
+				return nil, wrap(err)
+			}
+			r.Key, r.Outcome = refbatch.RowKey(key), refbatch.Outcome(outcome)
+			out = append(out, r)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, wrap(err)
+		}
+	}
+	return out, nil
+}
+
 // SetOutcome records where a row stands, with its outputs: Outcome, Error
 // and the three ids replace the stored ones. The row must have been put.
 func (j *Journal) SetOutcome(ctx context.Context, run refbatch.RunID, row refbatch.RowRecord) error {

@@ -58,3 +58,49 @@ func TestUnfinishedSteps(t *testing.T) {
 		t.Errorf("Steps returned %d, want %d", len(all), len(rows))
 	}
 }
+
+// TestRowDigestsAndRowsOf: the light read of every row and the full read of
+// chosen rows agree with Rows.
+func TestRowDigestsAndRowsOf(t *testing.T) {
+	ctx := context.Background()
+	j, err := journal.Open(ctx, filepath.Join(t.TempDir(), "j.db"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	run := refbatch.RunID("r1")
+	if err := j.CreateRun(ctx, refbatch.RunInfo{ID: run, InputPath: "in.csv", Started: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	var rows []refbatch.RowRecord
+	for i := 0; i < 1200; i++ {
+		rows = append(rows, refbatch.RowRecord{Number: i + 2, Action: "create", Valid: true, Hash: "h" + string(rune('a'+i%26)),
+			Outcome: refbatch.OutcomeCreated, ReferralID: "ref"})
+	}
+	if err := j.PutRows(ctx, run, rows); err != nil {
+		t.Fatal(err)
+	}
+	digests, err := j.RowDigests(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(digests) != len(rows) || digests[5].Number != 7 || digests[5].Hash != rows[5].Hash || digests[5].Outcome != refbatch.OutcomeCreated {
+		t.Fatalf("digests: %d, sixth %+v", len(digests), digests[5])
+	}
+	want := []int{2, 600, 1201, 5000} // 5000 does not exist; more than one chunk of 500
+	for n := 3; n < 1000; n += 2 {
+		want = append(want, n)
+	}
+	got, err := j.RowsOf(ctx, run, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want)-1 {
+		t.Fatalf("RowsOf: %d rows, want %d", len(got), len(want)-1)
+	}
+	for _, r := range got {
+		if r != rows[r.Number-2] {
+			t.Errorf("row %d: %+v, want %+v", r.Number, r, rows[r.Number-2])
+		}
+	}
+}

@@ -66,24 +66,48 @@ func runResume(ctx context.Context, opts resumeOptions, e env) error {
 	if !po.Sandbox && opts.exec.endpoint == "" && run.Endpoint != "" {
 		opts.exec.endpoint = run.Endpoint
 	}
-	// Reading the journal's rows (SQLite) and the file (parsing, policies)
-	// overlap: on a 100,000-row run each takes a few hundred ms.
-	type journalRows struct {
-		rows []refbatch.RowRecord
-		err  error
-	}
-	oldRows := make(chan journalRows, 1)
-	go func() {
-		rows, err := jr.Rows(ctx, run.ID)
-		oldRows <- journalRows{rows, err}
-	}()
-	in, err := loadInput(ctx, run.InputPath, po, now)
-	old := <-oldRows
+	// What the journal says of each row first (number, hash, outcome: a
+	// light read): with it, rows that are finished and unchanged are hashed
+	// and handed back while the file is read, not kept; only the rows that
+	// may still run are read from the journal whole.
+	digests, err := jr.RowDigests(ctx, run.ID)
 	if err != nil {
 		return err
 	}
-	if old.err != nil {
-		return old.err
+	finished := make(map[int]string, len(digests))
+	for _, d := range digests {
+		if d.Outcome.Final() && !(opts.retryFailed && d.Outcome == refbatch.OutcomeFailed) {
+			finished[d.Number] = d.Hash
+		}
+	}
+	in, err := loadInputKeeping(ctx, run.InputPath, po, now, func(number int, hash string) bool {
+		h, ok := finished[number]
+		return !ok || h != hash
+	})
+	if err != nil {
+		return err
+	}
+	var kept []int
+	for _, lr := range in.rows {
+		if lr.row != nil {
+			kept = append(kept, lr.number)
+		}
+	}
+	full, err := jr.RowsOf(ctx, run.ID, kept)
+	if err != nil {
+		return err
+	}
+	oldRows := make([]refbatch.RowRecord, 0, len(digests))
+	byNumber := make(map[int]refbatch.RowRecord, len(full))
+	for _, r := range full {
+		byNumber[r.Number] = r
+	}
+	for _, d := range digests {
+		if r, ok := byNumber[d.Number]; ok {
+			oldRows = append(oldRows, r)
+			continue
+		}
+		oldRows = append(oldRows, refbatch.RowRecord{Number: d.Number, Hash: d.Hash, Outcome: d.Outcome})
 	}
 	if rulesHash, tablesHash, err := policyHashes(po); err != nil {
 		return err
@@ -98,7 +122,7 @@ func runResume(ctx context.Context, opts resumeOptions, e env) error {
 		return fmt.Errorf("%w: %s (SHA-256 %.12s…, the run read %.12s…); resume with --allow-changed to re-plan only the rows that changed or are new",
 			refbatch.ErrInputChanged, run.InputPath, in.sha256, run.InputSHA256)
 	}
-	records, changed, err := replan(ctx, jr, run.ID, old.rows, in.rows)
+	records, changed, err := replan(ctx, jr, run.ID, oldRows, in.rows)
 	if err != nil {
 		return err
 	}
@@ -150,9 +174,9 @@ func replan(ctx context.Context, jr *journal.Journal, run refbatch.RunID, old []
 	var fresh []loadedRow
 	seen := make(map[int]bool, len(rows))
 	for _, lr := range rows {
-		seen[lr.row.Number] = true
-		if r, ok := byNumber[lr.row.Number]; ok && r.Hash == refbatch.ContentHash(lr.row) {
-			records[lr.row.Number] = r
+		seen[lr.number] = true
+		if r, ok := byNumber[lr.number]; ok && r.Hash == lr.hash {
+			records[lr.number] = r
 			continue
 		}
 		fresh = append(fresh, lr)
@@ -170,8 +194,8 @@ func replan(ctx context.Context, jr *journal.Journal, run refbatch.RunID, old []
 		return records, 0, nil
 	}
 	for _, lr := range fresh {
-		if r, ok := byNumber[lr.row.Number]; ok && r.Outcome == refbatch.OutcomeInDoubt {
-			return nil, 0, fmt.Errorf("row %d changed while a step of it is in doubt; resume the unchanged file first", lr.row.Number)
+		if r, ok := byNumber[lr.number]; ok && r.Outcome == refbatch.OutcomeInDoubt {
+			return nil, 0, fmt.Errorf("row %d changed while a step of it is in doubt; resume the unchanged file first", lr.number)
 		}
 	}
 	planned, err := planRecords(ctx, jr, fresh)

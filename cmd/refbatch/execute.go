@@ -138,13 +138,20 @@ func execute(ctx context.Context, x execution, e env) error {
 	}
 
 	planned := make([]*engine.Planned, 0, len(x.in.rows))
+	// finishedBefore counts the rows resume did not even keep (finished and
+	// unchanged): the engine never sees them, the summary does.
+	finishedBefore := map[refbatch.Outcome]int{}
 	for _, lr := range x.in.rows {
-		rec, ok := x.records[lr.row.Number]
+		rec, ok := x.records[lr.number]
 		if !ok {
 			continue
 		}
 		if rec.Outcome.Final() && !(x.retry && rec.Outcome == refbatch.OutcomeFailed) {
 			prog.done(rec.Outcome)
+		}
+		if lr.row == nil {
+			finishedBefore[rec.Outcome]++
+			continue
 		}
 		planned = append(planned, &engine.Planned{Row: lr.row, Record: rec})
 	}
@@ -167,6 +174,12 @@ func execute(ctx context.Context, x execution, e env) error {
 	})
 	elapsed := x.now().Sub(start)
 	prog.finish()
+	if res.Counts == nil {
+		res.Counts = map[refbatch.Outcome]int{}
+	}
+	for o, n := range finishedBefore {
+		res.Counts[o] += n
+	}
 
 	if runErr == nil || errors.Is(runErr, context.Canceled) || errors.Is(runErr, refbatch.ErrFatal) {
 		run := x.run

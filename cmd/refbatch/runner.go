@@ -102,10 +102,13 @@ func (f *execFlags) check() error {
 	return nil
 }
 
-// loadedRow is one input row with its findings.
+// loadedRow is one input row with its findings. A row resume does not
+// need (finished, unchanged) keeps only its number and hash: row is nil.
 type loadedRow struct {
 	row      *refbatch.Row
 	findings []refbatch.Finding
+	number   int
+	hash     string // refbatch.ContentHash
 }
 
 // loaded is an input file read and checked whole.
@@ -122,6 +125,13 @@ type loaded struct {
 // holds them across retries, so the reader does not recycle them), and
 // hashes the file.
 func loadInput(ctx context.Context, file string, po planOptions, now func() time.Time) (*loaded, error) {
+	return loadInputKeeping(ctx, file, po, now, nil)
+}
+
+// loadInputKeeping is loadInput for resume: rows for which keep says no
+// (finished and unchanged) are handed back to the reader once hashed, so a
+// 100,000-row resume holds only the rows it may still run.
+func loadInputKeeping(ctx context.Context, file string, po planOptions, now func() time.Time, keep func(number int, hash string) bool) (*loaded, error) {
 	pf, imf := po.flags()
 	pf.now = now
 	if imf.dateOrder == "" {
@@ -149,7 +159,12 @@ func loadInput(ctx context.Context, file string, po planOptions, now func() time
 		NewChecker: func() engine.RowChecker { return policy.NewEvaluator() },
 		Ordered:    policy.NewDuplicateCheck(),
 		Sink: func(row *refbatch.Row, findings []refbatch.Finding) error {
-			l.rows = append(l.rows, loadedRow{row: row, findings: findings})
+			lr := loadedRow{row: row, findings: findings, number: row.Number, hash: refbatch.ContentHash(row)}
+			if keep != nil && !keep(lr.number, lr.hash) {
+				lr.row, lr.findings = nil, nil
+				reader.Release(row)
+			}
+			l.rows = append(l.rows, lr)
 			return nil
 		},
 	})
@@ -206,7 +221,7 @@ func plannedRecord(lr loadedRow) refbatch.RowRecord {
 		Key:    refbatch.KeyOf(lr.row),
 		Action: lr.row.Action,
 		Valid:  !hasErrors(lr.findings),
-		Hash:   refbatch.ContentHash(lr.row),
+		Hash:   lr.hash,
 	}
 	if rec.Valid {
 		rec.Outcome = refbatch.OutcomePending

@@ -476,9 +476,26 @@ func (c *Client) decode(cl *call, ans *answer, v any) error {
 // into v, as decode does.
 func (c *Client) decodePart(cl *call, ans *answer, data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
-		return c.responseError(cl, ans.status, ans.header.Get("Request-ID"), fmt.Errorf("decode answer: %w", err))
+		return c.responseError(cl, ans.status, ans.header.Get("Request-ID"), notJSON(ans, err))
 	}
 	return nil
+}
+
+// notJSON explains an answer that does not decode: a sign-in page or a
+// proxy's HTML is a wrong endpoint, not a broken referral.
+func notJSON(ans *answer, err error) error {
+	ct := ans.header.Get("Content-Type")
+	if t := bytes.TrimSpace(ans.body); (len(t) > 0 && t[0] == '<') || strings.Contains(ct, "html") {
+		return fmt.Errorf("the answer is not JSON but %s (an HTML page): is the endpoint the Partner Center API? (%w)", cmpOr(ct, "markup"), err)
+	}
+	return fmt.Errorf("decode answer: %w", err)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func (c *Client) decodeReferral(cl *call, ans *answer) (*Referral, error) {
@@ -499,7 +516,7 @@ func (c *Client) decodeReferral(cl *call, ans *answer) (*Referral, error) {
 func (c *Client) decodeReferralPart(cl *call, ans *answer, data []byte) (*Referral, error) {
 	r, probs, err := DecodeReferral(data)
 	if err != nil {
-		return nil, c.responseError(cl, ans.status, ans.header.Get("Request-ID"), fmt.Errorf("decode answer: %w", err))
+		return nil, c.responseError(cl, ans.status, ans.header.Get("Request-ID"), notJSON(ans, err))
 	}
 	if len(probs) > 0 {
 		names := make([]string, len(probs))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -353,5 +354,23 @@ func TestErrorVocabulary(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHTMLAnswerNamesTheEndpoint: a 200 with an HTML page (a sign-in page, a
+// proxy) says the endpoint is wrong, not that a referral is broken.
+func TestHTMLAnswerNamesTheEndpoint(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, "<html><body>Sign in</body></html>")
+	}))
+	defer ts.Close()
+	c, err := partnercenter.NewClient(ts.URL, partnercenter.WithTokenSource(partnercenter.StaticToken("t")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Get(context.Background(), "abc")
+	if err == nil || !strings.Contains(err.Error(), "not JSON") || !strings.Contains(err.Error(), "endpoint") {
+		t.Fatalf("err = %v, want one saying the answer is HTML and naming the endpoint", err)
 	}
 }

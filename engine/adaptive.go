@@ -36,6 +36,8 @@ type AdaptiveLimiter struct {
 	lastChange time.Time // last increase or decrease
 	lastCut    time.Time
 	ok         okWindow
+	unavail    okWindow // 503 answers
+	seen       okWindow // every answer
 	throttled  int64
 	answers    int64
 }
@@ -59,6 +61,7 @@ const (
 	growth            = 0.01  // per growthInterval of clean answers
 	belowMeasured     = 0.985 // the rate set after a cut, relative to the measured limit
 	steadyCut         = 0.97  // a cut never keeps more than this of the current rate
+	unavailableShare  = 0.2   // 503s are a throttle when they are this share of the last second's answers
 )
 
 // NewAdaptiveLimiter returns a limiter in slow start.
@@ -114,6 +117,18 @@ func (a *AdaptiveLimiter) Observe(status int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.answers++
+	a.seen.add(now)
+	if status == 503 {
+		// A 503 is a throttle when many answers are: then the service is
+		// shedding load. A few among clean answers are failures (the
+		// pacer retries them), and cutting on each starved the run: with
+		// 5% of answers 503, the rate fell to 2 requests/s.
+		a.unavail.add(now)
+		if seen := a.seen.rate(now); seen == 0 || a.unavail.rate(now) < unavailableShare*seen {
+			a.throttled++
+			return
+		}
+	}
 	if status == 429 || status == 503 {
 		a.throttled++
 		if a.measuring || now.Sub(a.lastCut) < cutCooldown {

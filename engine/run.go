@@ -284,6 +284,18 @@ func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error)
 					delete(r.steps, name)
 				}
 			}
+			// On record before the row's next step is: a kill after that
+			// step was sent must find the row unfinished, not failed, or its
+			// in-doubt step would never be reconciled. (The journal writes in
+			// order, so the next StepSent commits after this.)
+			x.opts.Journal.RecordLater(refbatch.Changes{Run: x.opts.Run, Outcome: &refbatch.RowRecord{
+				Number: r.rec.Number, Outcome: refbatch.OutcomePending,
+				ReferralID: r.rec.ReferralID, EngagementID: r.rec.EngagementID, MicrosoftReferralID: r.rec.MicrosoftReferralID}})
+		}
+		if r.rec.Outcome.Final() && r.hasWriteInDoubt() {
+			// A step left sent under a finished outcome (a journal written
+			// before the line above existed): reconcile it.
+			r.rec.Outcome = refbatch.OutcomeInDoubt
 		}
 		if r.steps == nil && !r.rec.Outcome.Final() {
 			// Finished rows keep a nil map: they are read, never written.
@@ -337,6 +349,17 @@ func (x *executor) remember(r *rowRun, k refbatch.Known) {
 		}
 	}
 	x.known[key] = old
+}
+
+// hasWriteInDoubt reports whether a write step of the row was sent and
+// never answered.
+func (r *rowRun) hasWriteInDoubt() bool {
+	for name, s := range r.steps {
+		if s.State == refbatch.StateSent && name.Writes() {
+			return true
+		}
+	}
+	return false
 }
 
 // retryable reports whether the row failed on an answer that may succeed

@@ -327,3 +327,50 @@ func (h *harness) newRun() {
 }
 
 func (h *harness) faultsOff() { h.sb.SetFaults(sandbox.Faults{}) }
+
+// TestFailedRowWithSentPatchIsReconciled: a journal in which a row is
+// recorded failed while its patch step was sent again (a kill during
+// resume --retry-failed, by a refbatch before the fix) is reconciled, not
+// left failed: the fresh get shows the patch applied, so nothing is sent.
+func TestFailedRowWithSentPatchIsReconciled(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, sandbox.Faults{}, nil)
+	created, err := h.client.Create(ctx, &partnercenter.Referral{Name: "deal", Type: partnercenter.TypeIndependent,
+		CustomerProfile: &partnercenter.CustomerProfile{Name: "Fabrikam", Address: &partnercenter.Address{Country: "US"}},
+		Consent:         &partnercenter.Consent{}, Details: &partnercenter.ReferralDetails{DealValue: partnercenter.NewAmount(40000), Currency: "USD"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The patch the killed attempt sent did reach Partner Center.
+	if _, err := h.client.Patch(ctx, created.ID, []partnercenter.PatchOp{{Op: "replace", Path: "/details/notes", Value: "moved on"}}, created.ETag, false); err != nil {
+		t.Fatal(err)
+	}
+	headers := []string{"Action", "Referral ID", "Notes"}
+	row, _, err := importer.RowFromRecord(headers, []string{"update", created.ID, "moved on"}, importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := refbatch.RowRecord{Number: 2, Key: refbatch.KeyOf(row), Action: "update", Valid: true, Hash: refbatch.ContentHash(row),
+		Outcome: refbatch.OutcomeFailed, Error: "patch: 412 twice"}
+	h.put(ctx, []*engine.Planned{{Row: row, Record: rec}})
+	if err := h.jr.StepSent(ctx, refbatch.StepRecord{Run: h.run, Row: 2, Step: refbatch.StepPatch, State: refbatch.StateSent,
+		ClientRequestID: "00000000-0000-0000-0000-000000000001", SentAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	opts := h.options()
+	opts.RetryFailed = false
+	res, err := engine.Execute(ctx, ctx, []*engine.Planned{{Row: row, Record: rec}}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts[refbatch.OutcomeUpdated] != 1 {
+		t.Fatalf("outcomes %v, want the row updated (its sent patch found applied)", res.Counts)
+	}
+	live, err := h.client.Get(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.Details == nil || live.Details.Notes != "moved on" {
+		t.Errorf("notes %+v", live.Details)
+	}
+}

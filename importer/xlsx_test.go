@@ -241,35 +241,6 @@ func zipBomb(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-// patchSheet writes a third row into the first worksheet's XML, with an
-// inline string cell B3 holding text: a way to get a cell excelize's
-// writer would refuse.
-func patchSheet(t *testing.T, book []byte, _, text string) []byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(book), int64(len(book)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(rc)
-		rc.Close()
-		if f.Name == "xl/worksheets/sheet1.xml" {
-			row := `<row r="3"><c r="A3" t="inlineStr"><is><t>y</t></is></c><c r="B3" t="inlineStr"><is><t>` + text + `</t></is></c></row>`
-			body = bytes.Replace(body, []byte("</sheetData>"), []byte(row+"</sheetData>"), 1)
-		}
-		w, _ := zw.Create(f.Name)
-		w.Write(body)
-	}
-	zw.Close()
-	return buf.Bytes()
-}
-
 func TestXLSXTitleRowsHandedOver(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "titled.xlsx")
 	writeWorkbook(t, path, map[string]map[string]any{"Sheet": {

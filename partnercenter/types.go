@@ -208,15 +208,6 @@ type CustomerID struct {
 // Entries reads either form.
 type CustomerIDs json.RawMessage
 
-// NewCustomerIDs returns ids in the array form.
-func NewCustomerIDs(ids ...CustomerID) CustomerIDs {
-	if len(ids) == 0 {
-		return nil
-	}
-	b, _ := json.Marshal(ids)
-	return CustomerIDs(b)
-}
-
 // UnmarshalJSON accepts an array, an object or null.
 func (ids *CustomerIDs) UnmarshalJSON(b []byte) error {
 	t := bytes.TrimSpace(b)

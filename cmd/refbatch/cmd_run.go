@@ -134,7 +134,7 @@ func refuseOverDoubt(ctx context.Context, jr *journal.Journal) error {
 		if !run.Finished.IsZero() {
 			continue
 		}
-		steps, err := jr.Steps(ctx, run.ID)
+		steps, err := jr.UnfinishedSteps(ctx, run.ID) // a step in doubt belongs to an unfinished row
 		if err != nil {
 			return err
 		}

@@ -140,14 +140,8 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           sb,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Big enough that an oversized URL or header reaches the sandbox,
-		// which answers 414/431 with the documented JSON body.
-		MaxHeaderBytes: sandbox.ServerMaxHeaderBytes,
-		ErrorLog:       errorLog,
-	}
+	srv := sandbox.NewHTTPServer("", sb)
+	srv.ErrorLog = errorLog
 	base := "http://" + ln.Addr().String()
 	token := "sandbox"
 	if o.token != "" {

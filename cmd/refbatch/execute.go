@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -61,7 +62,8 @@ func startSandbox(ctx context.Context, tables *rules.Tables, stateFile string) (
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: sandbox.ServerMaxHeaderBytes, ErrorLog: discardLog()}
+	hs := sandbox.NewHTTPServer("", srv)
+	hs.ErrorLog = log.New(io.Discard, "", 0)
 	go func() { _ = hs.Serve(ln) }()
 	return &embeddedSandbox{url: "http://" + ln.Addr().String(), srv: hs}, nil
 }
@@ -280,7 +282,7 @@ func printFailed(w io.Writer, rows []refbatch.RowRecord) {
 // retryableFailures counts the failed rows that resume --retry-failed
 // would try again.
 func retryableFailures(ctx context.Context, x execution) int {
-	steps, err := x.jr.Steps(ctx, x.run.ID)
+	steps, err := x.jr.UnfinishedSteps(ctx, x.run.ID) // failed rows are among them
 	if err != nil {
 		return 0
 	}

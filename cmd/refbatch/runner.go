@@ -108,7 +108,15 @@ type loadedRow struct {
 	row      *refbatch.Row
 	findings []refbatch.Finding
 	number   int
-	hash     string // refbatch.ContentHash
+	hash     string // refbatch.ContentHash; computed when needed (hashOf)
+}
+
+// hashOf returns the row's content hash, computing it if loading did not.
+func (lr *loadedRow) hashOf() string {
+	if lr.hash == "" && lr.row != nil {
+		lr.hash = refbatch.ContentHash(lr.row)
+	}
+	return lr.hash
 }
 
 // loaded is an input file read and checked whole.
@@ -159,10 +167,14 @@ func loadInputKeeping(ctx context.Context, file string, po planOptions, now func
 		NewChecker: func() engine.RowChecker { return policy.NewEvaluator() },
 		Ordered:    policy.NewDuplicateCheck(),
 		Sink: func(row *refbatch.Row, findings []refbatch.Finding) error {
-			lr := loadedRow{row: row, findings: findings, number: row.Number, hash: refbatch.ContentHash(row)}
-			if keep != nil && !keep(lr.number, lr.hash) {
-				lr.row, lr.findings = nil, nil
-				reader.Release(row)
+			lr := loadedRow{row: row, findings: findings, number: row.Number}
+			if keep != nil {
+				// Resume decides on the hash now; run hashes when it plans.
+				lr.hash = refbatch.ContentHash(row)
+				if !keep(lr.number, lr.hash) {
+					lr.row, lr.findings = nil, nil
+					reader.Release(row)
+				}
 			}
 			l.rows = append(l.rows, lr)
 			return nil
@@ -221,7 +233,7 @@ func plannedRecord(lr loadedRow) refbatch.RowRecord {
 		Key:    refbatch.KeyOf(lr.row),
 		Action: lr.row.Action,
 		Valid:  !hasErrors(lr.findings),
-		Hash:   lr.hash,
+		Hash:   lr.hashOf(),
 	}
 	if rec.Valid {
 		rec.Outcome = refbatch.OutcomePending

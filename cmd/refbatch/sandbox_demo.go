@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -23,7 +22,7 @@ func runSandboxDemo(ctx context.Context, e env) error {
 		return fmt.Errorf("demo: listen: %w", err)
 	}
 	const acceptAfter = 300 * time.Millisecond
-	srv := &http.Server{Handler: sandbox.New(sandbox.Options{AcceptAfter: acceptAfter}), ReadHeaderTimeout: 5 * time.Second, MaxHeaderBytes: sandbox.ServerMaxHeaderBytes}
+	srv := sandbox.NewHTTPServer("", sandbox.New(sandbox.Options{AcceptAfter: acceptAfter}))
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

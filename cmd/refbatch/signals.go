@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
 	"os"
 	"os/signal"
 	"syscall"
@@ -60,6 +59,3 @@ func withInterrupts(parent context.Context, stderr io.Writer) (ctx context.Conte
 		stopWork()
 	}
 }
-
-// discardLog is an http.Server error log that drops everything.
-func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }

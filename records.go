@@ -85,7 +85,7 @@ type StepRecord struct {
 	ReferralID      string // output: the referral the step created or touched
 	EngagementID    string
 	ETag            string
-	ErrorCode       string // the API's error code, or a short class ("in-doubt", "network")
+	ErrorCode       FailureClass // why the step failed, as the engine classed it; "" when it did not
 	ErrorMessage    string
 	SentAt          time.Time // when the latest attempt left
 	FinishedAt      time.Time // when its answer came in; zero while sent
@@ -116,4 +116,33 @@ type Changes struct {
 // Empty reports whether c writes nothing.
 func (c *Changes) Empty() bool {
 	return len(c.Finished) == 0 && len(c.Known) == 0 && c.Sent == nil && c.Outcome == nil
+}
+
+// FailureClass is why a step failed, as the journal keeps it: a typed state,
+// so that resume --retry-failed asks ErrorCode.Retryable() instead of
+// reading a prefix.
+type FailureClass string
+
+// The classes the engine records.
+const (
+	FailureAbsent      FailureClass = "absent"      // reconciliation proved a lost write was never applied
+	FailureInDoubt     FailureClass = "in-doubt"    // the answer was lost
+	FailureFatal       FailureClass = "fatal"       // credentials refused: the run stopped
+	FailureConflict    FailureClass = "conflict"    // the referral changed meanwhile (412 twice)
+	FailureNotFound    FailureClass = "not-found"   // the referral does not exist
+	FailureInterrupted FailureClass = "interrupted" // the run was stopped while the step waited
+	FailureTransient   FailureClass = "transient"   // throttling, 5xx or the network, past the retries
+	FailureRejected    FailureClass = "rejected"    // the API refused the request (a 4xx), or a policy did
+	FailureIneligible  FailureClass = "ineligible"  // Partner Center said the deal cannot be registered
+)
+
+// Retryable reports whether a step that failed so may pass on another try
+// (resume --retry-failed). Journals written before the classes were typed
+// stored "retryable:conflict" and "retryable:transient".
+func (c FailureClass) Retryable() bool {
+	switch c {
+	case FailureConflict, FailureTransient, "retryable:conflict", "retryable:transient":
+		return true
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/refbatch/refbatch"
@@ -15,13 +16,93 @@ const (
 	PlaceholderEngagementID = "{engagement id from create}"
 )
 
+// Target is what a row acts on, decided once by Resolve for plan, for the
+// journal's records and for the run, so that the three never disagree.
+type Target struct {
+	Action string // create or update, after the upsert decision
+	// Upsert is set when a create row becomes an update because Partner
+	// Center already holds a referral with its External Reference ID.
+	Upsert bool
+	// Known is set when the row's External Reference ID names a referral.
+	Known bool
+	// Referral is the referral an update touches (ID, and EngagementID when
+	// known); empty for a create.
+	Referral refbatch.Remote
+	// MicrosoftReferralID is the co-sell link of the known referral, "" when
+	// it has none (or none is known).
+	MicrosoftReferralID string
+}
+
+// Resolve decides what row does. known is the referral its External
+// Reference ID names (from the mirror of Partner Center, or what this run
+// created), nil when none. A create row whose External Reference ID names
+// a referral updates it instead (upsert): a file run twice, with another
+// journal, or after the referral was made in Partner Center's UI never
+// creates twice. An update row names its referral by Referral ID, else by
+// its External Reference ID.
+func Resolve(row *refbatch.Row, known *refbatch.Known) Target {
+	t := Target{Action: row.Action, Referral: refbatch.Remote{ID: row.ReferralID}}
+	if known == nil {
+		return t
+	}
+	t.Known = true
+	switch {
+	case row.Action == refbatch.ActionCreate:
+		t.Action, t.Upsert = refbatch.ActionUpdate, true
+		t.Referral = refbatch.Remote{ID: known.ReferralID, EngagementID: known.EngagementID}
+		t.MicrosoftReferralID = known.MicrosoftReferralID
+	case t.Referral.ID == "" || strings.EqualFold(t.Referral.ID, known.ReferralID):
+		t.Referral = refbatch.Remote{ID: known.ReferralID, EngagementID: known.EngagementID}
+		t.MicrosoftReferralID = known.MicrosoftReferralID
+	}
+	return t
+}
+
+// WantsLink reports whether the row, acting on t, needs a co-sell link: a
+// new co-sell referral, or a known one that has none yet.
+func (t Target) WantsLink(m Mapper, row *refbatch.Row) bool {
+	return m.WantsLink(row) && (t.Action == refbatch.ActionCreate || (t.Known && t.MicrosoftReferralID == ""))
+}
+
+// NoReferralMessage says why an update row has no referral to update.
+func NoReferralMessage(row *refbatch.Row) string {
+	if row.ExternalReferenceID == "" {
+		return "the row updates a referral but names none: fill its Referral ID"
+	}
+	return fmt.Sprintf("no Referral ID, and Partner Center holds no referral with External Reference ID %q (nor does a row above create one): fill the row's Referral ID, or make it a create row", row.ExternalReferenceID)
+}
+
+// LiveFindings re-checks row against the referral as Partner Center shows
+// it now: the status transition and the status/substatus pair from the live
+// status. plan --online and run both use it, so what plan predicts is what
+// run does. It returns the error findings only.
+func LiveFindings(p Policy, row *refbatch.Row, live refbatch.Remote) []refbatch.Finding {
+	if p == nil || !row.Filled.Has(refbatch.ColStatus) || live.Status == "" {
+		return nil
+	}
+	r := *row
+	r.CurrentStatus, r.CurrentSubstatus = live.Status, live.Substatus
+	r.Filled = r.Filled.With(refbatch.ColCurrentStatus)
+	if live.Substatus != "" {
+		r.Filled = r.Filled.With(refbatch.ColCurrentSubstatus)
+	}
+	r.Invalid &^= refbatch.ColumnSet(0).With(refbatch.ColCurrentStatus).With(refbatch.ColCurrentSubstatus)
+	var out []refbatch.Finding
+	for _, f := range p.Evaluate(nil, &r) {
+		if f.Severity == refbatch.SeverityError && (f.Rule == refbatch.RuleStatusTransition || f.Rule == refbatch.RuleStatusPair) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // RowPlan is what a run would send for one row, in order.
 type RowPlan struct {
 	Row    int             `json:"row"`
 	Key    refbatch.RowKey `json:"key,omitempty"`
 	Action string          `json:"action"` // create or update, after upsert
-	// Upsert is set when a create row becomes an update because this
-	// journal already created its External Reference ID.
+	// Upsert is set when a create row becomes an update because Partner
+	// Center already holds its External Reference ID.
 	Upsert   bool               `json:"upsert,omitempty"`
 	Valid    bool               `json:"valid"`
 	Findings []refbatch.Finding `json:"findings,omitempty"`
@@ -32,21 +113,15 @@ type RowPlan struct {
 }
 
 // PlanRow lays out the requests of one valid row with the Mapper that run
-// uses, so the bodies are byte for byte what run sends. known is what the
-// journal remembers of the row's External Reference ID; live, when not nil,
-// is the referral as Partner Center shows it now (plan --online), against
-// which an update's patch is minimal; offline, the patch is built against
-// an empty referral and shows every column the row fills.
-func PlanRow(row *refbatch.Row, known *refbatch.Known, live *refbatch.Remote, m Mapper) (RowPlan, error) {
-	p := RowPlan{Row: row.Number, Key: refbatch.KeyOf(row), Action: row.Action, Valid: true, Requests: []refbatch.Request{}}
-	target := refbatch.Remote{ID: row.ReferralID}
-	if row.Action == refbatch.ActionCreate && known != nil {
-		p.Action, p.Upsert = refbatch.ActionUpdate, true
-		target = refbatch.Remote{ID: known.ReferralID, EngagementID: known.EngagementID}
-	}
-	if row.Action == refbatch.ActionUpdate && target.ID == "" && known != nil {
-		target = refbatch.Remote{ID: known.ReferralID, EngagementID: known.EngagementID}
-	}
+// uses, so the bodies are byte for byte what run sends. t is the row's
+// Resolve decision. live, when not nil, is the referral as Partner Center
+// shows it now (plan --online), against which an update's patch is minimal;
+// offline, the patch is built against an empty referral and shows every
+// column the row fills. pending is set when the referral is one a row
+// above creates: its ids are placeholders.
+func PlanRow(row *refbatch.Row, t Target, live *refbatch.Remote, m Mapper) (RowPlan, error) {
+	p := RowPlan{Row: row.Number, Key: refbatch.KeyOf(row), Action: t.Action, Upsert: t.Upsert, Valid: true, Requests: []refbatch.Request{}}
+	target := t.Referral
 	var notes []string
 	if p.Action == refbatch.ActionCreate {
 		req, err := m.Create(row)
@@ -57,7 +132,7 @@ func PlanRow(row *refbatch.Row, known *refbatch.Known, live *refbatch.Remote, m 
 		target = refbatch.Remote{ID: PlaceholderReferralID, EngagementID: PlaceholderEngagementID}
 	} else {
 		if target.ID == "" {
-			p.Note = fmt.Sprintf("no Referral ID, and this journal never created External Reference ID %q: run would fail this row", row.ExternalReferenceID)
+			p.Note = "run would fail this row: " + NoReferralMessage(row)
 			return p, nil
 		}
 		p.Requests = append(p.Requests, refbatch.Request{Step: refbatch.StepGet, Method: "GET", Path: referralPath(target.ID)})
@@ -77,7 +152,7 @@ func PlanRow(row *refbatch.Row, known *refbatch.Known, live *refbatch.Remote, m 
 			notes = append(notes, "the live referral already shows every value of the row: nothing to patch")
 		}
 	}
-	if m.WantsLink(row) && (p.Action == refbatch.ActionCreate || (known != nil && known.MicrosoftReferralID == "")) {
+	if t.WantsLink(m, row) {
 		req, err := m.Link(row, target)
 		if err != nil {
 			return p, fmt.Errorf("row %d: link: %w", row.Number, err)
@@ -108,4 +183,9 @@ func PlanRow(row *refbatch.Row, known *refbatch.Known, live *refbatch.Remote, m 
 // row fills shows as an operation.
 var emptyReferral = json.RawMessage(`{}`)
 
-func referralPath(id string) string { return "/v1.0/engagements/referrals/" + id }
+func referralPath(id string) string {
+	if id == PlaceholderReferralID {
+		return "/v1.0/engagements/referrals/" + id
+	}
+	return "/v1.0/engagements/referrals/" + url.PathEscape(id)
+}

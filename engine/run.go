@@ -151,7 +151,7 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 		}
 	}
 	if err := x.opts.Journal.Flush(journalCtx(workCtx)); err != nil {
-		x.stop(fmt.Errorf("journal: %w", err))
+		x.stop(fmt.Errorf("%w: %w", errJournal, err))
 	}
 	res := Result{Counts: map[refbatch.Outcome]int{}}
 	for _, r := range runs {
@@ -366,7 +366,7 @@ func (r *rowRun) hasWriteInDoubt() bool {
 // another time (throttling, 5xx, the network), as recorded by fail.
 func (r *rowRun) retryable() bool {
 	for _, s := range r.steps {
-		if s.State == refbatch.StateFailed && strings.HasPrefix(s.ErrorCode, RetryablePrefix) {
+		if s.State == refbatch.StateFailed && s.ErrorCode.Retryable() {
 			return true
 		}
 	}
@@ -543,35 +543,36 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// RetryablePrefix marks a failed step's ErrorCode when the failure may pass
-// on another try, for resume --retry-failed.
-const RetryablePrefix = "retryable:"
-
-// errorCode is a short class of err for the journal.
-func errorCode(err error) string {
+// failureClass is the journal's short class of err.
+func failureClass(err error) refbatch.FailureClass {
 	switch {
 	case errors.Is(err, errAbsent):
-		return "absent"
+		return refbatch.FailureAbsent
 	case refbatch.IsInDoubt(err):
-		return "in-doubt"
+		return refbatch.FailureInDoubt
 	case refbatch.IsFatal(err):
-		return "fatal"
+		return refbatch.FailureFatal
 	case refbatch.IsConflict(err):
 		// Someone else edited the referral meanwhile: another try later
 		// (resume --retry-failed) re-reads it and may well pass.
-		return RetryablePrefix + "conflict"
+		return refbatch.FailureConflict
 	case refbatch.IsNotFound(err):
-		return "not-found"
+		return refbatch.FailureNotFound
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return "interrupted"
+		return refbatch.FailureInterrupted
+	case errors.Is(err, errNotEligible):
+		return refbatch.FailureIneligible
 	case refbatch.IsRetryable(err):
-		return RetryablePrefix + "transient"
+		return refbatch.FailureTransient
 	}
-	return "rejected"
+	return refbatch.FailureRejected
 }
 
-// errNotEligible and errConflict are the engine's own reasons for a failed row.
+// errNotEligible and errConflict are the engine's own reasons for a failed
+// row; errJournal marks a journal write that failed, after which nothing
+// more can be recorded.
 var (
+	errJournal     = errors.New("journal")
 	errNotEligible = errors.New("not eligible for deal registration")
 	errConflict    = errors.New("the referral kept changing while it was patched (412 twice)")
 )
@@ -599,7 +600,7 @@ func (x *executor) send(ctx context.Context, r *rowRun, step refbatch.StepName, 
 			c := r.take(x.opts.Run)
 			c.Sent = &rec
 			if err := x.opts.Journal.Record(journalCtx(ctx), c); err != nil {
-				err = fmt.Errorf("journal: record %s of row %d: %w", step, r.rec.Number, err)
+				err = fmt.Errorf("%w: record %s of row %d: %w", errJournal, step, r.rec.Number, err)
 				x.stop(err)
 				return refbatch.Remote{}, err
 			}
@@ -639,7 +640,7 @@ func (x *executor) flush(ctx context.Context, r *rowRun) error {
 		return nil
 	}
 	if err := x.opts.Journal.Record(journalCtx(ctx), c); err != nil {
-		err = fmt.Errorf("journal: record row %d: %w", r.rec.Number, err)
+		err = fmt.Errorf("%w: record row %d: %w", errJournal, r.rec.Number, err)
 		x.stop(err)
 		return err
 	}
@@ -662,7 +663,7 @@ func (x *executor) finish(r *rowRun, step refbatch.StepName, state refbatch.Step
 	}
 	rec.ErrorCode, rec.ErrorMessage = "", ""
 	if stepErr != nil {
-		rec.ErrorCode, rec.ErrorMessage = errorCode(stepErr), stepErr.Error()
+		rec.ErrorCode, rec.ErrorMessage = failureClass(stepErr), stepErr.Error()
 		rec.HTTPStatus = httpStatus(stepErr)
 	} else if state == refbatch.StateDone && rec.HTTPStatus == 0 && !rec.SentAt.IsZero() {
 		rec.HTTPStatus = 200
@@ -712,12 +713,12 @@ func (x *executor) failRow(ctx context.Context, r *rowRun, step refbatch.StepNam
 		x.settle(ctx, r, refbatch.OutcomePending, "interrupted")
 	case refbatch.IsInDoubt(err):
 		x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("%s: answer lost (%v); reconciling before anything is sent again", step, err))
-	case x.fatalErr() != nil && strings.HasPrefix(err.Error(), "journal:"):
+	case errors.Is(err, errJournal):
 		// The journal failed: nothing more can be recorded.
 	default:
 		x.finish(r, step, refbatch.StateFailed, refbatch.Remote{}, err)
 		x.settle(ctx, r, refbatch.OutcomeFailed, fmt.Sprintf("%s: %v", step, err))
-		if strings.HasPrefix(errorCode(err), RetryablePrefix+"transient") {
+		if failureClass(err) == refbatch.FailureTransient {
 			if n := x.transient.Add(1); n >= int64(x.transientLimit()) {
 				x.stop(fmt.Errorf("%d rows in a row failed on passing errors, the last: %w; the API looks unavailable, so the run stops here", n, err))
 			}
@@ -731,10 +732,20 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 	var target refbatch.Remote // the partner's referral: id and engagement
 	created, updated, linked, registered := false, false, false, false
 
-	// What the journal remembers of the row's External Reference ID: an
-	// update row may name its referral by it, and a create row whose id the
-	// journal already created becomes an update (upsert), whoever planned it.
-	known, haveKnown := x.lookup(row.ExternalReferenceID)
+	// What the row acts on, decided as plan decides it: an update row may
+	// name its referral by External Reference ID, and a create row whose
+	// External Reference ID Partner Center already holds (the mirror, or a
+	// row of this run) becomes an update of it (upsert).
+	var kp *refbatch.Known
+	if known, ok := x.lookup(row.ExternalReferenceID); ok {
+		kp = &known
+	}
+	t := Resolve(row, kp)
+	if r.rec.Action == refbatch.ActionUpdate && t.Action == refbatch.ActionCreate {
+		// Planned as an update of a referral that is no longer known: never
+		// turn it into a create behind the plan's back.
+		t.Action = refbatch.ActionUpdate
+	}
 
 	create := r.rec.Action == refbatch.ActionCreate
 	cs := r.step(refbatch.StepCreate)
@@ -745,12 +756,7 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 	case create && cs.State == refbatch.StateSent:
 		x.settle(ctx, r, refbatch.OutcomeInDoubt, "create: sent, answer never recorded; reconciling before anything is sent again")
 		return
-	case create && haveKnown:
-		// Upsert: this journal already created the External Reference ID
-		// (in an earlier run); the row updates that referral.
-		create = false
-		target = refbatch.Remote{ID: known.ReferralID, EngagementID: known.EngagementID}
-	case create:
+	case t.Action == refbatch.ActionCreate:
 		req, err := x.opts.Mapper.Create(row)
 		if err != nil {
 			x.failRow(ctx, r, refbatch.StepCreate, err)
@@ -766,21 +772,15 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 		x.created(r, out)
 		target, created = out, true
 	default:
-		id := row.ReferralID
-		if id == "" && haveKnown {
-			id, target.EngagementID = known.ReferralID, known.EngagementID
-		}
-		if id == "" {
-			x.failRow(ctx, r, refbatch.StepGet, fmt.Errorf("no Referral ID, and this journal never created External Reference ID %q: add the Referral ID to the row", row.ExternalReferenceID))
+		target = t.Referral
+		if target.ID == "" {
+			x.failRow(ctx, r, refbatch.StepGet, errors.New(NoReferralMessage(row)))
 			return
 		}
-		target.ID = id
 	}
 	r.rec.ReferralID, r.rec.EngagementID = target.ID, target.EngagementID
 
-	if create || created {
-		// A new referral: link it for co-sell.
-	} else {
+	if !created {
 		changed, ok := x.update(ctx, r, target.ID)
 		if !ok {
 			return
@@ -788,14 +788,17 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 		updated = changed
 	}
 
-	if x.opts.Mapper.WantsLink(row) && (created || (haveKnown && known.MicrosoftReferralID == "")) {
+	if created {
+		t.Action = refbatch.ActionCreate
+	}
+	if t.WantsLink(x.opts.Mapper, row) {
 		ok := x.link(ctx, r, target)
 		if !ok {
 			return
 		}
 		linked = true
-	} else if haveKnown {
-		r.rec.MicrosoftReferralID = known.MicrosoftReferralID
+	} else if t.Known {
+		r.rec.MicrosoftReferralID = t.MicrosoftReferralID
 	}
 
 	if row.RegisterDeal {
@@ -845,27 +848,24 @@ func (x *executor) get(ctx context.Context, r *rowRun, id string) (refbatch.Remo
 	return live, nil
 }
 
-// checkLive re-checks the row's transition against the live status.
+// checkLive re-checks the row against the live referral (LiveFindings).
 func (x *executor) checkLive(r *rowRun, live refbatch.Remote) error {
-	if x.policies == nil || !r.row.Filled.Has(refbatch.ColStatus) {
+	if x.policies == nil {
 		return nil
 	}
 	p := <-x.policies
 	defer func() { x.policies <- p }()
-	row := *r.row
-	row.CurrentStatus, row.CurrentSubstatus = live.Status, live.Substatus
-	row.Filled = row.Filled.With(refbatch.ColCurrentStatus)
-	if live.Substatus != "" {
-		row.Filled = row.Filled.With(refbatch.ColCurrentSubstatus)
-	}
-	row.Invalid &^= refbatch.ColumnSet(0).With(refbatch.ColCurrentStatus).With(refbatch.ColCurrentSubstatus)
-	for _, f := range p.Evaluate(nil, &row) {
-		if f.Severity == refbatch.SeverityError && (f.Rule == refbatch.RuleStatusTransition || f.Rule == refbatch.RuleStatusPair) {
-			return fmt.Errorf("the live referral is %s/%s: %s", live.Status, live.Substatus, f.Message)
-		}
+	if fs := LiveFindings(p, r.row, live); len(fs) > 0 {
+		return &policyError{msg: fmt.Sprintf("the live referral is %s/%s: %s", live.Status, live.Substatus, fs[0].Message)}
 	}
 	return nil
 }
+
+// policyError is a row refused by a policy checked against the live
+// referral, before anything was sent.
+type policyError struct{ msg string }
+
+func (e *policyError) Error() string { return e.msg }
 
 // update brings the live referral to what the row says with a minimal
 // patch, after re-checking the row's transition against the live status.

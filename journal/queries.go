@@ -594,6 +594,13 @@ func (j *Journal) UnfinishedSteps(ctx context.Context, run refbatch.RunID) ([]re
 	return j.steps(ctx, run, ` AND row IN (SELECT number FROM rows WHERE run = ?1 AND outcome IN ('pending', 'in-doubt', 'failed', ''))`)
 }
 
+// SentWrites returns the run's write steps (create, link, patch, register)
+// left "sent": requests that may have been applied, whose answer was never
+// recorded, whatever their row's outcome says.
+func (j *Journal) SentWrites(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error) {
+	return j.steps(ctx, run, ` AND state = 'sent' AND step IN ('create', 'link', 'patch', 'register')`)
+}
+
 func (j *Journal) steps(ctx context.Context, run refbatch.RunID, where string) ([]refbatch.StepRecord, error) {
 	db, err := j.reader("steps")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/refbatch/refbatch/batch"
 	"github.com/refbatch/refbatch/credentials"
 )
 
@@ -22,7 +23,8 @@ func runConfigCmd(ctx context.Context, args []string, e env) error {
 	fs.String("rules", "", "rules `FILE`")
 	fs.String("tables", "", "reference tables `DIR`")
 	fs.String("mapping", "", "column mapping `FILE`")
-	if err := parseWithConfig(&ctx, fs, args); err != nil {
+	cfg, err := parseWithConfig(fs, args, e)
+	if err != nil {
 		return usageOrHelp(err)
 	}
 	if fs.NArg() > 0 {
@@ -30,10 +32,6 @@ func runConfigCmd(ctx context.Context, args []string, e env) error {
 	}
 	if *format != "text" && *format != "json" {
 		return usageError("--format must be text or json, got %q", *format)
-	}
-	cfg, err := configFromContext(ctx)
-	if err != nil {
-		return err
 	}
 	return printConfig(cfg, *format, e)
 }
@@ -45,19 +43,18 @@ type configEntry struct {
 	Source string `json:"source"`
 }
 
-func printConfig(cfg *config, format string, e env) error {
+func printConfig(cfg *batch.Settings, format string, e env) error {
 	var entries []configEntry
-	for _, s := range settings {
-		v, ok := cfg.values[s.key]
-		if !ok {
-			entries = append(entries, configEntry{Key: s.key, Source: "not set"})
+	for _, key := range batch.Keys() {
+		if cfg.Source(key) == "" {
+			entries = append(entries, configEntry{Key: key, Source: "not set"})
 			continue
 		}
-		val := v.value
-		if s.secret {
+		val := cfg.Get(key)
+		if batch.IsSecret(key) {
 			val = credentials.Mask(val)
 		}
-		entries = append(entries, configEntry{Key: s.key, Value: val, Source: v.source})
+		entries = append(entries, configEntry{Key: key, Value: val, Source: cfg.Source(key)})
 	}
 	login := configEntry{Key: "login", Source: "not signed in"}
 	if store, err := credentials.DefaultStore(); err == nil {
@@ -73,7 +70,7 @@ func printConfig(cfg *config, format string, e env) error {
 		}
 	}
 	entries = append(entries, login)
-	file := cfg.file
+	file := cfg.File()
 	if format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -83,7 +80,7 @@ func printConfig(cfg *config, format string, e env) error {
 		}{file, entries})
 	}
 	if file == "" {
-		file = "none (looked for ./" + configFileName + " and in your config folder)"
+		file = "none (looked for ./" + batch.ConfigFileName + " and in your config folder)"
 	}
 	fmt.Fprintf(e.stdout, "config file: %s\n\n", file)
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)

@@ -12,17 +12,14 @@ import (
 // refresh token in the token store.
 func runLoginCmd(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("login", "login --tenant T --client-id C [--authority URL] [--oauth-version v1|v2]", e)
-	if err := parseWithConfig(&ctx, fs, args); err != nil {
+	cfg, err := parseWithConfig(fs, args, e)
+	if err != nil {
 		return usageOrHelp(err)
 	}
 	if fs.NArg() > 0 {
 		return usageError("login takes no arguments")
 	}
-	cfg, err := configFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	a, named, err := cfg.authority()
+	a, named, err := cfg.Authority()
 	if err != nil {
 		return err
 	}

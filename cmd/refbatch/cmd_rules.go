@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/refbatch/refbatch"
+	"github.com/refbatch/refbatch/batch"
 	"github.com/refbatch/refbatch/importer"
 	"github.com/refbatch/refbatch/rules"
 )
@@ -93,7 +94,7 @@ func runRules(_ context.Context, opts rulesOptions, e env) error {
 	if err != nil {
 		return err
 	}
-	importOpts, err := opts.input.options(policy)
+	importOpts, err := batch.ImportOptions(inputOptions(opts.policy, opts.input), policy)
 	if err != nil {
 		return err
 	}

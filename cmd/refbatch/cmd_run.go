@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/refbatch/refbatch/journal"
-
-	"github.com/refbatch/refbatch"
+	"github.com/refbatch/refbatch/batch"
 )
 
 type runOptions struct {
@@ -19,6 +15,7 @@ type runOptions struct {
 	file         string
 	sandbox      bool
 	sandboxState string
+	settings     *batch.Settings  // nil: the environment's alone
 	now          func() time.Time // nil: time.Now
 }
 
@@ -28,11 +25,13 @@ func runRunCmd(ctx context.Context, args []string, e env) error {
 	opts.policy.bind(fs)
 	opts.input.bind(fs)
 	opts.exec.bind(fs)
-	fs.BoolVar(&opts.sandbox, "sandbox", false, "rehearse against a local sandbox started in this process (no credentials; its state is kept beside the input in .refbatch/)")
+	fs.BoolVar(&opts.sandbox, "sandbox", false, "rehearse against a local sandbox started in this process (no credentials; its state and journal are kept beside the input in .refbatch/)")
 	fs.StringVar(&opts.sandboxState, "sandbox-state", "", "with --sandbox: the sandbox's state `FILE` (default .refbatch/sandbox-state.json beside the input)")
-	if err := parseWithConfig(&ctx, fs, args); err != nil {
+	settings, err := parseWithConfig(fs, args, e)
+	if err != nil {
 		return usageOrHelp(err)
 	}
+	opts.settings = settings
 	file, err := oneArg(fs, "input file (FILE.xlsx or FILE.csv)")
 	if err != nil {
 		return err
@@ -48,137 +47,62 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 	if opts.sandbox && opts.exec.endpoint != "" {
 		return usageError("--sandbox and --endpoint exclude each other")
 	}
-	now := opts.now
-	if now == nil {
-		now = time.Now
-	}
-	po := newPlanOptions(opts.policy, opts.input)
-	po.Sandbox = opts.sandbox
-	if opts.sandbox {
-		po.SandboxState = opts.sandboxState
-		if po.SandboxState == "" {
-			po.SandboxState = filepath.Join(filepath.Dir(opts.file), sandboxDir, "sandbox-state.json")
-		}
-	}
-	in, err := loadInput(ctx, opts.file, po, now)
-	if err != nil {
-		return err
-	}
+	in := inputOptions(opts.policy, opts.input)
 	jpath := opts.exec.journal
 	if jpath == "" {
 		jpath = defaultJournal(opts.file, opts.sandbox)
 	}
-	jr, err := openJournal(ctx, jpath)
+	jr, err := batch.OpenJournal(ctx, jpath, true)
 	if err != nil {
 		return err
 	}
 	defer jr.Close()
 
-	if err := refuseOverDoubt(ctx, jr); err != nil {
-		return err
-	}
-
-	endpoint := opts.exec.endpoint
-	switch {
-	case opts.sandbox:
-		endpoint = "sandbox:" + po.SandboxState
-	case endpoint == "":
-		endpoint = "https://api.partner.microsoft.com"
-	}
-	rulesHash, tablesHash, err := policyHashes(po)
-	if err != nil {
-		return err
-	}
-	run := refbatch.RunInfo{
-		ID:          refbatch.NewRunID(now()),
-		RulesHash:   rulesHash,
-		TablesHash:  tablesHash,
-		InputPath:   opts.file,
-		InputSHA256: in.sha256,
-		Options:     encodeOptions(po),
-		Endpoint:    endpoint,
-		Started:     now().UTC(),
-	}
-	if err := jr.CreateRun(ctx, run); err != nil {
-		return err
-	}
-	records, err := planRecords(ctx, jr, in.rows)
-	if err != nil {
-		return err
-	}
-	list := make([]refbatch.RowRecord, 0, len(records))
-	for _, lr := range in.rows {
-		list = append(list, records[lr.row.Number])
-	}
-	if err := jr.PutRows(ctx, run.ID, list); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "%s: %s, %d valid, %s, %s\n", opts.file, plural(in.summary.Rows, "row", "rows"), in.summary.Valid,
-		plural(in.summary.Errors, "error", "errors"), plural(in.summary.Warnings, "warning", "warnings"))
-	if in.summary.Errors > 0 {
-		fmt.Fprintf(e.stdout, "rows with errors are skipped; see them with: refbatch validate %s --report findings.xlsx\n", shellQuote(opts.file))
-	}
-	return execute(ctx, execution{file: opts.file, run: run, po: po, flags: opts.exec, in: in, jr: jr, records: records, now: now}, e)
-}
-
-// refuseOverDoubt refuses a new run while an earlier run in the journal has
-// steps in doubt (sent, answer never recorded): a new run cannot know
-// whether those creates happened, and could make them twice. Resume
-// reconciles them.
-func refuseOverDoubt(ctx context.Context, jr *journal.Journal) error {
-	runs, err := jr.Runs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, run := range runs {
-		if !run.Finished.IsZero() {
-			continue
+	var ep batch.Endpoint
+	if opts.sandbox {
+		state := opts.sandboxState
+		if state == "" {
+			state = filepath.Join(filepath.Dir(opts.file), sandboxDir, "sandbox-state.json")
 		}
-		steps, err := jr.UnfinishedSteps(ctx, run.ID) // a step in doubt belongs to an unfinished row
+		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables})
 		if err != nil {
 			return err
 		}
-		n := 0
-		for _, s := range steps {
-			if s.State == refbatch.StateSent && s.Step.Writes() {
-				n++
-			}
+		defer sb.Close()
+		ep = sb.Endpoint()
+		if opts.exec.registerWait == 0 {
+			opts.exec.registerWait = sandboxRegisterWait
 		}
-		if n > 0 {
-			return usageError("run %s (%s) stopped with %s in doubt: a new run could apply them twice. Finish it first: refbatch resume --journal %s %s",
-				run.ID, run.InputPath, plural(n, "step", "steps"), shellQuote(jr.Path()), run.ID)
+	} else {
+		if ep, err = realEndpoint(opts.exec.endpoint, opts.settings, e); err != nil {
+			return err
 		}
 	}
-	return nil
+	out := newRunOutput(e, opts.exec.quiet, opts.now, false)
+	cfg := opts.exec.config(in, opts.now, e.stderr)
+	cfg.Observer = out.observer()
+	c, err := batch.NewClient(jr, ep, cfg)
+	if err != nil {
+		return err
+	}
+	e.interrupts.onFirst(c.Stop)
+	res, err := c.Run(ctx, opts.file)
+	return out.finish(res, err)
 }
 
-// planRecords makes the journal records of freshly read rows. A create row
-// whose External Reference ID this journal already created becomes an
-// update of that referral (upsert): running a file twice never creates
-// twice.
-func planRecords(ctx context.Context, jr interface {
-	LookupMany(context.Context, []string) (map[string]refbatch.Known, error)
-}, rows []loadedRow) (map[int]refbatch.RowRecord, error) {
-	var ids []string
-	for _, lr := range rows {
-		if lr.row.ExternalReferenceID != "" && lr.row.Action == refbatch.ActionCreate {
-			ids = append(ids, lr.row.ExternalReferenceID)
-		}
-	}
-	known, err := jr.LookupMany(ctx, ids)
+// realEndpoint is Partner Center (or the URL given) with the credentials
+// the settings name.
+func realEndpoint(url string, s *batch.Settings, e env) (batch.Endpoint, error) {
+	s, err := settingsOf(s, e)
 	if err != nil {
-		return nil, err
+		return batch.Endpoint{}, err
 	}
-	out := make(map[int]refbatch.RowRecord, len(rows))
-	for _, lr := range rows {
-		rec := plannedRecord(lr)
-		if rec.Valid && rec.Action == refbatch.ActionCreate && lr.row.ExternalReferenceID != "" {
-			if k, ok := known[strings.ToLower(lr.row.ExternalReferenceID)]; ok {
-				rec.Action = refbatch.ActionUpdate
-				rec.ReferralID, rec.EngagementID, rec.MicrosoftReferralID = k.ReferralID, k.EngagementID, k.MicrosoftReferralID
-			}
-		}
-		out[lr.row.Number] = rec
+	if url == "" {
+		url = s.Get("endpoint")
 	}
-	return out, nil
+	token, err := tokenSource(s)
+	if err != nil {
+		return batch.Endpoint{}, err
+	}
+	return batch.Endpoint{URL: url, Token: token}, nil
 }

@@ -111,7 +111,7 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
-	catalog, fx := sandboxOptionsFromTables(tables)
+	catalog, fx := tables.AzureIPCoSellSolutions(), tables.FXToUSD()
 
 	var logger *slog.Logger
 	errorLog := log.New(io.Discard, "", 0)

@@ -210,7 +210,7 @@ func TestSandboxOptionsFromTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalog, fx := sandboxOptionsFromTables(builtin)
+	catalog, fx := builtin.AzureIPCoSellSolutions(), builtin.FXToUSD()
 	for _, id := range []string{"DEAL-123456-XYZ", "SOL-34104-EBB", "SOL-8163-XCJ"} {
 		if !slices.Contains(catalog, id) {
 			t.Errorf("catalog %v lacks %s, eligible in the built-in solutions table", catalog, id)

@@ -12,10 +12,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/refbatch/refbatch"
-	"github.com/refbatch/refbatch/engine"
+	"github.com/refbatch/refbatch/batch"
 	"github.com/refbatch/refbatch/exporter"
-	"github.com/refbatch/refbatch/importer"
-	"github.com/refbatch/refbatch/rules"
 )
 
 type validateOptions struct {
@@ -41,7 +39,7 @@ func runValidateCmd(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&opts.strict, "strict", false, "warnings fail the validation too (exit 1)")
 	fs.IntVar(&opts.maxFindings, "max-findings", 20, "findings to print (0: all); the report always has all of them")
 	fs.IntVar(&opts.workers, "workers", 0, "goroutines checking rows (default: one per CPU)")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseWithConfig(fs, args, e); err != nil {
 		return usageOrHelp(err)
 	}
 	file, err := oneArg(fs, "input file (FILE.xlsx or FILE.csv)")
@@ -91,34 +89,17 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 		}
 	}
 	// Rules compile before any row is read: a broken rule is exit 2, at once.
-	policy, err := opts.policy.load()
+	c, err := batch.NewClient(nil, batch.Endpoint{}, batch.Config{Input: inputOptions(opts.policy, opts.input), Workers: opts.workers, Now: opts.policy.now})
 	if err != nil {
 		return err
 	}
-	importOpts, err := opts.input.options(policy)
-	if err != nil {
-		return err
-	}
-	reader, err := importer.Open(ctx, opts.file, importOpts)
-	if err != nil {
-		return err
-	}
-	defer reader.Close()
-	header := reader.Header()
-
 	var report *exporter.Report
-	if opts.report != "" {
-		if report, err = exporter.NewReport(opts.report, header); err != nil {
-			return err
+	defer func() {
+		if err != nil && report != nil {
+			report.Abort()
 		}
-		defer func() {
-			if err != nil {
-				report.Abort()
-			}
-		}()
-	}
-
-	out := validation{File: opts.file, Sheet: header.Sheet, HeaderRow: header.Row, Report: opts.report, Findings: []refbatch.Finding{}}
+	}()
+	out := validation{File: opts.file, Report: opts.report, Findings: []refbatch.Finding{}}
 	keep := func(f []refbatch.Finding) {
 		for _, x := range f {
 			if opts.maxFindings > 0 && len(out.Findings) >= opts.maxFindings {
@@ -128,15 +109,18 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 			out.Findings = append(out.Findings, x)
 		}
 	}
-	headerFindings := reader.HeaderFindings()
-	keep(headerFindings)
-
-	summary, err := engine.Validate(ctx, reader, engine.ValidateOptions{
-		NewChecker: func() engine.RowChecker { return policy.NewEvaluator() },
-		Ordered:    policy.NewDuplicateCheck(),
-		Workers:    opts.workers,
-		Release:    reader.Release,
-		Sink: func(row *refbatch.Row, findings []refbatch.Finding) error {
+	v, err := c.Validate(ctx, opts.file, batch.Hooks{
+		Header: func(h *refbatch.Header, findings []refbatch.Finding) error {
+			out.Sheet, out.HeaderRow = h.Sheet, h.Row
+			keep(findings)
+			if opts.report != "" {
+				var err error
+				report, err = exporter.NewReport(opts.report, h)
+				return err
+			}
+			return nil
+		},
+		Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
 			keep(findings)
 			if report != nil {
 				return report.WriteRow(row, findings)
@@ -147,15 +131,10 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 	if err != nil {
 		return err
 	}
-	for _, f := range headerFindings {
-		summary.Count(f)
-	}
-	if summary.ByRule == nil {
-		summary.ByRule = map[string]int{}
-	}
+	summary := v.Summary
 	out.Summary = summary
 	if report != nil {
-		if err := report.Close(summary, headerFindings); err != nil {
+		if err := report.Close(summary, v.HeaderFindings); err != nil {
 			return err
 		}
 	}
@@ -236,9 +215,3 @@ func dash(s string) string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// The concrete packages satisfy the interfaces the engine declares.
-var (
-	_ engine.RowSource      = (*importer.Reader)(nil)
-	_ engine.RowChecker     = (*rules.Evaluator)(nil)
-	_ engine.OrderedChecker = (*rules.DuplicateCheck)(nil)
-)

@@ -7,8 +7,8 @@ import (
 )
 
 func main() {
-	ctx, stop := withInterrupts(context.Background(), os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	ctx, in, stop := withInterrupts(context.Background(), os.Stderr)
+	code := runWith(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interrupts: in})
 	stop()
 	os.Exit(code)
 }

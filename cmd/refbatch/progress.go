@@ -95,6 +95,14 @@ func (p *progress) line() string {
 		done, p.total, p.failed.Load(), p.skipped.Load(), p.requests.Load(), p.rate(), p.throttled.Load(), eta)
 }
 
+// already counts the rows an earlier attempt finished.
+func (p *progress) already(n int) {
+	p.rows.Add(int64(n))
+	if p.bar != nil && n > 0 {
+		_ = p.bar.Add(n)
+	}
+}
+
 // done counts a row that reached an outcome.
 func (p *progress) done(o refbatch.Outcome) {
 	p.rows.Add(1)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -21,11 +22,16 @@ const (
 	exitInterrupted = 130
 )
 
-// env is what every subcommand receives: the streams it may use.
+// env is what every subcommand receives: the streams it may use, the
+// environment and the signals. Tests build it directly; a nil getenv is an
+// empty environment, nil interrupts none.
 type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	getenv func(string) string
+	// interrupts lets run and resume stop in two stages (onFirst).
+	interrupts *interrupts
 	// usage is where newFlagSet prints a command's usage: stdout for
 	// "refbatch help COMMAND", else (nil) stderr, where "COMMAND --help"
 	// has always printed it.
@@ -43,35 +49,37 @@ type parsedFlags struct{ fs *pflag.FlagSet }
 type command struct {
 	summary string
 	run     func(ctx context.Context, args []string, e env) error
-	// twoStage commands get the work context and read the feed context
-	// from it (first Ctrl-C: no new work; second: cancel in flight); the
-	// others stop at the first Ctrl-C.
-	twoStage bool
 }
 
 func commands() map[string]command {
 	return map[string]command{
-		"help":     {"show help for refbatch or a command", nil, false},
-		"version":  {"print the version", runVersionCmd, false},
-		"sandbox":  {"serve a local Partner Center Referrals API for rehearsals and tests", runSandboxCmd, false},
-		"validate": {"import a spreadsheet and check every row against the policies", runValidateCmd, false},
-		"template": {"write an Excel template with drop-downs and a guide sheet", runTemplateCmd, false},
-		"rules":    {"check, list or test the policy rules (rules check|list|test)", runRulesCmd, false},
-		"plan":     {"show what a run would send, row by row, without sending it", runPlanCmd, false},
-		"run":      {"validate a spreadsheet, then load its valid rows into Partner Center", runRunCmd, true},
-		"resume":   {"finish an interrupted or partly failed run", runResumeCmd, true},
-		"status":   {"list the runs in a journal and where their rows stand", runStatusCmd, false},
-		"export":   {"write a run's rows with their outcome, referral ids and errors", runExportCmd, false},
-		"login":    {"sign in to Partner Center (Azure AD device code) and keep the refresh token", runLoginCmd, false},
-		"logout":   {"forget the sign-in that login kept", runLogoutCmd, false},
-		"config":   {"print the effective configuration and where each value comes from", runConfigCmd, false},
+		"help":     {"show help for refbatch or a command", nil},
+		"version":  {"print the version", runVersionCmd},
+		"sandbox":  {"serve a local Partner Center Referrals API for rehearsals and tests", runSandboxCmd},
+		"validate": {"import a spreadsheet and check every row against the policies", runValidateCmd},
+		"template": {"write an Excel template with drop-downs and a guide sheet", runTemplateCmd},
+		"rules":    {"check, list or test the policy rules (rules check|list|test)", runRulesCmd},
+		"plan":     {"show what a run would send, row by row, without sending it", runPlanCmd},
+		"run":      {"validate a spreadsheet, then load its valid rows into Partner Center", runRunCmd},
+		"resume":   {"finish an interrupted or partly failed run", runResumeCmd},
+		"status":   {"list the runs in a journal and where their rows stand", runStatusCmd},
+		"export":   {"write a run's rows with their outcome, referral ids and errors", runExportCmd},
+		"login":    {"sign in to Partner Center (Azure AD device code) and keep the refresh token", runLoginCmd},
+		"logout":   {"forget the sign-in that login kept", runLogoutCmd},
+		"config":   {"print the effective configuration and where each value comes from", runConfigCmd},
 	}
 }
 
-// run is the whole program behind main: it dispatches to a subcommand and
-// turns its error into an exit code.
+// run is the program with the process's environment and no signals, as
+// tests call it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := env{stdin: stdin, stdout: stdout, stderr: stderr}
+	return runWith(ctx, args, env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv})
+}
+
+// runWith is the whole program behind main: it dispatches to a subcommand
+// and turns its error into an exit code.
+func runWith(ctx context.Context, args []string, e env) int {
+	stderr := e.stderr
 	cmds := commands()
 	if len(args) == 0 {
 		printHelp(stderr, cmds)
@@ -93,9 +101,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			printHelp(stderr, cmds)
 		}
 		return exitUsage
-	}
-	if !c.twoStage {
-		ctx = feedContext(ctx)
 	}
 	return exitCode(runCommand(ctx, c, rest, e), stderr)
 }
@@ -130,7 +135,7 @@ func runHelp(ctx context.Context, args []string, e env, cmds map[string]command)
 		return exitUsage
 	}
 	e.usage = e.stdout
-	return exitCode(runCommand(feedContext(ctx), c, []string{"--help"}, e), e.stderr)
+	return exitCode(runCommand(ctx, c, []string{"--help"}, e), e.stderr)
 }
 
 func commandNames(cmds map[string]command) []string {
@@ -200,6 +205,14 @@ func newFlagSet(name, usage string, e env) *pflag.FlagSet {
 		e.parsed.fs = fs
 	}
 	return fs
+}
+
+// lookupEnv reads the environment the command was given.
+func (e env) lookupEnv(key string) string {
+	if e.getenv == nil {
+		return ""
+	}
+	return e.getenv(key)
 }
 
 // usageError wraps a usage mistake so that it exits 2.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/refbatch/refbatch/batch"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -88,7 +89,7 @@ func TestRunSandboxSample(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("status exited %d: %s", code, errOut)
 	}
-	var statuses []statusOfRun
+	var statuses []batch.RunStatus
 	if err := json.Unmarshal([]byte(out), &statuses); err != nil {
 		t.Fatalf("status json: %v\n%s", err, out)
 	}

@@ -6,32 +6,48 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
-// feedKey carries the feed context: the context whose end means "start no
-// new rows", as opposed to the work context, whose end cancels the
-// requests in flight (river's StartWorkContext).
-type feedKey struct{}
-
-// feedContext returns the feed context stored in ctx, or ctx itself.
-func feedContext(ctx context.Context) context.Context {
-	if f, ok := ctx.Value(feedKey{}).(context.Context); ok {
-		return f
-	}
-	return ctx
+// interrupts turns Ctrl-C, SIGTERM and a closed terminal (SIGHUP) into
+// refbatch's two-stage stop: the first signal calls the stop a command
+// registered with onFirst (a run stops taking rows and finishes what is in
+// flight), or cancels the command's context when it registered none; the
+// second cancels the context, and with it the requests in flight.
+type interrupts struct {
+	mu    sync.Mutex
+	first func()
 }
 
-// withInterrupts returns a work context that carries a feed context. The
-// first Ctrl-C (or SIGTERM) ends the feed context: a run starts no new rows
-// and finishes the steps in flight. The second ends the work context: the
-// requests in flight are cancelled, and the journal says which are in
-// doubt. stop releases the signal handler.
-func withInterrupts(parent context.Context, stderr io.Writer) (ctx context.Context, stop func()) {
-	feed, stopFeed := context.WithCancel(parent)
-	work, stopWork := context.WithCancel(parent)
+// onFirst registers what the first signal does. Safe on a nil receiver
+// (tests build env without interrupts).
+func (i *interrupts) onFirst(f func()) {
+	if i == nil {
+		return
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.first = f
+}
+
+func (i *interrupts) firstStop() (func(), bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.first, i.first != nil
+}
+
+// withInterrupts returns a context that the signals cancel as described
+// on interrupts. SIGHUP is caught only when it is not ignored: under nohup
+// the run goes on when the terminal closes, as nohup asks.
+func withInterrupts(parent context.Context, stderr io.Writer) (ctx context.Context, in *interrupts, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	in = &interrupts{}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	if !signal.Ignored(syscall.SIGHUP) {
+		signal.Notify(sigs, syscall.SIGHUP)
+	}
 	done := make(chan struct{})
 	go func() {
 		n := 0
@@ -39,23 +55,28 @@ func withInterrupts(parent context.Context, stderr io.Writer) (ctx context.Conte
 			select {
 			case <-done:
 				return
-			case <-sigs:
+			case sig := <-sigs:
 				n++
-				if n == 1 {
-					fmt.Fprintln(stderr, "\nrefbatch: interrupted: finishing the requests in flight (Ctrl-C again to cancel them)")
-					stopFeed()
+				if first, ok := in.firstStop(); n == 1 && ok {
+					what := "interrupted"
+					if sig == syscall.SIGHUP {
+						what = "the terminal closed (SIGHUP)"
+					}
+					fmt.Fprintf(stderr, "\nrefbatch: %s: finishing the requests in flight (Ctrl-C again to cancel them)\n", what)
+					first()
 					continue
 				}
-				fmt.Fprintln(stderr, "\nrefbatch: cancelling the requests in flight")
-				stopWork()
+				if n > 1 {
+					fmt.Fprintln(stderr, "\nrefbatch: cancelling the requests in flight")
+				}
+				cancel()
 				return
 			}
 		}
 	}()
-	return context.WithValue(work, feedKey{}, feed), func() {
+	return ctx, in, func() {
 		signal.Stop(sigs)
 		close(done)
-		stopFeed()
-		stopWork()
+		cancel()
 	}
 }

@@ -1,0 +1,240 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/refbatch/refbatch"
+	"github.com/refbatch/refbatch/engine"
+	"github.com/refbatch/refbatch/importer"
+	"github.com/refbatch/refbatch/journal"
+	"github.com/refbatch/refbatch/partnercenter"
+	"github.com/refbatch/refbatch/rules"
+)
+
+// The concrete packages satisfy the interfaces the engine consumes.
+var (
+	_ engine.API     = (*partnercenter.Referrals)(nil)
+	_ engine.Mapper  = (*partnercenter.Mapper)(nil)
+	_ engine.Journal = (*journal.Journal)(nil)
+	_ engine.Policy  = (*rules.Evaluator)(nil)
+
+	_ engine.RowSource      = (*importer.Reader)(nil)
+	_ engine.RowChecker     = (*rules.Evaluator)(nil)
+	_ engine.OrderedChecker = (*rules.DuplicateCheck)(nil)
+)
+
+// DefaultConcurrency is how many rows are in flight at once when
+// Config.Concurrency is 0.
+const DefaultConcurrency = 8
+
+// Config configures a Client. Its zero value is a safe default.
+type Config struct {
+	// Input says how files are read and which rules and tables check them.
+	Input InputOptions
+	// Concurrency bounds the rows in flight (default 8, at most 256).
+	Concurrency int
+	// Rate is a ceiling in requests per second; 0: none, the rate adapts
+	// to the API's throttling by itself.
+	Rate float64
+	// RegisterWait is how long a deal registration may wait for Microsoft
+	// to accept its co-sell referral before the row fails (default 0).
+	RegisterWait time.Duration
+	// Strict makes warnings fail a run or a validation like errors.
+	Strict bool
+	// Workers is how many goroutines check rows (default: one per CPU).
+	Workers int
+	// Logger receives retries and reconciliations (default: discarded).
+	Logger *slog.Logger
+	// Observer receives progress (default: nothing).
+	Observer Observer
+	// Now is the clock (default time.Now); rules see it as Today.
+	Now func() time.Time
+}
+
+// Observer receives a run's progress. Every callback may be nil, and is
+// called from several goroutines at once: keep them quick.
+type Observer struct {
+	// Started is called once the rows are planned, before any is sent.
+	Started func(s Started)
+	// RowFinished is called when a row reaches an outcome.
+	RowFinished func(rec refbatch.RowRecord)
+	// Request is called with the status of every HTTP answer (0: none
+	// arrived).
+	Request func(status int)
+}
+
+// Started is what a run or resume is about to do.
+type Started struct {
+	Run     refbatch.RunInfo
+	Resumed bool
+	// Input is the validation of the file as this attempt read it.
+	Input refbatch.Summary
+	// Rows is how many rows the run has, Finished how many of them an
+	// earlier attempt already finished.
+	Rows, Finished int
+	// Replanned and PolicyChanged are as in Result.
+	Replanned     int
+	PolicyChanged bool
+}
+
+// Endpoint is the Partner Center Referrals API a client runs against.
+type Endpoint struct {
+	// URL is the API's base URL (partnercenter.DefaultBaseURL for the real
+	// service). http:// is refused for any host but loopback.
+	URL string
+	// Name is what the journal records as the run's endpoint and binds
+	// itself to (default: URL). The embedded sandbox names itself by its
+	// state file, so a rehearsal resumes against the same referrals.
+	Name string
+	// Token supplies access tokens (see NewTokenSource). Required.
+	Token partnercenter.TokenSource
+	// HTTPClient is the client requests go through (default: one with a
+	// kept-alive connection per row in flight).
+	HTTPClient *http.Client
+}
+
+func (e Endpoint) name() string {
+	if e.Name != "" {
+		return e.Name
+	}
+	return e.URL
+}
+
+// Client loads spreadsheets into Partner Center through one journal and
+// one endpoint. Build it with NewClient.
+type Client struct {
+	jr  *journal.Journal
+	ep  Endpoint
+	cfg Config
+
+	mu         sync.Mutex
+	running    bool
+	stopFeed   context.CancelFunc
+	cancelWork context.CancelFunc
+}
+
+// NewClient returns a client that journals runs in jr and sends them to
+// ep. jr may be nil and ep zero for a client that only validates and plans
+// offline.
+func NewClient(jr *journal.Journal, ep Endpoint, cfg Config) (*Client, error) {
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.Concurrency < 1 || cfg.Concurrency > 256 {
+		return nil, usageErrorf("concurrency must be 1 to 256, got %d", cfg.Concurrency)
+	}
+	if cfg.Rate < 0 {
+		return nil, usageErrorf("rate must not be negative")
+	}
+	if cfg.RegisterWait < 0 {
+		return nil, usageErrorf("register wait must not be negative")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Client{jr: jr, ep: ep, cfg: cfg}, nil
+}
+
+// Journal is the client's journal (nil when it has none).
+func (c *Client) Journal() *journal.Journal { return c.jr }
+
+// Stop is the first stage of a shutdown: the run in progress takes no new
+// rows and finishes the steps in flight; Run or Resume then returns an
+// error wrapping context.Canceled, with the journal consistent.
+func (c *Client) Stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopFeed != nil {
+		c.stopFeed()
+	}
+}
+
+// StopAndCancel is the second stage: the requests in flight are cancelled
+// too; the journal says which writes are in doubt, and resume reconciles
+// them.
+func (c *Client) StopAndCancel() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopFeed != nil {
+		c.stopFeed()
+	}
+	if c.cancelWork != nil {
+		c.cancelWork()
+	}
+}
+
+// begin marks a run in progress and returns its feed and work contexts.
+func (c *Client) begin(ctx context.Context) (feed, work context.Context, end func(), err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running {
+		return nil, nil, nil, errors.New("batch: a run is already in progress on this client")
+	}
+	work, cancelWork := context.WithCancel(ctx)
+	feed, stopFeed := context.WithCancel(work)
+	c.running, c.stopFeed, c.cancelWork = true, stopFeed, cancelWork
+	return feed, work, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		stopFeed()
+		cancelWork()
+		c.running, c.stopFeed, c.cancelWork = false, nil, nil
+	}, nil
+}
+
+// needRun checks that the client can run: a journal and an endpoint.
+func (c *Client) needRun() error {
+	if c.jr == nil {
+		return errors.New("batch: a run needs a journal (NewClient with a *journal.Journal)")
+	}
+	if c.ep.URL == "" {
+		return errors.New("batch: a run needs an endpoint URL")
+	}
+	if c.ep.Token == nil {
+		return errors.New("batch: a run needs a token source (Endpoint.Token)")
+	}
+	return nil
+}
+
+// Validate reads and checks every row of file, handing each to hooks, and
+// returns what it found. It sends nothing and needs no journal.
+func (c *Client) Validate(ctx context.Context, file string, hooks Hooks) (Validation, error) {
+	policy, err := LoadPolicy(c.cfg.Input, c.cfg.Now)
+	if err != nil {
+		return Validation{File: file}, err
+	}
+	return readFile(ctx, file, c.cfg.Input, policy, c.cfg.Workers, hooks, false)
+}
+
+// FindRun returns the run of jr named id, or its latest run when id is "".
+// The error wraps refbatch.ErrUsage when there is no such run.
+func FindRun(ctx context.Context, jr *journal.Journal, id string) (refbatch.RunInfo, error) {
+	var run refbatch.RunInfo
+	var err error
+	if id == "" {
+		run, err = jr.LatestRun(ctx)
+	} else {
+		run, err = jr.Run(ctx, refbatch.RunID(id))
+	}
+	if errors.Is(err, refbatch.ErrNoRun) {
+		if id == "" {
+			return run, usageErrorf("the journal %s has no run yet", jr.Path())
+		}
+		return run, usageErrorf("the journal %s has no run %q (refbatch status lists them)", jr.Path(), id)
+	}
+	return run, err
+}
+
+// describe names a run for messages.
+func describe(run refbatch.RunInfo) string {
+	return fmt.Sprintf("run %s (%s)", run.ID, run.InputPath)
+}

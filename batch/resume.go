@@ -1,0 +1,193 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/refbatch/refbatch"
+)
+
+// ResumeOptions say which run to resume and how.
+type ResumeOptions struct {
+	// Run is the run's id; "" resumes the journal's latest run.
+	Run string
+	// AllowChanged accepts an input file that changed since the run
+	// started: only rows that changed or are new are planned afresh. A row
+	// with a write that may have left (a step "sent") is never re-planned:
+	// the resume is refused until that row is back as it was.
+	AllowChanged bool
+	// RetryFailed also retries rows that failed on a passing error
+	// (throttling, 5xx, network, a concurrent edit).
+	RetryFailed bool
+}
+
+// Resume finishes a run that was interrupted or left rows failed: steps the
+// journal has done are skipped, steps left "sent" are reconciled with
+// Partner Center before anything is sent again. It reads the input file
+// with the options the run recorded and refuses one that changed unless
+// AllowChanged, and refuses to resume a run against an endpoint other than
+// its own. Errors are as Run's.
+func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error) {
+	if err := c.needRun(); err != nil {
+		return nil, err
+	}
+	run, err := FindRun(ctx, c.jr, opts.Run)
+	if err != nil {
+		return nil, err
+	}
+	if run.Endpoint != "" && run.Endpoint != c.ep.name() {
+		return nil, usageErrorf("%s ran against %s; it cannot be resumed against %s (resume without an endpoint to use the run's own)",
+			describe(run), run.Endpoint, c.ep.name())
+	}
+	in0, err := decodeInputOptions(run)
+	if err != nil {
+		return nil, err
+	}
+	// What the journal says of each row first (number, hash, outcome: a
+	// light read): with it, rows that are finished and unchanged are hashed
+	// and handed back while the file is read, not kept; only the rows that
+	// may still run are read from the journal whole.
+	digests, err := c.jr.RowDigests(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	finished := make(map[int]string, len(digests))
+	for _, d := range digests {
+		if d.Outcome.Final() && !(opts.RetryFailed && d.Outcome == refbatch.OutcomeFailed) {
+			finished[d.Number] = d.Hash
+		}
+	}
+	in, err := c.load(ctx, run.InputPath, in0, func(number int, hash string) bool {
+		h, ok := finished[number]
+		return !ok || h != hash
+	})
+	if err != nil {
+		return nil, err
+	}
+	var kept []int
+	for _, lr := range in.rows {
+		if lr.row != nil {
+			kept = append(kept, lr.number)
+		}
+	}
+	full, err := c.jr.RowsOf(ctx, run.ID, kept)
+	if err != nil {
+		return nil, err
+	}
+	byNumber := make(map[int]refbatch.RowRecord, len(full))
+	for _, r := range full {
+		byNumber[r.Number] = r
+	}
+	oldRows := make([]refbatch.RowRecord, 0, len(digests))
+	for _, d := range digests {
+		if r, ok := byNumber[d.Number]; ok {
+			oldRows = append(oldRows, r)
+			continue
+		}
+		oldRows = append(oldRows, refbatch.RowRecord{Number: d.Number, Hash: d.Hash, Outcome: d.Outcome})
+	}
+	x := execution{run: run, in: in, retry: opts.RetryFailed, resumed: true}
+	if rh, th := in.policy.Hash(), in.policy.Tables().Hash(); rh != run.RulesHash || th != run.TablesHash {
+		// Runs recorded before the built-in rules were hashed by content
+		// said "builtin": that too is a change worth saying.
+		x.res.PolicyChanged = true
+		run.RulesHash, run.TablesHash = rh, th
+		if err := c.jr.UpdateRun(ctx, run); err != nil {
+			return nil, err
+		}
+	}
+	if in.v.SHA256 != run.InputSHA256 && !opts.AllowChanged {
+		return nil, fmt.Errorf("%w: %s (SHA-256 %.12s…, the run read %.12s…); resume with --allow-changed to re-plan only the rows that changed or are new",
+			refbatch.ErrInputChanged, run.InputPath, in.v.SHA256, run.InputSHA256)
+	}
+	records, changed, err := c.replan(ctx, run.ID, oldRows, in.rows)
+	if err != nil {
+		return nil, err
+	}
+	x.records, x.res.Replanned = records, changed
+	if in.v.SHA256 != run.InputSHA256 {
+		run.InputSHA256 = in.v.SHA256
+		if err := c.jr.UpdateRun(ctx, run); err != nil {
+			return nil, err
+		}
+	}
+	x.run = run
+	return c.execute(ctx, x)
+}
+
+// replan matches the rows read now with the rows the journal has. A row
+// whose number and content hash are unchanged keeps its record and steps;
+// a changed or new row is planned afresh (its old steps forgotten: what
+// they created is found by External Reference ID, so the new plan updates
+// it instead of creating it again); rows gone from the file are removed.
+// A row with a write that may have left (a step "sent", whatever its
+// outcome says) is never forgotten: the resume is refused. It returns the
+// records by row number and how many rows were re-planned.
+func (c *Client) replan(ctx context.Context, run refbatch.RunID, old []refbatch.RowRecord, rows []loadedRow) (map[int]refbatch.RowRecord, int, error) {
+	byNumber := make(map[int]refbatch.RowRecord, len(old))
+	for _, r := range old {
+		byNumber[r.Number] = r
+	}
+	records := make(map[int]refbatch.RowRecord, len(rows))
+	var fresh []loadedRow
+	seen := make(map[int]bool, len(rows))
+	for _, lr := range rows {
+		seen[lr.number] = true
+		if r, ok := byNumber[lr.number]; ok && r.Hash == lr.hash {
+			records[lr.number] = r
+			continue
+		}
+		fresh = append(fresh, lr)
+	}
+	var gone []int
+	for n := range byNumber {
+		if !seen[n] {
+			gone = append(gone, n)
+		}
+	}
+	if len(fresh) == 0 && len(gone) == 0 {
+		return records, 0, nil
+	}
+	sent, err := c.jr.SentWrites(ctx, run)
+	if err != nil {
+		return nil, 0, err
+	}
+	inFlight := map[int]refbatch.StepName{}
+	for _, s := range sent {
+		inFlight[s.Row] = s.Step
+	}
+	for _, n := range gone {
+		if step, ok := inFlight[n]; ok {
+			return nil, 0, usageErrorf("row %d left the file while its %s may have been applied (sent, answer never recorded); put the row back as it was, resume, then change the file", n, step)
+		}
+	}
+	for _, lr := range fresh {
+		if step, ok := inFlight[lr.number]; ok {
+			return nil, 0, usageErrorf("row %d changed while its %s may have been applied (sent, answer never recorded); put the row back as it was, resume, then change the file", lr.number, step)
+		}
+	}
+	planned, err := c.planRecords(ctx, fresh)
+	if err != nil {
+		return nil, 0, err
+	}
+	list := make([]refbatch.RowRecord, 0, len(fresh))
+	for _, lr := range fresh {
+		rec := planned[lr.row.Number]
+		if _, ok := byNumber[lr.row.Number]; ok {
+			if err := c.jr.ClearSteps(ctx, run, lr.row.Number); err != nil {
+				return nil, 0, err
+			}
+		}
+		records[lr.row.Number] = rec
+		list = append(list, rec)
+	}
+	if len(gone) > 0 {
+		if err := c.jr.DeleteRows(ctx, run, gone); err != nil {
+			return nil, 0, err
+		}
+	}
+	if err := c.jr.PutRows(ctx, run, list); err != nil {
+		return nil, 0, err
+	}
+	return records, len(fresh), nil
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/refbatch/refbatch/batch"
+	"github.com/refbatch/refbatch/rules"
+)
+
+// policyFlags are the flags that choose the rules and reference tables.
+type policyFlags struct {
+	rulesFile string
+	tablesDir string
+	// now is the clock rules see as Today; nil means time.Now. Not a flag:
+	// tests set it so that "in the past" does not drift with the calendar.
+	now func() time.Time
+}
+
+func (p *policyFlags) bind(fs *pflag.FlagSet) {
+	fs.StringVar(&p.rulesFile, "rules", "", "rules `FILE` (YAML) that extends or replaces the built-in rules")
+	fs.StringVar(&p.tablesDir, "tables", "", "`DIR` of reference tables overriding the built-in ones (solution plays, currencies, FX rates…)")
+}
+
+// importFlags are the flags that say how to read an input file.
+type importFlags struct {
+	sheet         string
+	headerRow     int
+	delimiter     string
+	decimalComma  bool
+	dateOrder     string
+	mapping       string
+	includeHidden bool
+}
+
+func (f *importFlags) bind(fs *pflag.FlagSet) {
+	fs.StringVar(&f.sheet, "sheet", "", "worksheet `NAME` of an .xlsx file (default: the first sheet)")
+	fs.IntVar(&f.headerRow, "header-row", 0, "spreadsheet row `N` of the header (default: the first row naming three known columns)")
+	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: ',', ';' or 'tab' (default: sniffed)")
+	fs.BoolVar(&f.decimalComma, "decimal-comma", false, "numbers are written 30.000,50 (European exports)")
+	fs.StringVar(&f.dateOrder, "date-order", "mdy", "order of slash dates such as 3/4/2026: mdy or dmy")
+	fs.StringVar(&f.mapping, "mapping", "", "YAML `FILE` mapping canonical column names to your headers")
+	fs.BoolVar(&f.includeHidden, "include-hidden", false, "check hidden rows of a workbook too (default: skip them with one warning)")
+}
+
+// inputOptions are the flags as the client takes them.
+func inputOptions(p policyFlags, f importFlags) batch.InputOptions {
+	return batch.InputOptions{Sheet: f.sheet, HeaderRow: f.headerRow, Delimiter: f.delimiter, DecimalComma: f.decimalComma,
+		DateOrder: f.dateOrder, Mapping: f.mapping, IncludeHidden: f.includeHidden, Rules: p.rulesFile, Tables: p.tablesDir}
+}
+
+// execFlags are the flags of run and resume that shape execution.
+type execFlags struct {
+	endpoint     string
+	concurrency  int
+	rate         float64
+	journal      string
+	quiet        bool
+	strict       bool
+	registerWait time.Duration
+	logFormat    string
+	verbose      bool
+}
+
+func (f *execFlags) bind(fs *pflag.FlagSet) {
+	fs.StringVar(&f.endpoint, "endpoint", "", "Partner Center API base `URL` (default https://api.partner.microsoft.com); sign in with refbatch login, or set REFBATCH_TOKEN")
+	fs.IntVar(&f.concurrency, "concurrency", batch.DefaultConcurrency, "rows in flight at once")
+	fs.Float64Var(&f.rate, "rate", 0, "ceiling in requests per second (default: none; the rate adapts to the API's throttling)")
+	fs.StringVar(&f.journal, "journal", "", "journal `FILE` (default: refbatch.db beside the input; .refbatch/sandbox.db with --sandbox)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
+	fs.BoolVar(&f.strict, "strict", false, "warnings fail the run too (exit 1)")
+	fs.DurationVar(&f.registerWait, "register-wait", 0, "how long a deal registration may wait for Microsoft to accept its co-sell referral (default 0; 30s with --sandbox)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log lines on stderr when not a terminal: text or json")
+	fs.BoolVar(&f.verbose, "verbose", false, "log every retry and reconciliation")
+}
+
+func (f *execFlags) check() error {
+	if f.concurrency < 1 || f.concurrency > 256 {
+		return usageError("--concurrency must be 1 to 256, got %d", f.concurrency)
+	}
+	if f.rate < 0 {
+		return usageError("--rate must not be negative")
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return usageError("--log-format must be text or json, got %q", f.logFormat)
+	}
+	if f.registerWait < 0 {
+		return usageError("--register-wait must not be negative")
+	}
+	return nil
+}
+
+// config is the client's configuration from the flags.
+func (f *execFlags) config(in batch.InputOptions, now func() time.Time, stderr io.Writer) batch.Config {
+	return batch.Config{Input: in, Concurrency: f.concurrency, Rate: f.rate, RegisterWait: f.registerWait,
+		Strict: f.strict, Logger: newLogger(stderr, *f), Now: now}
+}
+
+// newLogger logs retries and reconciliations at info with --verbose, else
+// warnings only; never to stdout, never a token (the client logs none).
+func newLogger(w io.Writer, f execFlags) *slog.Logger {
+	level := slog.LevelWarn
+	if f.verbose {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if f.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// sandboxDir is where a sandbox rehearsal keeps its journal and the
+// sandbox's state, beside the input file (ignored by git in this repo):
+// never the journal of real runs, refbatch.db.
+const sandboxDir = ".refbatch"
+
+// sandboxRegisterWait is the default --register-wait under --sandbox: the
+// embedded sandbox's Microsoft side accepts co-sell deals after 2 s.
+const sandboxRegisterWait = 30 * time.Second
+
+// defaultJournal is where a run's journal goes when --journal is not given.
+func defaultJournal(input string, sandbox bool) string {
+	dir := filepath.Dir(input)
+	if sandbox {
+		return filepath.Join(dir, sandboxDir, "sandbox.db")
+	}
+	return filepath.Join(dir, "refbatch.db")
+}
+
+// oneArg returns the single positional argument or a usage error.
+func oneArg(fs *pflag.FlagSet, what string) (string, error) {
+	switch fs.NArg() {
+	case 1:
+		return fs.Arg(0), nil
+	case 0:
+		return "", usageError("missing %s", what)
+	default:
+		return "", usageError("expected one %s, got %d arguments", what, fs.NArg())
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// load compiles the policy; any error names the file, rule and position.
+func (p *policyFlags) load() (*rules.Policy, error) {
+	return batch.LoadPolicy(batch.InputOptions{Rules: p.rulesFile, Tables: p.tablesDir}, p.now)
+}

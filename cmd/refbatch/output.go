@@ -1,0 +1,125 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/refbatch/refbatch"
+	"github.com/refbatch/refbatch/batch"
+)
+
+// runOutput is what run and resume print: the input's validation line,
+// progress, and the summary with the rows that need attention.
+type runOutput struct {
+	e     env
+	quiet bool
+	now   func() time.Time
+	prog  atomic.Pointer[progress]
+}
+
+func newRunOutput(e env, quiet bool, now func() time.Time, _ bool) *runOutput {
+	if now == nil {
+		now = time.Now
+	}
+	return &runOutput{e: e, quiet: quiet, now: now}
+}
+
+func (o *runOutput) observer() batch.Observer {
+	return batch.Observer{
+		Started: func(s batch.Started) {
+			w := o.e.stdout
+			if s.PolicyChanged && s.Resumed {
+				fmt.Fprintf(w, "note: the rules or reference tables changed since run %s started; the rows left are checked with the current ones\n", s.Run.ID)
+			}
+			if s.Replanned > 0 {
+				fmt.Fprintf(w, "%s changed since the run started: %s re-planned\n", s.Run.InputPath, plural(s.Replanned, "row", "rows"))
+			}
+			if !s.Resumed {
+				in := s.Input
+				fmt.Fprintf(w, "%s: %s, %d valid, %s, %s\n", s.Run.InputPath, plural(in.Rows, "row", "rows"), in.Valid,
+					plural(in.Errors, "error", "errors"), plural(in.Warnings, "warning", "warnings"))
+				if in.Errors > 0 {
+					fmt.Fprintf(w, "rows with errors are skipped; see them with: refbatch validate %s --report findings.xlsx\n", batch.ShellQuote(s.Run.InputPath))
+				}
+			}
+			p := newProgress(o.e.stderr, o.quiet, s.Rows, o.now)
+			p.already(s.Finished)
+			o.prog.Store(p)
+		},
+		RowFinished: func(rec refbatch.RowRecord) {
+			if p := o.prog.Load(); p != nil {
+				p.done(rec.Outcome)
+			}
+		},
+		Request: func(status int) {
+			if p := o.prog.Load(); p != nil {
+				p.request(status)
+			}
+		},
+	}
+}
+
+// finish prints the result and returns the error that sets the exit code.
+func (o *runOutput) finish(res *batch.Result, err error) error {
+	if p := o.prog.Load(); p != nil {
+		p.finish()
+	}
+	if res == nil {
+		return err
+	}
+	w := o.e.stdout
+	verb := "run"
+	if res.Resumed {
+		verb = "resume of run"
+	}
+	fmt.Fprintf(w, "%s %s: %s, journal %s\n", verb, res.Run.ID, res.Run.InputPath, res.Journal)
+	var parts []string
+	total := 0
+	for _, oc := range refbatch.Outcomes() {
+		if n := res.Counts[oc]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, oc))
+			total += n
+		}
+	}
+	fmt.Fprintf(w, "%s: %s\n", plural(total, "row", "rows"), strings.Join(parts, ", "))
+	rate := 0.0
+	if s := res.Elapsed.Seconds(); s > 0 {
+		rate = float64(res.Requests) / s
+	}
+	fmt.Fprintf(w, "%s in %s (%.1f/s), %d throttled\n", plural(int(res.Requests), "request", "requests"), res.Elapsed.Round(time.Millisecond), rate, res.Throttled)
+	if len(res.Problems) > 0 {
+		printProblems(w, res.Problems)
+	}
+	hint := "The journal is consistent. To finish: " + res.ResumeCommand()
+	switch {
+	case err != nil && !errors.Is(err, refbatch.ErrFindings):
+		fmt.Fprintf(w, "\n%s\n", hint)
+	case res.Unfinished > 0:
+		fmt.Fprintf(w, "\n%d rows are not finished (in doubt or pending).\n%s\n", res.Unfinished, hint)
+	case res.Retryable > 0:
+		fmt.Fprintf(w, "\n%s failed on a passing error (throttling, 5xx, a concurrent edit); retry them with: %s\n",
+			plural(res.Retryable, "row", "rows"), res.ResumeCommand())
+	}
+	return err
+}
+
+const maxFailedPrinted = 20
+
+func printProblems(w interface{ Write([]byte) (int, error) }, rows []refbatch.RowRecord) {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROW\tOUTCOME\tWHY")
+	for i, r := range rows {
+		if i == maxFailedPrinted {
+			fmt.Fprintf(tw, "…\t\t%d more: refbatch status --rows, or refbatch export\n", len(rows)-i)
+			break
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", r.Number, r.Outcome, oneLine(r.Error))
+	}
+	tw.Flush()
+}
+

@@ -27,4 +27,3 @@ func OpenJournal(ctx context.Context, path string, create bool) (*journal.Journa
 	}
 	return journal.Open(ctx, path, journal.Options{})
 }
-

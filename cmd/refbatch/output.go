@@ -122,4 +122,3 @@ func printProblems(w interface{ Write([]byte) (int, error) }, rows []refbatch.Ro
 	}
 	tw.Flush()
 }
-

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/refbatch/refbatch"
@@ -113,6 +114,24 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	}
 	x.run = run
 	return c.execute(ctx, x)
+}
+
+// RunOrResume is what a job that may have been killed calls: it resumes
+// the journal's latest run when that run is unfinished and read file, and
+// otherwise starts a new run of file.
+func (c *Client) RunOrResume(ctx context.Context, file string) (*Result, error) {
+	if err := c.needRun(); err != nil {
+		return nil, err
+	}
+	run, err := c.jr.LatestRun(ctx)
+	switch {
+	case errors.Is(err, refbatch.ErrNoRun):
+	case err != nil:
+		return nil, err
+	case run.Finished.IsZero() && SameFile(run.InputPath, file):
+		return c.Resume(ctx, ResumeOptions{Run: string(run.ID)})
+	}
+	return c.Run(ctx, file)
 }
 
 // replan matches the rows read now with the rows the journal has. A row

@@ -43,6 +43,22 @@ type Result struct {
 	Retryable int
 }
 
+// String is the result in one line: "16 rows: 7 created, 4 linked".
+func (r *Result) String() string {
+	if r == nil {
+		return "no run"
+	}
+	var parts []string
+	total := 0
+	for _, o := range refbatch.Outcomes() {
+		if n := r.Counts[o]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+			total += n
+		}
+	}
+	return fmt.Sprintf("run %s: %s: %s", r.Run.ID, plural(total, "row", "rows"), strings.Join(parts, ", "))
+}
+
 // ResumeCommand is the command line that finishes the run.
 func (r *Result) ResumeCommand() string {
 	cmd := "refbatch resume --journal " + ShellQuote(r.Journal) + " " + string(r.Run.ID)

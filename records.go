@@ -50,10 +50,10 @@ type RunInfo struct {
 	ID          RunID
 	InputPath   string // as given on the command line
 	InputSHA256 string // hex
-	RulesHash   string // hex digest of the rules in force ("" when built in)
-	TablesHash  string // hex digest of the reference tables in force
+	RulesHash   string // SHA-256 of the rules in force, built-in and user file, with the tables
+	TablesHash  string // SHA-256 of the reference tables in force, built-in and overridden
 	Options     string // JSON of the options that shape the plan (sheet, header row, mapping…)
-	Endpoint    string // API base URL, or "sandbox"
+	Endpoint    string // the endpoint the run ran against: the API base URL, or "sandbox:" and the embedded sandbox's state file
 	Started     time.Time
 	Finished    time.Time // zero while the run is unfinished
 }

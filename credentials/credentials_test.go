@@ -58,7 +58,9 @@ func TestRefresherRotatesAndShares(t *testing.T) {
 			sb := newSandbox(t, sandbox.TokenOptions{TokenLifetime: 2 * time.Second, RefreshTokens: []string{"seed-refresh-token"}})
 			store := credentials.NewStore(filepath.Join(t.TempDir(), "cfg", "token.json"))
 			a := credentials.Authority{URL: sb.URL, Tenant: "contoso", ClientID: "app", Version: v}
-			r, err := credentials.NewRefresher(a, "seed-refresh-token", credentials.RefreshOptions{Store: store})
+			var clock atomic.Int64 // nanoseconds the Refresher's clock is ahead
+			now := func() time.Time { return time.Now().Add(time.Duration(clock.Load())) }
+			r, err := credentials.NewRefresher(a, "seed-refresh-token", credentials.RefreshOptions{Store: store, Now: now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,8 +105,9 @@ func TestRefresherRotatesAndShares(t *testing.T) {
 				t.Errorf("token store folder mode %04o, want 0700", di.Mode().Perm())
 			}
 
-			// Half-way through a 2 s life the token is refreshed ahead.
-			time.Sleep(1100 * time.Millisecond)
+			// Half-way through a 2 s life (on the Refresher's clock) the
+			// token is refreshed ahead.
+			clock.Store(int64(1100 * time.Millisecond))
 			tok2, err := r.Token(context.Background())
 			if err != nil {
 				t.Fatal(err)

@@ -110,23 +110,6 @@ func (r *Refresher) Invalidate(token string) {
 	}
 }
 
-// OAuth2Token returns the current token as an *oauth2.Token (refreshing
-// as Token does), for code that speaks x/oauth2. Its RefreshToken is empty:
-// the Refresher keeps that to itself.
-func (r *Refresher) OAuth2Token(ctx context.Context) (*oauth2.Token, error) {
-	if _, err := r.Token(ctx); err != nil {
-		return nil, err
-	}
-	r.sem <- struct{}{}
-	defer func() { <-r.sem }()
-	if r.tok == nil {
-		return nil, errors.New("token refused meanwhile")
-	}
-	t := *r.tok
-	t.RefreshToken = ""
-	return &t, nil
-}
-
 // refreshLocked runs the refresh-token grant, retrying passing failures.
 // Callers hold r.sem.
 func (r *Refresher) refreshLocked(ctx context.Context) error {

@@ -37,7 +37,7 @@
 //
 // Shutdown has two stages: when the feed context ends no new row starts;
 // when the work context ends the requests in flight are cancelled. A fatal
-// error (credentials refused, the journal failing, or 2×concurrency rows
+// error (credentials refused, the journal failing, or max(5, 2×concurrency) rows
 // in a row failing on passing errors) stops the run the same way.
 //
 // # Concurrency

@@ -164,17 +164,6 @@ func WithObserver(fn func(Attempt)) Option {
 	}
 }
 
-// WithUserAgent replaces the User-Agent (default "refbatch/<version>").
-func WithUserAgent(ua string) Option {
-	return func(c *Client) error {
-		if ua == "" || strings.ContainsAny(ua, "\r\n") {
-			return errors.New("invalid User-Agent")
-		}
-		c.userAgent = ua
-		return nil
-	}
-}
-
 // WithMaxResponseBytes caps the body of one answer (default 16 MiB).
 func WithMaxResponseBytes(n int64) Option {
 	return func(c *Client) error {

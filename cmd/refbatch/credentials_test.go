@@ -188,6 +188,9 @@ func TestRunWithExpiringTokensLeaksNothing(t *testing.T) {
 
 	code, out, errOut = refbatchCmd(t, "status", "--journal", jpath, "--rows")
 	outputs = append(outputs, out, errOut)
+	if code != exitOK {
+		t.Errorf("status: %d %s", code, errOut)
+	}
 	for _, ext := range []string{"csv", "json", "xlsx"} {
 		code, out, errOut = refbatchCmd(t, "export", "--journal", jpath, "--out", filepath.Join(dir, "results."+ext))
 		outputs = append(outputs, out, errOut)
@@ -197,8 +200,14 @@ func TestRunWithExpiringTokensLeaksNothing(t *testing.T) {
 	}
 	code, out, errOut = refbatchCmd(t, "validate", "--report", filepath.Join(dir, "report.xlsx"), input)
 	outputs = append(outputs, out, errOut)
+	if code != exitOK {
+		t.Errorf("validate: %d %s", code, errOut)
+	}
 	code, out, errOut = refbatchCmd(t, "config")
 	outputs = append(outputs, out, errOut)
+	if code != exitOK {
+		t.Errorf("config: %d %s", code, errOut)
+	}
 
 	secrets := []string{seed, sandbox.AccessTokenPrefix, sandbox.RefreshTokenPrefix}
 	for i, o := range outputs {

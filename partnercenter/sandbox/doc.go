@@ -125,7 +125,7 @@
 // Microsoft referral by hand, as a Microsoft seller would); remove,
 // move, copy and test are a 400 with target "[i].op". A path must name a
 // field of the resource (segments match case-insensitively) and one of these
-// (see PatchablePaths; "*" is one segment, "**" any deeper path):
+// ("*" is one segment, "**" any deeper path):
 //
 //	/name /status /substatus /statusReason /qualification /externalReferenceId
 //	/campaignId /referralProgram /salesStage

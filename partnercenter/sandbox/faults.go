@@ -68,12 +68,6 @@ func (fs *faultState) set(f Faults, now time.Time) {
 	}
 }
 
-func (fs *faultState) get() Faults {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return fs.f
-}
-
 func (fs *faultState) decide(now time.Time) faultDecision {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()

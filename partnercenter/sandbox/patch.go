@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,10 +36,6 @@ var patchable = []string{
 	"/registrations/*/solutionDetails/*/marketplaceTransactionDetails/*",
 	"/partnerRole", "/solutionArea", "/solutionPlay",
 }
-
-// PatchablePaths returns the path patterns a PATCH may target ("*" is one
-// segment, "**" one or more). Segments match field names case-insensitively.
-func PatchablePaths() []string { return slices.Clone(patchable) }
 
 // patchOp is one validated JSON Patch operation.
 type patchOp struct {

@@ -1,6 +1,7 @@
 package refbatch
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode"
@@ -250,14 +251,50 @@ func FoldKey(s string) string {
 	return b.String()
 }
 
-// ColumnSet is a set of columns, one bit each.
-type ColumnSet uint64
+// ColumnSet is a set of columns, one bit each. It is a value: copy it,
+// compare it with ==; its zero value is the empty set.
+type ColumnSet [2]uint64
 
 // Has reports whether c is in the set.
-func (s ColumnSet) Has(c Column) bool { return s&(1<<c) != 0 }
+func (s ColumnSet) Has(c Column) bool { return s[c>>6]&(1<<(c&63)) != 0 }
 
 // With returns the set with c added.
-func (s ColumnSet) With(c Column) ColumnSet { return s | 1<<c }
+func (s ColumnSet) With(c Column) ColumnSet {
+	s[c>>6] |= 1 << (c & 63)
+	return s
+}
+
+// Without returns the set with c removed.
+func (s ColumnSet) Without(c Column) ColumnSet {
+	s[c>>6] &^= 1 << (c & 63)
+	return s
+}
+
+// Minus returns the members of s that are not in o.
+func (s ColumnSet) Minus(o ColumnSet) ColumnSet { return ColumnSet{s[0] &^ o[0], s[1] &^ o[1]} }
+
+// Intersects reports whether s and o share a member.
+func (s ColumnSet) Intersects(o ColumnSet) bool { return s[0]&o[0] != 0 || s[1]&o[1] != 0 }
+
+// HasAll reports whether every member of o is in s.
+func (s ColumnSet) HasAll(o ColumnSet) bool { return s[0]&o[0] == o[0] && s[1]&o[1] == o[1] }
+
+// Union returns the members of s and o.
+func (s ColumnSet) Union(o ColumnSet) ColumnSet { return ColumnSet{s[0] | o[0], s[1] | o[1]} }
+
+// First returns the lowest member, or an invalid column for the empty set.
+func (s ColumnSet) First() Column {
+	switch {
+	case s[0] != 0:
+		return Column(bits.TrailingZeros64(s[0]))
+	case s[1] != 0:
+		return Column(64 + bits.TrailingZeros64(s[1]))
+	}
+	return colInvalid
+}
+
+// Empty reports whether the set has no member.
+func (s ColumnSet) Empty() bool { return s == ColumnSet{} }
 
 // Columns lists the set's members in column order.
 func (s ColumnSet) Columns() []Column {

@@ -858,7 +858,7 @@ func (x *executor) checkLive(r *rowRun, live refbatch.Remote) error {
 	if live.Substatus != "" {
 		row.Filled = row.Filled.With(refbatch.ColCurrentSubstatus)
 	}
-	row.Invalid &^= refbatch.ColumnSet(0).With(refbatch.ColCurrentStatus).With(refbatch.ColCurrentSubstatus)
+	row.Invalid = row.Invalid.Without(refbatch.ColCurrentStatus).Without(refbatch.ColCurrentSubstatus)
 	for _, f := range p.Evaluate(nil, &row) {
 		if f.Severity == refbatch.SeverityError && (f.Rule == refbatch.RuleStatusTransition || f.Rule == refbatch.RuleStatusPair) {
 			return fmt.Errorf("the live referral is %s/%s: %s", live.Status, live.Substatus, f.Message)

@@ -90,10 +90,10 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 				row.ContactFirstName, row.ContactLastName = first, last
 				filled = filled.With(refbatch.ColContactLastName)
 				if first == "" {
-					filled &^= 1 << refbatch.ColContactFirstName
+					filled = filled.Without(refbatch.ColContactFirstName)
 				}
 				if last == "" {
-					filled &^= 1 << refbatch.ColContactLastName
+					filled = filled.Without(refbatch.ColContactLastName)
 				}
 				continue
 			}

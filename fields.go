@@ -90,6 +90,24 @@ func (r *Row) TextField(c Column) *string {
 		return &r.PricingModel
 	case ColPrimaryDeploymentOn:
 		return &r.PrimaryDeploymentOn
+	case ColMarketplacePurchaseIntent:
+		return &r.MarketplacePurchaseIntent
+	case ColSalesStage:
+		return &r.SalesStage
+	case ColMarketingCampaignID:
+		return &r.MarketingCampaignID
+	case ColDUNSID:
+		return &r.DUNSID
+	case ColPartnerID:
+		return &r.PartnerID
+	case ColCloseReason:
+		return &r.CloseReason
+	case ColSolutionCurrency:
+		return &r.SolutionCurrency
+	case ColRegistrationType:
+		return &r.RegistrationType
+	case ColRegistrationStatus:
+		return &r.RegistrationStatus
 	}
 	return nil
 }
@@ -101,6 +119,8 @@ func (r *Row) NumberField(c Column) *float64 {
 		return &r.DealValue
 	case ColContractValue:
 		return &r.ContractValue
+	case ColSolutionValue:
+		return &r.SolutionValue
 	}
 	return nil
 }

@@ -24,6 +24,19 @@ const (
 	RuleDate             = "date"
 	RuleContact          = "contact"
 	RuleDuplicate        = "duplicate"
+
+	// Rules of Partner Center's own bulk templates and of the referral
+	// life cycle (issue 15).
+	RuleCloseError                = "close-error"                 // the template's Error substatus has no API value
+	RuleCloseReason               = "close-reason"                // a Declined/Lost/Error reason code of the template's lists
+	RuleSalesStage                = "sales-stage"                 // 100% is the Won state
+	RuleLifecycleTerminal         = "lifecycle-terminal"          // Won, Lost, Declined, Expired cannot change
+	RuleLifecycleContract         = "lifecycle-contract"          // a contract cannot start before it is signed
+	RuleLifecycleRegistrationEdit = "lifecycle-registration-edit" // a registration changes only while ActionRequired
+	RuleLifecycleShare            = "lifecycle-share"             // sharing with Microsoft sellers cannot be withdrawn
+	RuleLifecycleRegister         = "lifecycle-register"          // register a Won deal, 72 hours after its creation
+	RuleLifecycleReadOnly         = "lifecycle-readonly"          // customer fields are read-only after creation
+	RuleMarketplaceIntent         = "marketplace-intent"          // the co-sell template requires it on creates
 	// RuleHeader is used for findings about the header row itself, such as
 	// an unknown header.
 	RuleHeader = "header"

@@ -48,6 +48,28 @@ func (r *Row) Resolve() {
 			r.ReferralType = ReferralTypeShared
 		}
 	}
+	if r.Filled.Has(ColCloseReason) && !r.Filled.Has(ColStatusReason) {
+		if text, ok := CloseReasonText(r.Substatus, r.CloseReason); ok {
+			r.StatusReason = text
+		} else {
+			r.Invalid = r.Invalid.With(ColCloseReason) // the close-reason rule says so
+		}
+	}
+	if r.Header != nil {
+		switch r.Header.Template {
+		case TemplateCosell:
+			// "Consent to share Customer/Partner contact" is one column for
+			// both of the API's consent flags.
+			if !r.Filled.Has(ColConsentToContact) && r.Filled.Has(ColConsentToShareInfo) {
+				r.ConsentToContact = r.ConsentToShareInfo
+			}
+		case TemplateDealRegistration:
+			// Each row of the deal registrations template is a registration.
+			if !r.Filled.Has(ColRegisterDeal) {
+				r.RegisterDeal = true
+			}
+		}
+	}
 	if !r.Filled.Has(ColShareWithMicrosoftSellers) && (r.DealType == DealTypePartnerLed || r.DealType == DealTypeCosell) {
 		r.ShareWithMicrosoftSellers = true
 	}

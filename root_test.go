@@ -46,7 +46,7 @@ func TestColumnNamesAreUnambiguous(t *testing.T) {
 			seen[k] = c
 		}
 	}
-	if int(NumColumns) > 64 {
+	if int(NumColumns) > 128 {
 		t.Fatalf("%d columns do not fit a ColumnSet", NumColumns)
 	}
 }
@@ -68,17 +68,17 @@ func TestResolve(t *testing.T) {
 	if r.Action != ActionUpdate {
 		t.Errorf("row with Referral ID resolved to %q", r.Action)
 	}
-	r = Row{HelpNeeded: true, Filled: ColumnSet(0).With(ColHelpNeeded)}
+	r = Row{HelpNeeded: true, Filled: ColumnSet{}.With(ColHelpNeeded)}
 	r.Resolve()
 	if r.Action != ActionCreate || r.DealType != DealTypeCosell || r.ReferralType != ReferralTypeShared || !r.ShareWithMicrosoftSellers {
 		t.Errorf("help-needed row resolved to %+v", r)
 	}
-	r = Row{DealType: DealTypePrivate, Filled: ColumnSet(0).With(ColDealType)}
+	r = Row{DealType: DealTypePrivate, Filled: ColumnSet{}.With(ColDealType)}
 	r.Resolve()
 	if r.ReferralType != ReferralTypeIndependent || r.ShareWithMicrosoftSellers {
 		t.Errorf("private row resolved to type %q share %v", r.ReferralType, r.ShareWithMicrosoftSellers)
 	}
-	r = Row{DealType: DealTypeCosell, ReferralType: ReferralTypeIndependent, Filled: ColumnSet(0).With(ColDealType).With(ColReferralType).With(ColShareWithMicrosoftSellers)}
+	r = Row{DealType: DealTypeCosell, ReferralType: ReferralTypeIndependent, Filled: ColumnSet{}.With(ColDealType).With(ColReferralType).With(ColShareWithMicrosoftSellers)}
 	r.Resolve()
 	if r.ReferralType != ReferralTypeIndependent || r.ShareWithMicrosoftSellers {
 		t.Error("Resolve overwrote filled cells")

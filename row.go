@@ -20,10 +20,30 @@ type Header struct {
 	// Columns maps each position in Names to its canonical column
 	// (zero, not Valid, for an unknown header).
 	Columns []Column
+	// Numbered lists, per numbered column (Column.NumberedBase), the
+	// positions of its "Solution 1", "Solution 2"… headers in n order; its
+	// Index is the first of them.
+	Numbered map[Column][]int
+	// Ignored are the headers of Microsoft's templates that refbatch
+	// recognises and never sends: read-only columns (Errors, Engagement
+	// ID, Registration Date…) and columns the API has no place for.
+	Ignored []IgnoredHeader
+	// Template is TemplateCosell or TemplateDealRegistration when the
+	// header is one of Microsoft's bulk templates, else "".
+	Template string
 	// TitleRows are the non-blank rows above the header (a title, an
 	// export note, a logo row's text), in order, so outputs can put them
 	// back where the user had them. A merged title is its first cell's text.
 	TitleRows []TitleRow
+}
+
+// IgnoredHeader is a recognised header whose cells are not sent. A filled
+// cell of a column with Warn set gets a warning saying so: the user wrote
+// something refbatch cannot deliver.
+type IgnoredHeader struct {
+	Index  int    // position in Names
+	Reason string // why it is not sent, for the warning and the guide
+	Warn   bool
 }
 
 // TitleRow is a row above the header: its spreadsheet row number and its
@@ -139,6 +159,39 @@ type Row struct {
 	DeployedOnAzure            bool
 	MarketplaceTransacted      bool
 	MarketplaceTransactionDate time.Time
+
+	MarketplacePurchaseIntent string // Yes, No, HaveNotDecided
+	SalesStage                string // SalesStage… constants
+	MarketingCampaignID       string
+	DUNSID                    string
+	PartnerID                 string
+	// CloseReason is why a deal is Declined or Lost (or closed as Error),
+	// as written: a code of Partner Center's list or text; CloseReasonText
+	// reads it.
+	CloseReason        string
+	SolutionLines      []SolutionLine // the "Solution n" columns, in n order
+	TeamMembers        []Member       // the "Team member n" columns, in n order
+	SolutionValue      float64
+	SolutionCurrency   string
+	RegistrationType   string
+	RegistrationStatus string
+}
+
+// SolutionLine is one "Solution n" cell: "ID, Currency, Price, Quantity".
+// Price and Quantity are nil when the cell leaves them out.
+type SolutionLine struct {
+	ID       string
+	Currency string
+	Price    *float64
+	Quantity *float64
+}
+
+// Member is one "Team member n" cell: "First, Last, phone, email".
+type Member struct {
+	FirstName string
+	LastName  string
+	Phone     string
+	Email     string
 }
 
 // CellKind is the type of value a spreadsheet cell stored.
@@ -280,6 +333,46 @@ const (
 	SubstatusLost     = "Lost"
 	SubstatusDeclined = "Declined"
 	SubstatusExpired  = "Expired"
+	// SubstatusError is Partner Center's "Close as Error" (the co-sell bulk
+	// template's substatus "Error"). The Referrals API has no such
+	// substatus (referral-resources.md), so a row that asks for it fails
+	// with a finding instead of being sent.
+	SubstatusError = "Error"
+)
+
+// Marketplace Purchase Intent values (bulk-operations.md: "Yes", "No" or
+// "Have not decided"), spelled as the create-referral example sends them in
+// details.requirements.additionalRequirements.attributes.
+const (
+	IntentYes            = "Yes"
+	IntentNo             = "No"
+	IntentHaveNotDecided = "HaveNotDecided"
+)
+
+// Sales stages. Qualify, Develop, Propose and Close are the salesStage enum
+// of Microsoft's Swagger; Created (10%: a deal created or accepted) and Won
+// (100%) are manage-co-sell-opportunities.md's first and last stages, which
+// are referral states rather than a salesStage value.
+const (
+	SalesStageCreated = "Created"
+	SalesStageQualify = "Qualify"
+	SalesStageDevelop = "Develop"
+	SalesStagePropose = "Propose"
+	SalesStageClose   = "Close"
+	SalesStageWon     = "Won"
+)
+
+// Deal registration types and review states
+// (bulk-operations-deal-registrations.md, "Registration Status").
+const (
+	RegistrationTypeAzureIPCoSell = "AzureIPCoSell"
+
+	RegistrationReviewPending  = "ReviewPending"
+	RegistrationActionRequired = "ActionRequired"
+	RegistrationApproved       = "Approved"
+	RegistrationPassed         = "Passed"
+	RegistrationFailed         = "Failed"
+	RegistrationClosed         = "Closed"
 )
 
 // Referral qualifications.
@@ -306,9 +399,17 @@ func FixedVocabulary(c Column) []string {
 	case ColStatus, ColCurrentStatus:
 		return []string{StatusNew, StatusActive, StatusClosed}
 	case ColSubstatus, ColCurrentSubstatus:
-		return []string{SubstatusPending, SubstatusReceived, SubstatusAccepted, SubstatusWon, SubstatusLost, SubstatusDeclined, SubstatusExpired}
+		return []string{SubstatusPending, SubstatusReceived, SubstatusAccepted, SubstatusWon, SubstatusLost, SubstatusDeclined, SubstatusExpired, SubstatusError}
 	case ColMicrosoftReferralStatus:
 		return []string{SubstatusPending, SubstatusReceived, SubstatusAccepted, SubstatusWon, SubstatusLost, SubstatusDeclined, SubstatusExpired}
+	case ColMarketplacePurchaseIntent:
+		return []string{IntentYes, IntentNo, IntentHaveNotDecided}
+	case ColSalesStage:
+		return []string{SalesStageCreated, SalesStageQualify, SalesStageDevelop, SalesStagePropose, SalesStageClose, SalesStageWon}
+	case ColRegistrationType:
+		return []string{RegistrationTypeAzureIPCoSell}
+	case ColRegistrationStatus:
+		return []string{RegistrationReviewPending, RegistrationActionRequired, RegistrationApproved, RegistrationPassed, RegistrationFailed, RegistrationClosed}
 	}
 	return nil
 }

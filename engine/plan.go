@@ -74,7 +74,8 @@ func NoReferralMessage(row *refbatch.Row) string {
 
 // LiveFindings re-checks row against the referral as Partner Center shows
 // it now: the status transition and the status/substatus pair from the live
-// status. plan --online and run both use it, so what plan predicts is what
+// status, and the lifecycle rules that read it (a terminal referral cannot
+// change). plan --online and run both use it, so what plan predicts is what
 // run does. It returns the error findings only.
 func LiveFindings(p Policy, row *refbatch.Row, live refbatch.Remote) []refbatch.Finding {
 	if p == nil || !row.Filled.Has(refbatch.ColStatus) || live.Status == "" {
@@ -86,14 +87,23 @@ func LiveFindings(p Policy, row *refbatch.Row, live refbatch.Remote) []refbatch.
 	if live.Substatus != "" {
 		r.Filled = r.Filled.With(refbatch.ColCurrentSubstatus)
 	}
-	r.Invalid &^= refbatch.ColumnSet(0).With(refbatch.ColCurrentStatus).With(refbatch.ColCurrentSubstatus)
+	r.Invalid = r.Invalid.Without(refbatch.ColCurrentStatus).Without(refbatch.ColCurrentSubstatus)
 	var out []refbatch.Finding
 	for _, f := range p.Evaluate(nil, &r) {
-		if f.Severity == refbatch.SeverityError && (f.Rule == refbatch.RuleStatusTransition || f.Rule == refbatch.RuleStatusPair) {
+		if f.Severity == refbatch.SeverityError && liveRules[f.Rule] {
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// liveRules are the rules whose verdict depends on the referral's present
+// state, so LiveFindings re-checks them against the live referral.
+var liveRules = map[string]bool{
+	refbatch.RuleStatusTransition:          true,
+	refbatch.RuleStatusPair:                true,
+	refbatch.RuleLifecycleTerminal:         true,
+	refbatch.RuleLifecycleRegistrationEdit: true,
 }
 
 // RowPlan is what a run would send for one row, in order.

@@ -29,6 +29,9 @@ type converter struct {
 	// units are currencies named in an amount's header ("Deal Value
 	// (USD)") for a currency column the file lacks.
 	units []unitCurrency
+	// numbered are the positions of the "Solution n" and "Team member n"
+	// columns (Header.Numbered).
+	numbered map[refbatch.Column][]int
 }
 
 type unitCurrency struct {
@@ -47,9 +50,13 @@ func newConverter(h *refbatch.Header, opts Options, src source, units map[refbat
 			if cv.splitName && c == refbatch.ColContactLastName {
 				continue
 			}
+			if _, ok := c.NumberedBase(); ok {
+				continue
+			}
 			cv.slots = append(cv.slots, slot{idx: int32(h.Index[c]), col: c, kind: c.Kind()})
 		}
 	}
+	cv.numbered = h.Numbered
 	for amount, code := range units {
 		cur := refbatch.ColCurrency
 		if amount == refbatch.ColContractValue {
@@ -90,10 +97,10 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 				row.ContactFirstName, row.ContactLastName = first, last
 				filled = filled.With(refbatch.ColContactLastName)
 				if first == "" {
-					filled &^= 1 << refbatch.ColContactFirstName
+					filled = filled.Without(refbatch.ColContactFirstName)
 				}
 				if last == "" {
-					filled &^= 1 << refbatch.ColContactLastName
+					filled = filled.Without(refbatch.ColContactLastName)
 				}
 				continue
 			}
@@ -137,6 +144,9 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 	for _, u := range cv.units {
 		*row.TextField(u.col) = u.code
 		filled = filled.With(u.col)
+	}
+	if len(cv.numbered) > 0 {
+		finds = cv.fillNumbered(row, &filled, finds)
 	}
 	row.Filled = filled
 	return finds

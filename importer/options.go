@@ -2,6 +2,7 @@ package importer
 
 import (
 	"errors"
+	"maps"
 	"strings"
 
 	"github.com/refbatch/refbatch"
@@ -150,6 +151,10 @@ func (m headerMatcher) countKnown(cells []string) int {
 			n++
 		} else if isFullNameHeader(c) {
 			n++
+		} else if _, _, ok := matchNumbered(c); ok {
+			n++
+		} else if _, ok := matchIgnored(c); ok {
+			n++
 		}
 	}
 	return n
@@ -165,6 +170,23 @@ type vocabulary struct {
 func newVocabulary(extra map[refbatch.Column][]string, aliases map[refbatch.Column]map[string]string) *vocabulary {
 	v := new(vocabulary)
 	defer func() {
+		for _, c := range refbatch.Columns() {
+			if m := refbatch.FixedAliases(c); m != nil {
+				if aliases == nil {
+					aliases = map[refbatch.Column]map[string]string{}
+				}
+				merged := maps.Clone(aliases[c])
+				if merged == nil {
+					merged = map[string]string{}
+				}
+				for k, v := range m {
+					if _, taken := merged[k]; !taken {
+						merged[k] = v
+					}
+				}
+				aliases[c] = merged
+			}
+		}
 		for c, m := range aliases {
 			if !c.Valid() || len(m) == 0 {
 				continue

@@ -316,11 +316,28 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 	var finds []refbatch.Finding
 	var units map[refbatch.Column]string
 	fullName := -1
+	var numbered numberedHeaders
 	for i, name := range names {
 		if name == "" {
 			continue
 		}
 		c, ok := m.match(name)
+		if !ok {
+			if nc, n, isNum := matchNumbered(name); isNum {
+				f, err := numbered.add(file, num, names, nc, n, i)
+				if err != nil {
+					return nil, nil, nil, err
+				}
+				if f != nil {
+					finds = append(finds, *f)
+				}
+				continue
+			}
+			if spec, ign := matchIgnored(name); ign {
+				h.Ignored = append(h.Ignored, refbatch.IgnoredHeader{Index: i, Reason: spec.reason, Warn: spec.warn})
+				continue
+			}
+		}
 		if !ok && isFullNameHeader(name) {
 			if fullName < 0 {
 				fullName = i
@@ -352,6 +369,8 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 		h.Index[c] = i
 		h.Columns[i] = c
 	}
+	numbered.apply(h)
+	h.Template = templateOf(names)
 	// One "Contact Name" column, and no first or last name columns: it
 	// fills both (the converter splits it).
 	if fullName >= 0 && !h.Has(refbatch.ColContactFirstName) && !h.Has(refbatch.ColContactLastName) {
@@ -497,6 +516,9 @@ func (r *Reader) read(ctx context.Context) (*refbatch.Row, []refbatch.Finding, e
 			continue
 		}
 		finds = append(finds, conv...)
+		if len(r.header.Ignored) > 0 {
+			finds = ignoredFindings(row, finds)
+		}
 		for _, is := range meta.issues {
 			if is.idx >= len(cells) {
 				continue
@@ -522,6 +544,7 @@ func (r *Reader) read(ctx context.Context) (*refbatch.Row, []refbatch.Finding, e
 			finds = append(finds, f)
 		}
 		row.Resolve()
+		finds = templateRowFindings(row, finds)
 		if len(r.pending) > 0 {
 			finds = append(r.pending, finds...)
 			r.pending = nil

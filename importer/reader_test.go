@@ -120,7 +120,7 @@ func TestTitleRowAliasesAndValues(t *testing.T) {
 			if !reflect.DeepEqual(got, w) {
 				t.Errorf("row = %+v\nwant  %+v", got, w)
 			}
-			if row.Action != refbatch.ActionCreate || !row.Filled.Has(refbatch.ColHelpNeeded) || row.Invalid != 0 {
+			if row.Action != refbatch.ActionCreate || !row.Filled.Has(refbatch.ColHelpNeeded) || !row.Invalid.Empty() {
 				t.Errorf("action %q, filled %v, invalid %v", row.Action, row.Filled.Columns(), row.Invalid.Columns())
 			}
 			if row.Header != h || len(row.Raw) != len(h.Names) {

@@ -93,9 +93,21 @@ func createReferral(row *refbatch.Row) (*Referral, error) {
 		PartnerRole:  row.PartnerRole,
 		SolutionArea: row.SolutionArea,
 		SolutionPlay: row.SolutionPlay,
+		CampaignID:   row.MarketingCampaignID,
+		MpnID:        row.PartnerID,
+		SalesStage:   salesStage(row.SalesStage),
+	}
+	// Microsoft's co-sell template creates deals as New + Accepted, and
+	// Partner Center places the deals you create in the Accepted stage
+	// (manage-co-sell-opportunities.md): on the wire that is Active.
+	if ref.Status == StatusNew && ref.Substatus == SubstatusAccepted {
+		ref.Status = StatusActive
 	}
 	if mem, ok := teamMember(row); ok {
 		ref.Team = []Member{mem}
+	}
+	for _, m := range row.TeamMembers {
+		ref.Team = append(ref.Team, Member{FirstName: m.FirstName, LastName: m.LastName, PhoneNumber: m.Phone, Email: m.Email})
 	}
 	return ref, nil
 }
@@ -114,6 +126,12 @@ func customerProfile(row *refbatch.Row) *CustomerProfile {
 	}
 	if has(row, refbatch.ColCustomerManaged) {
 		cp.IsMatchingComplete = new(row.CustomerManaged)
+	}
+	// The customer's D-U-N-S number as a CustomerProfileType id
+	// (referral-resources.md: "Duns").
+	if row.DUNSID != "" {
+		b, _ := json.Marshal([]CustomerID{{ProfileType: "Duns", ID: row.DUNSID}})
+		cp.IDs = CustomerIDs(b)
 	}
 	return cp
 }
@@ -146,12 +164,51 @@ func details(row *refbatch.Row, notes string, withRequirements bool) *ReferralDe
 		Services:   requirements(row.Services),
 	}
 	for _, id := range row.SolutionIDs {
-		req.Solutions = append(req.Solutions, Solution{ID: id})
+		req.Solutions = append(req.Solutions, solutionOf(row, id))
 	}
-	if req.Industries != nil || req.Products != nil || req.Services != nil || req.Solutions != nil {
+	// The customer's marketplace intent, as create-referral.txt's co-sell
+	// example sends it.
+	if row.MarketplacePurchaseIntent != "" {
+		req.AdditionalRequirements = &AdditionalRequirements{Attributes: []Attribute{{ID: row.MarketplacePurchaseIntent, Type: AttributeCustomerMarketplaceIntent}}}
+	}
+	if req.Industries != nil || req.Products != nil || req.Services != nil || req.Solutions != nil || req.AdditionalRequirements != nil {
 		d.Requirements = req
 	}
 	return d
+}
+
+// AttributeCustomerMarketplaceIntent is the attribute type of the
+// Marketplace Purchase Intent.
+const AttributeCustomerMarketplaceIntent = "CustomerMarketplaceIntent"
+
+// solutionOf is a solution id with the price, currency and quantity a
+// "Solution n" cell gave it.
+func solutionOf(row *refbatch.Row, id string) Solution {
+	s := Solution{ID: id}
+	for _, l := range row.SolutionLines {
+		if strings.EqualFold(l.ID, id) {
+			s.Currency = l.Currency
+			if l.Price != nil {
+				s.Price = NewAmount(*l.Price)
+			}
+			if l.Quantity != nil {
+				s.Quantity = NewAmount(*l.Quantity)
+			}
+			break
+		}
+	}
+	return s
+}
+
+// salesStage is the wire salesStage of a row's Sales Stage: the Swagger's
+// Qualify, Develop, Propose or Close; Created (10%) and Won (100%) are
+// states, not a salesStage, and send none.
+func salesStage(s string) string {
+	switch s {
+	case refbatch.SalesStageQualify, refbatch.SalesStageDevelop, refbatch.SalesStagePropose, refbatch.SalesStageClose:
+		return s
+	}
+	return ""
 }
 
 func requirements(ids []string) []Requirement {
@@ -406,6 +463,15 @@ func (b *patchBuilder) build(cur *Referral) []PatchOp {
 		b.replace("/substatus", refbatch.SubstatusAccepted)
 	}
 	b.text(refbatch.ColStatusReason, "/statusReason", cur.StatusReason)
+	// A Close Reason (a template's code, read as its text by Resolve)
+	// is the status reason when the row has no Status Reason of its own.
+	if b.filled(refbatch.ColCloseReason) && !b.filled(refbatch.ColStatusReason) && row.StatusReason != "" && row.StatusReason != strings.TrimSpace(cur.StatusReason) {
+		b.replace("/statusReason", row.StatusReason)
+	}
+	if st := salesStage(row.SalesStage); b.filled(refbatch.ColSalesStage) && st != "" && !sameFold(st, cur.SalesStage) {
+		b.replace("/salesStage", st)
+	}
+	b.text(refbatch.ColMarketingCampaignID, "/campaignId", cur.CampaignID)
 
 	cp := cur.CustomerProfile
 	if cp == nil {
@@ -455,6 +521,9 @@ func (b *patchBuilder) build(cur *Referral) []PatchOp {
 	b.enum(refbatch.ColSolutionPlay, pathSolutionPlay, cur.SolutionPlay)
 
 	b.teamMember(cur.Team)
+	for _, m := range row.TeamMembers {
+		b.addMember(cur.Team, Member{FirstName: m.FirstName, LastName: m.LastName, PhoneNumber: m.Phone, Email: m.Email})
+	}
 	b.flag(refbatch.ColCustomerManaged, "/customerProfile/isMatchingComplete", cp.IsMatchingComplete)
 	return b.ops
 }
@@ -508,6 +577,17 @@ func (b *patchBuilder) teamMember(team []Member) {
 	}
 	if isZero(m) {
 		return
+	}
+	b.addMember(team, m)
+}
+
+// addMember adds m to the team unless someone there has its e-mail (or,
+// without one, its name), or an earlier op of this patch adds it.
+func (b *patchBuilder) addMember(team []Member, m Member) {
+	for _, op := range b.ops {
+		if added, ok := op.Value.(Member); ok && op.Path == "/team/-" {
+			team = append(team, added)
+		}
 	}
 	for _, t := range team {
 		if m.Email != "" && strings.EqualFold(strings.TrimSpace(t.Email), m.Email) {

@@ -133,13 +133,36 @@ func TestBuiltinRules(t *testing.T) {
 		{"contract ends before it starts", registration().with("Contract End Date", "2026-05-01"), []found{
 			errorOn("dealreg", "Contract End Date"), errorOn("dealreg", "Contract Sign Date"),
 		}},
-		{"contract signed after it ends", registration().with("Contract Sign Date", "2027-06-30"), []found{errorOn("dealreg", "Contract Sign Date")}},
+		{"contract signed after it ends", registration().with("Contract Sign Date", "2027-06-30"), []found{errorOn("dealreg", "Contract Sign Date"), errorOn("lifecycle-contract", "Contract Start Date")}},
 		{"contract value zero", registration().with("Contract Value", "0"), []found{errorOn("dealreg", "Contract Value")}},
 		{"marketplace without date", registration().with("Marketplace Transacted", "yes"), []found{errorOn("dealreg", "Marketplace Transaction Date")}},
 		{"marketplace with date", registration().with("Marketplace Transacted", "yes", "Marketplace Transaction Date", "2026-05-25"), nil},
 		{"register an existing referral", update.with("Register Deal", "yes", "Contract Value", "48000", "Contract Currency", "USD",
 			"Contract Term", "Finite", "Contract Sign Date", "2026-05-20", "Contract Start Date", "2026-06-01", "Contract End Date", "2027-05-31",
 			"Pricing Model", "Other", "Primary Deployment On", "Partner"), nil},
+
+		// Microsoft's templates and the referral life cycle (issue 15)
+		{"template create as New/Accepted", validCreate().with("Status", "New", "Substatus", "Accepted"), nil},
+		{"update cannot be New/Accepted", update.with("Status", "New", "Substatus", "Accepted"), []found{errorOn("status-pair", "Substatus")}},
+		{"close as error", update.with("Status", "Closed", "Substatus", "Error"), []found{errorOn("close-error", "Substatus")}},
+		{"lost reason code", update.with("Status", "Closed", "Substatus", "Lost", "Close Reason", "3"), nil},
+		{"lost reason text", update.with("Status", "Closed", "Substatus", "Lost", "Close Reason", "went with a rival"), nil},
+		{"lost reason out of list", update.with("Status", "Closed", "Substatus", "Lost", "Close Reason", "9"), []found{errorOn("close-reason", "Close Reason")}},
+		{"error reason 9", update.with("Status", "Closed", "Substatus", "Error", "Close Reason", "9"), []found{errorOn("close-error", "Substatus")}},
+		{"sales stage 40 percent", update.with("Sales Stage", "40%"), nil},
+		{"sales stage 100 needs won", update.with("Status", "Active", "Substatus", "Accepted", "Sales Stage", "100"), []found{errorOn("sales-stage", "Sales Stage")}},
+		{"sales stage 100 and won", update.with("Status", "Closed", "Substatus", "Won", "Sales Stage", "100"), nil},
+		{"sales stage unknown", update.with("Sales Stage", "50"), []found{errorOn("enum", "Sales Stage")}},
+		{"marketplace intent undecided", validCreate().with("Marketplace Purchase Intent", "Have not decided"), nil},
+		{"marketplace intent unknown", validCreate().with("Marketplace Purchase Intent", "Maybe"), []found{errorOn("enum", "Marketplace Purchase Intent")}},
+		{"help code 3", validCreate().with("Assistance Request Code", "3"), nil},
+		{"won stays won", update.with("Current Status", "Closed", "Current Substatus", "Won", "Status", "Closed", "Substatus", "Won"), nil},
+		{"won cannot become lost", update.with("Current Status", "Closed", "Current Substatus", "Won", "Status", "Closed", "Substatus", "Lost", "Close Reason", "3"), []found{errorOn("lifecycle-terminal", "Substatus")}},
+		{"contract starts before signed", registration().with("Contract Start Date", "2026-05-19"), []found{errorOn("lifecycle-contract", "Contract Start Date")}},
+		{"registration editable while action required", registration().with("Registration Status", "ActionRequired"), nil},
+		{"approved registration is final", registration().with("Registration Status", "Approved"), []found{errorOn("lifecycle-registration-edit", "Registration Status")}},
+		{"registration type", registration().with("Registration Type", "AzureIPCoSell"), nil},
+		{"registration type unknown", registration().with("Registration Type", "Other"), []found{errorOn("enum", "Registration Type")}},
 
 		// value
 		{"negative deal value", validCreate().with("Deal Value", "-5"), []found{errorOn("value", "Deal Value")}},
@@ -345,7 +368,9 @@ func TestRequiredMatchesRoot(t *testing.T) {
 func TestBuiltinIDs(t *testing.T) {
 	want := []string{refbatch.RuleRequired, refbatch.RuleEnum, refbatch.RuleStatusPair, refbatch.RuleStatusTransition,
 		refbatch.RuleServicesCosell, refbatch.RuleSolutionPlay, refbatch.RuleCosell, refbatch.RuleDealReg,
-		refbatch.RuleValue, refbatch.RuleDate, refbatch.RuleContact, refbatch.RuleDuplicate}
+		refbatch.RuleValue, refbatch.RuleDate, refbatch.RuleContact, refbatch.RuleDuplicate,
+		refbatch.RuleCloseError, refbatch.RuleCloseReason, refbatch.RuleSalesStage, refbatch.RuleLifecycleTerminal,
+		refbatch.RuleLifecycleContract, refbatch.RuleLifecycleRegistrationEdit}
 	var got []string
 	for _, r := range loadPolicy(t, "").Rules() {
 		if len(got) == 0 || got[len(got)-1] != r.ID {

@@ -93,6 +93,18 @@ type ColumnFlags struct {
 	DeployedOnAzure            bool
 	MarketplaceTransacted      bool
 	MarketplaceTransactionDate bool
+	MarketplacePurchaseIntent  bool
+	SalesStage                 bool
+	MarketingCampaignID        bool
+	DUNSID                     bool
+	PartnerID                  bool
+	CloseReason                bool
+	SolutionLines              bool
+	TeamMembers                bool
+	SolutionValue              bool
+	SolutionCurrency           bool
+	RegistrationType           bool
+	RegistrationStatus         bool
 }
 
 func (f *ColumnFlags) set(s refbatch.ColumnSet) {
@@ -156,6 +168,18 @@ func (f *ColumnFlags) set(s refbatch.ColumnSet) {
 	f.DeployedOnAzure = s.Has(refbatch.ColDeployedOnAzure)
 	f.MarketplaceTransacted = s.Has(refbatch.ColMarketplaceTransacted)
 	f.MarketplaceTransactionDate = s.Has(refbatch.ColMarketplaceTransactionDate)
+	f.MarketplacePurchaseIntent = s.Has(refbatch.ColMarketplacePurchaseIntent)
+	f.SalesStage = s.Has(refbatch.ColSalesStage)
+	f.MarketingCampaignID = s.Has(refbatch.ColMarketingCampaignID)
+	f.DUNSID = s.Has(refbatch.ColDUNSID)
+	f.PartnerID = s.Has(refbatch.ColPartnerID)
+	f.CloseReason = s.Has(refbatch.ColCloseReason)
+	f.SolutionLines = s.Has(refbatch.ColSolutions)
+	f.TeamMembers = s.Has(refbatch.ColTeamMembers)
+	f.SolutionValue = s.Has(refbatch.ColSolutionValue)
+	f.SolutionCurrency = s.Has(refbatch.ColSolutionCurrency)
+	f.RegistrationType = s.Has(refbatch.ColRegistrationType)
+	f.RegistrationStatus = s.Has(refbatch.ColRegistrationStatus)
 }
 
 // fill sets e from row r; e's Today is left as it is.

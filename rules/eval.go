@@ -89,7 +89,7 @@ func (e *Evaluator) applies(g *gate, r *rule, row *refbatch.Row) (bool, error) {
 
 // open reports whether a rule's gate lets it be evaluated on the row.
 func (e *Evaluator) open(g *gate, row *refbatch.Row) bool {
-	return row.Invalid&g.reads == 0 && row.Filled&g.filled == g.filled &&
+	return !row.Invalid.Intersects(g.reads) && row.Filled.HasAll(g.filled) &&
 		(g.facts == 0 || e.factsHold(g.facts))
 }
 
@@ -117,7 +117,7 @@ func (e *Evaluator) start(row *refbatch.Row) {
 // holds evaluates a boolean expression on the row: in Go when it was lowered,
 // else in the VM once its Go guards pass.
 func (e *Evaluator) holds(x *expression, row *refbatch.Row) (bool, error) {
-	if row.Filled&x.filled != x.filled {
+	if !row.Filled.HasAll(x.filled) {
 		return false, nil
 	}
 	if x.facts != 0 && !e.factsHold(x.facts) {

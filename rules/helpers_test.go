@@ -45,6 +45,17 @@ func builtinTablesForTest(t testing.TB) *Tables {
 	return sharedTables
 }
 
+// foldedAlias looks v up among a column's template aliases, as the
+// importer does (keys compared by refbatch.FoldKey).
+func foldedAlias(m map[string]string, v string) (string, bool) {
+	for k, canon := range m {
+		if refbatch.FoldKey(k) == refbatch.FoldKey(v) {
+			return canon, true
+		}
+	}
+	return "", false
+}
+
 // buildRow is a small stand-in for the importer's RowFromRecord, enough for
 // the tests' rows: headers map through refbatch.ColumnByName, enums take
 // their canonical spelling when known (unknown ones stay as written, as the
@@ -82,6 +93,9 @@ func buildRow(tables *Tables) RowBuilder {
 			case refbatch.KindText:
 				setField(row, c, v)
 			case refbatch.KindEnum:
+				if canon, ok := foldedAlias(refbatch.FixedAliases(c), v); ok {
+					v = canon
+				}
 				setField(row, c, canonical(append(refbatch.FixedVocabulary(c), vocab[c]...), v))
 			case refbatch.KindNumber:
 				f, err := strconv.ParseFloat(strings.NewReplacer(",", "", "$", "").Replace(v), 64)

@@ -29,8 +29,8 @@ func newRuleIndex(gates []gate) *ruleIndex {
 	}
 	for i, g := range gates {
 		switch {
-		case g.filled != 0:
-			set(&ix.byCol[bits.TrailingZeros64(uint64(g.filled))], i)
+		case !g.filled.Empty():
+			set(&ix.byCol[g.filled.First()], i)
 		case g.facts != 0:
 			f := bits.TrailingZeros64(g.facts)
 			set(&ix.byFact[f], i)
@@ -51,9 +51,11 @@ func (e *Evaluator) candidates(ix *ruleIndex, dst []uint64) []uint64 {
 			dst[w] |= m[w]
 		}
 	}
-	for s := uint64(e.scope.row.Filled); s != 0; s &= s - 1 {
-		if m := ix.byCol[bits.TrailingZeros64(s)]; m != nil {
-			or(m)
+	for w, word := range e.scope.row.Filled {
+		for s := word; s != 0; s &= s - 1 {
+			if m := ix.byCol[64*w+bits.TrailingZeros64(s)]; m != nil {
+				or(m)
+			}
 		}
 	}
 	for f := ix.facts; f != 0; f &= f - 1 {

@@ -538,10 +538,10 @@ func (c *exprCompiler) compileRule(s *ruleSpec) (*rule, error) {
 	}
 	for _, x := range []*expression{r.when, r.check, r.unique} {
 		if x != nil {
-			r.reads |= x.reads
+			r.reads = r.reads.Union(x.reads)
 		}
 	}
-	r.reads &^= refbatch.ColumnSet(0).With(refbatch.ColAction)
+	r.reads = r.reads.Without(refbatch.ColAction)
 
 	// Without a message, say what failed.
 	msg := "fails: " + textOf(s.check)

@@ -148,12 +148,20 @@ func TestEnvMirrorsRow(t *testing.T) {
 		case reflect.Bool:
 			v.SetBool(true)
 		case reflect.Slice:
-			v.Set(reflect.ValueOf([]string{field}))
+			// A numbered column's records are rules' to read through
+			// Solution IDs (and the VM), not a list reader.
+			v.Set(reflect.MakeSlice(rf.Type, 1, 1))
+			if rf.Type.Elem().Kind() == reflect.String {
+				v.Set(reflect.ValueOf([]string{field}))
+			}
 		case reflect.Struct:
 			v.Set(reflect.ValueOf(testToday.AddDate(0, 0, i)))
 		}
 		readers := map[reflect.Kind]bool{reflect.String: rowText(field) != nil, reflect.Float64: rowNumber(field) != nil,
 			reflect.Bool: rowBool(field) != nil, reflect.Slice: rowList(field) != nil, reflect.Struct: rowDate(field) != nil}
+		if _, numbered := c.NumberedBase(); numbered {
+			readers[reflect.Slice] = true
+		}
 		for kind, ok := range readers {
 			if ok != (kind == rf.Type.Kind()) {
 				t.Errorf("%s (%v): reader for %v is %v", field, rf.Type.Kind(), kind, ok)

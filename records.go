@@ -32,6 +32,7 @@ type Remote struct {
 	Status              string
 	Substatus           string
 	Created             time.Time // createdDateTime; zero when the answer had none
+	Updated             time.Time // updatedDateTime; zero when the answer had none
 	// Raw is the referral's JSON as answered (nil when the answer had no
 	// body). The Mapper reads it to build a minimal patch.
 	Raw json.RawMessage
@@ -91,13 +92,19 @@ type StepRecord struct {
 	FinishedAt      time.Time // when its answer came in; zero while sent
 }
 
-// Known is what the journal remembers, across runs, of an External
-// Reference ID it created: running the same file twice never creates twice.
+// Known is the referral an External Reference ID names: one this journal
+// created, or one the mirror of Partner Center lists (whoever made it), so
+// that running the same file twice, from another journal or after the UI
+// made the referral never creates twice.
 type Known struct {
 	ExternalReferenceID string
 	ReferralID          string
 	EngagementID        string
 	MicrosoftReferralID string // "" until a co-sell link is done
+	// Also are the other partner referrals Partner Center holds with the
+	// same External Reference ID: a row naming it cannot know which one it
+	// means, and fails before anything is sent.
+	Also []string
 }
 
 // Changes are journal writes that go in one transaction: the answers of

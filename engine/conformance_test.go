@@ -136,7 +136,9 @@ type harness struct {
 
 func newHarness(t testing.TB, faults sandbox.Faults, rows []confRow) *harness {
 	t.Helper()
-	sb := sandbox.New(sandbox.Options{Faults: faults, AcceptAfter: 50 * time.Millisecond})
+	// Every scenario lists with a lag (an eventually consistent service),
+	// below the settle time the run is given.
+	sb := sandbox.New(sandbox.Options{Faults: faults, AcceptAfter: 50 * time.Millisecond, ListLag: confListLag})
 	ts := httptest.NewServer(sb)
 	t.Cleanup(ts.Close)
 	jr, err := journal.Open(context.Background(), filepath.Join(t.TempDir(), "journal.db"), journal.Options{})
@@ -168,9 +170,17 @@ func (h *harness) options() engine.ExecOptions {
 		Concurrency:  8,
 		RegisterWait: 10 * time.Second,
 		RetryFailed:  true,
+		Settle:       confSettle,
 		Logger:       testLogger(),
 	}
 }
+
+// confListLag is the conformance sandbox's listing lag, confSettle the
+// settle time the runs wait before a listing may prove a write absent.
+const (
+	confListLag = 150 * time.Millisecond
+	confSettle  = 400 * time.Millisecond
+)
 
 // testLogger shows the engine's retries and reconciliations under -v.
 func testLogger() *slog.Logger {

@@ -31,6 +31,17 @@ type Target struct {
 	// MicrosoftReferralID is the co-sell link of the known referral, "" when
 	// it has none (or none is known).
 	MicrosoftReferralID string
+	// Also are other partner referrals with the row's External Reference
+	// ID: the row cannot know which one it means and fails before sending.
+	Also []string
+}
+
+// AmbiguousMessage says why a row whose External Reference ID Partner
+// Center holds more than once fails.
+func AmbiguousMessage(row *refbatch.Row, t Target) string {
+	ids := append([]string{t.Referral.ID}, t.Also...)
+	return fmt.Sprintf("Partner Center holds %d referrals with External Reference ID %q (%s): the row cannot know which one it means; fill its Referral ID, or close the duplicates in Partner Center",
+		len(ids), row.ExternalReferenceID, strings.Join(ids, ", "))
 }
 
 // Resolve decides what row does. known is the referral its External
@@ -46,6 +57,7 @@ func Resolve(row *refbatch.Row, known *refbatch.Known) Target {
 		return t
 	}
 	t.Known = true
+	t.Also = known.Also
 	switch {
 	case row.Action == refbatch.ActionCreate:
 		t.Action, t.Upsert = refbatch.ActionUpdate, true

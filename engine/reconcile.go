@@ -28,14 +28,25 @@ import (
 func (x *executor) reconcileCreates(ctx context.Context, rows []*rowRun) error {
 	want := map[string][]*rowRun{}
 	var cutoff time.Time
+	// Sent times are on this machine's clock, createdDateTime on the
+	// service's: compare on the service's.
+	skew := x.skew()
+	windowOf := func(r *rowRun) time.Time {
+		return r.step(refbatch.StepCreate).SentAt.Add(skew).Add(-x.opts.ReconcileMargin)
+	}
 	for _, r := range rows {
 		ext := strings.ToLower(r.row.ExternalReferenceID)
 		if ext == "" {
 			x.settle(ctx, r, refbatch.OutcomeInDoubt, "create: answer lost, and the row has no External Reference ID to find it by; check Partner Center, then fill its Referral ID")
 			continue
 		}
+		if at, ok := x.waitingForSettle(r); ok {
+			// A listing read now may not show it yet: prove nothing.
+			x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("create: answer lost; Partner Center's listing can prove it absent from %s (settle time)", at.Format(time.RFC3339)))
+			continue
+		}
 		want[ext] = append(want[ext], r)
-		from := r.step(refbatch.StepCreate).SentAt.Add(-x.opts.ReconcileMargin)
+		from := windowOf(r)
 		if cutoff.IsZero() || from.Before(cutoff) {
 			cutoff = from
 		}
@@ -64,7 +75,7 @@ func (x *executor) reconcileCreates(ctx context.Context, rows []*rowRun) error {
 			continue
 		}
 		for _, r := range want[strings.ToLower(ref.ExternalReferenceID)] {
-			from := r.step(refbatch.StepCreate).SentAt.Add(-x.opts.ReconcileMargin)
+			from := windowOf(r)
 			if ref.Created.IsZero() || !ref.Created.Before(from) {
 				// Newest first: the last match seen is the oldest, the
 				// one the lost answer would have named.

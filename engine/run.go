@@ -56,10 +56,16 @@ type ExecOptions struct {
 	// isMicrosoftReferralAcceptedOrWon) before the row fails; 0: no wait.
 	RegisterWait time.Duration
 	// ReconcileMargin widens the window in which a create whose answer was
-	// lost is looked for: the listing goes back to the step's sent time
-	// minus this margin (clock skew between here and the service). Default
-	// 10 minutes.
+	// lost is looked for: the listing goes back to the step's sent time,
+	// moved onto the service's clock (see ClockSkewer), minus this margin.
+	// Default 10 minutes.
 	ReconcileMargin time.Duration
+	// Settle is how long after a create or link was sent the listing can
+	// prove it absent: listings are eventually consistent, so one read
+	// sooner may not show a referral that exists. Rows whose writes are in
+	// doubt wait (the others go on) until it has passed; Execute returns
+	// only after that, unless stopped. Default DefaultSettle.
+	Settle time.Duration
 	// MaxAttempts bounds how often one step is sent after answers that say
 	// it was not applied (429, 503, network errors before sending);
 	// default 6.
@@ -77,6 +83,22 @@ type ExecOptions struct {
 	// client-request-ids (default random GUIDs).
 	Now          func() time.Time
 	NewRequestID func() string
+}
+
+// DefaultSettle is the settle time against the real service: longer than
+// a request can live (the client gives an attempt 2 minutes, and a gateway
+// may still commit a create it timed out on) plus the seconds the listing
+// lags, so a create the service committed after the client gave up on it
+// is still found.
+const DefaultSettle = 5 * time.Minute
+
+// ClockSkewer is implemented by an API that knows how far the service's
+// clock is ahead of this machine's (its Date headers). Reconciliation
+// compares the service's createdDateTime with sent times moved onto the
+// service's clock through it, so a client clock that is hours off changes
+// nothing.
+type ClockSkewer interface {
+	ClockSkew() (time.Duration, bool)
 }
 
 // Result is what Execute did.
@@ -122,9 +144,11 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 	}
 	groups := groupByKey(runs)
 
+	waits := 0
 	for round := 0; ; round++ {
 		// Creates left in doubt (by a crash, or by a lost answer in the
-		// previous round) are reconciled together: one listing serves all.
+		// previous round) are reconciled together: one listing serves all
+		// whose settle time has passed.
 		listingFailed := false
 		if doubt := x.createsInDoubt(groups); len(doubt) > 0 && feedCtx.Err() == nil {
 			if err := x.reconcileCreates(workCtx, doubt); err != nil {
@@ -140,6 +164,18 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 		// Another round only helps when the listing can be read.
 		if feedCtx.Err() != nil || x.fatalErr() != nil || listingFailed || !x.anyInDoubt(groups) {
 			break
+		}
+		// Rows whose creates or links are in doubt wait for the listing to
+		// settle; waiting is not a round.
+		if at, ok := x.nextSettled(groups); ok && waits < maxSettleWaits {
+			if d := at.Sub(x.opts.Now()); d > 0 {
+				x.log.Info("waiting for Partner Center's listing to settle", "until", at.Format(time.RFC3339), "in", d.Round(time.Millisecond))
+				if sleep(feedCtx, d) != nil {
+					break
+				}
+				waits++
+				round--
+			}
 		}
 	}
 
@@ -208,6 +244,9 @@ func newExecutor(opts ExecOptions) (*executor, error) {
 	}
 	if opts.ReconcileMargin <= 0 {
 		opts.ReconcileMargin = 10 * time.Minute
+	}
+	if opts.Settle <= 0 {
+		opts.Settle = DefaultSettle
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 6
@@ -439,6 +478,54 @@ func (x *executor) createsInDoubt(groups [][]*rowRun) []*rowRun {
 		}
 	}
 	return out
+}
+
+// maxSettleWaits bounds how often Execute waits for rows' settle times
+// (each wait ends when at least one row is ready).
+const maxSettleWaits = 1000
+
+// settledAt is when a listing read can prove absent a write sent at sent.
+func (x *executor) settledAt(sent time.Time) time.Time { return sent.Add(x.opts.Settle) }
+
+// waitingForSettle reports whether the row's create or link is in doubt
+// and its settle time has not passed, with when it will.
+func (x *executor) waitingForSettle(r *rowRun) (time.Time, bool) {
+	now := x.opts.Now()
+	for _, step := range []refbatch.StepName{refbatch.StepCreate, refbatch.StepLink} {
+		if s := r.step(step); s.State == refbatch.StateSent {
+			if at := x.settledAt(s.SentAt); now.Before(at) {
+				return at, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// nextSettled is the earliest time a row in doubt can be reconciled; ok is
+// false when no row in doubt waits for a settle time.
+func (x *executor) nextSettled(groups [][]*rowRun) (time.Time, bool) {
+	var next time.Time
+	for _, g := range groups {
+		for _, r := range g {
+			if r.rec.Outcome != refbatch.OutcomeInDoubt {
+				continue
+			}
+			if at, ok := x.waitingForSettle(r); ok && (next.IsZero() || at.Before(next)) {
+				next = at
+			}
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// skew is the service's clock minus ours, when the API knows it.
+func (x *executor) skew() time.Duration {
+	if cs, ok := x.opts.API.(ClockSkewer); ok {
+		if d, ok := cs.ClockSkew(); ok {
+			return d
+		}
+	}
+	return 0
 }
 
 func (x *executor) runGroups(feedCtx, workCtx context.Context, groups [][]*rowRun) {
@@ -741,6 +828,10 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 		kp = &known
 	}
 	t := Resolve(row, kp)
+	if len(t.Also) > 0 {
+		x.failRow(ctx, r, refbatch.StepGet, errors.New(AmbiguousMessage(row, t)))
+		return
+	}
 	if r.rec.Action == refbatch.ActionUpdate && t.Action == refbatch.ActionCreate {
 		// Planned as an update of a referral that is no longer known: never
 		// turn it into a create behind the plan's back.
@@ -945,7 +1036,11 @@ func (x *executor) link(ctx context.Context, r *rowRun, target refbatch.Remote) 
 		return false
 	}
 	for tries := 0; ; tries++ {
-		if r.step(refbatch.StepLink).State == refbatch.StateSent {
+		if s := r.step(refbatch.StepLink); s.State == refbatch.StateSent {
+			if at, ok := x.waitingForSettle(r); ok {
+				x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("link: answer lost; Partner Center's listing can prove it absent from %s (settle time)", at.Format(time.RFC3339)))
+				return false
+			}
 			found, proven, err := x.findLink(ctx, target.EngagementID)
 			switch {
 			case err != nil || !proven:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -194,7 +195,7 @@ func testRoundTrip(t *testing.T, j *journal.Journal) {
 	}
 	k, ok, err := j.Lookup(ctx, "DEAL-1")
 	wantK := refbatch.Known{ExternalReferenceID: "Deal-1", ReferralID: "ref", EngagementID: "eng", MicrosoftReferralID: "ms"}
-	if !ok || err != nil || k != wantK {
+	if !ok || err != nil || !reflect.DeepEqual(k, wantK) {
 		t.Fatalf("Lookup = %+v, %v, %v; want %+v", k, ok, err, wantK)
 	}
 	if err := j.Remember(ctx, refbatch.Known{}); err == nil {

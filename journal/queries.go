@@ -668,9 +668,11 @@ func (j *Journal) execRemember(tx *sql.Tx, k refbatch.Known, now time.Time) erro
 	return err
 }
 
-// LookupMany returns what each of ids became, keyed by the id as the
-// journal stored it folded to lower case (strings.ToLower); ids it never
-// created are absent. It asks in chunks, so planning a 50,000-row file is
+// LookupMany returns the referral each of ids names, keyed by the id
+// folded to lower case (strings.ToLower): what this journal created, else
+// what the mirror of Partner Center lists (whoever made it); a second
+// partner referral with the same id is in Known.Also. Ids that name no
+// referral are absent. It asks in chunks, so planning a 50,000-row file is
 // a hundred queries, not 50,000.
 func (j *Journal) LookupMany(ctx context.Context, ids []string) (map[string]refbatch.Known, error) {
 	out := make(map[string]refbatch.Known)
@@ -706,6 +708,9 @@ FROM known WHERE external_reference_id IN (?` + strings.Repeat(",?", len(part)-1
 		rows.Close()
 		if err != nil {
 			return nil, fmt.Errorf("journal %s: lookup: %w", j.path, err)
+		}
+		if err := j.mirrorLookup(ctx, db, part, out); err != nil {
+			return nil, fmt.Errorf("journal %s: lookup in the mirror: %w", j.path, err)
 		}
 	}
 	return out, nil

@@ -85,6 +85,22 @@ type Client struct {
 	observe       func(Attempt)
 	maxBody       int64
 	pacer         *pacer
+
+	// answered turns true with the first HTTP answer: from then on a
+	// failure to connect is passing, not "unreachable". skew is the
+	// service's clock minus ours, from the Date header of the latest
+	// answer (skewKnown once one had it).
+	answered  atomic.Bool
+	skew      atomic.Int64
+	skewKnown atomic.Bool
+}
+
+// ClockSkew is how far the service's clock is ahead of this machine's
+// (negative: behind), from the Date header of the latest answer, to the
+// second; ok is false until an answer had one. Reconciliation compares the
+// service's timestamps with times on the service's clock through it.
+func (c *Client) ClockSkew() (time.Duration, bool) {
+	return time.Duration(c.skew.Load()), c.skewKnown.Load()
 }
 
 // Option configures a Client.
@@ -418,6 +434,11 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, tok
 		return nil, token, c.transportError(ctx, actx, cl, sent.Load(), 0, err)
 	}
 	defer resp.Body.Close()
+	c.answered.Store(true)
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		c.skew.Store(int64(d.Sub(time.Now())))
+		c.skewKnown.Store(true)
+	}
 	status, requestID = resp.StatusCode, resp.Header.Get("Request-ID")
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 
@@ -446,8 +467,12 @@ func (c *Client) transportError(ctx, actx context.Context, cl *call, sent bool, 
 		// be mistaken for the caller's deadline.
 		err = fmt.Errorf("%w after %v", ErrAttemptTimeout, c.pacer.policy.AttemptTimeout)
 	}
-	return &TransportError{Method: cl.method, Path: cl.path, ClientRequestID: cl.clientRequestID,
+	te := &TransportError{Method: cl.method, Path: cl.path, ClientRequestID: cl.clientRequestID,
 		Sent: sent, Status: status, Err: err, write: cl.write}
+	if !sent && !c.answered.Load() && ctx.Err() == nil && isUnreachable(err) {
+		te.Unreachable = c.base.String()
+	}
+	return te
 }
 
 func (c *Client) responseError(cl *call, status int, requestID string, err error) error {

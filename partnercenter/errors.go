@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -72,7 +73,7 @@ func Classify(err error) Class {
 		return ae.class()
 	}
 	if te, ok := errors.AsType[*TransportError](err); ok {
-		if isCertificateError(te.Err) {
+		if isCertificateError(te.Err) || te.Unreachable != "" {
 			return Fatal
 		}
 		return Retryable
@@ -205,12 +206,22 @@ type TransportError struct {
 	// response body, else 0.
 	Status int
 	Err    error
+	// Unreachable names the API's base URL when nothing there has ever
+	// answered this client and the request could not even be sent (the
+	// name does not resolve, the connection is refused, TLS fails): every
+	// request will fail the same way, so the error is fatal, not retried.
+	Unreachable string
 
 	write bool
 }
 
 func (e *TransportError) Error() string {
 	var b strings.Builder
+	if e.Unreachable != "" {
+		fmt.Fprintf(&b, "cannot reach the Partner Center API at %s (nothing there has answered): ", e.Unreachable)
+		b.WriteString(e.Err.Error())
+		return b.String()
+	}
 	fmt.Fprintf(&b, "partnercenter: %s %s: ", e.Method, e.Path)
 	if e.Status != 0 {
 		fmt.Fprintf(&b, "reading %d answer: ", e.Status)
@@ -286,6 +297,22 @@ func (e *priorInDoubtError) InDoubt() bool { return true }
 // points at another scheme or host than the client's base URL: following it
 // would send the token elsewhere.
 var ErrForeignNextLink = errors.New("nextLink points to another host")
+
+// isUnreachable reports errors that say the host cannot be reached at
+// all: a name that does not resolve, a refused or unroutable connection, a
+// TLS handshake that fails.
+func isUnreachable(err error) bool {
+	if _, ok := errors.AsType[*net.DNSError](err); ok {
+		return true
+	}
+	if oe, ok := errors.AsType[*net.OpError](err); ok && oe.Op == "dial" {
+		return true
+	}
+	if _, ok := errors.AsType[tls.RecordHeaderError](err); ok {
+		return true
+	}
+	return isCertificateError(err)
+}
 
 func isCertificateError(err error) bool {
 	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {

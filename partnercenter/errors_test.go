@@ -213,10 +213,10 @@ func TestInDoubt(t *testing.T) {
 	}
 
 	t.Run("connection refused is not in doubt", func(t *testing.T) {
-		srv := newScripted(t, func(w http.ResponseWriter, r *http.Request, n int) {})
-		url := srv.URL
+		srv := newScripted(t, func(w http.ResponseWriter, r *http.Request, n int) { http.NotFound(w, r) })
+		c := newTestClient(t, srv.URL, partnercenter.WithRetryPolicy(partnercenter.RetryPolicy{MaxAttempts: 1}))
+		_, _ = c.Get(t.Context(), "x") // an answer: the API was reachable
 		srv.Close()
-		c := newTestClient(t, url, partnercenter.WithRetryPolicy(partnercenter.RetryPolicy{MaxAttempts: 1}))
 		_, err := c.Create(t.Context(), &partnercenter.Referral{Name: "x"})
 		te, ok := errors.AsType[*partnercenter.TransportError](err)
 		if !ok || te.Sent {
@@ -283,13 +283,21 @@ func TestErrorVocabulary(t *testing.T) {
 		{"500", status(500), answers{retryable: true}},
 		{"503 Retry-After", status(503, "Retry-After", "2"), answers{retryable: true, retryAfter: 2 * time.Second}},
 		{"501", status(501), answers{}},
-		{"connection refused", func(t *testing.T) error {
+		{"connection refused after an answer", func(t *testing.T) error {
+			srv := httptest.NewServer(http.NotFoundHandler())
+			api := partnercenter.NewReferrals(newTestClient(t, srv.URL, partnercenter.WithRetryPolicy(partnercenter.RetryPolicy{MaxAttempts: 1})))
+			_, _ = api.Get(t.Context(), "", "x")
+			srv.Close()
+			_, err := api.Get(t.Context(), "", "x")
+			return err
+		}, answers{retryable: true}},
+		{"unreachable before any answer", func(t *testing.T) error {
 			srv := httptest.NewServer(http.NotFoundHandler())
 			srv.Close()
 			api := partnercenter.NewReferrals(newTestClient(t, srv.URL, partnercenter.WithRetryPolicy(partnercenter.RetryPolicy{MaxAttempts: 1})))
 			_, err := api.Get(t.Context(), "", "x")
 			return err
-		}, answers{retryable: true}},
+		}, answers{fatal: true}},
 		{"untrusted certificate", func(t *testing.T) error {
 			srv := httptest.NewTLSServer(http.NotFoundHandler())
 			t.Cleanup(srv.Close)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"time"
 
 	"github.com/refbatch/refbatch"
 )
@@ -20,6 +21,9 @@ type Referrals struct {
 
 // NewReferrals returns the engine's view of c.
 func NewReferrals(c *Client) *Referrals { return &Referrals{c: c} }
+
+// ClockSkew is the service's clock minus ours (Client.ClockSkew).
+func (a *Referrals) ClockSkew() (time.Duration, bool) { return a.c.ClockSkew() }
 
 // withRequestID makes the next call send requestID as its
 // client-request-id; "" lets the client draw one.
@@ -107,6 +111,18 @@ func (a *Referrals) Engagement(ctx context.Context, engagementID string) iter.Se
 	return a.list(ctx, ListQuery{Filter: FilterEq("engagementId", engagementID)})
 }
 
+// UpdatedSince lists the partner's referrals updated after since, oldest
+// update first ($filter on updatedDateTime, $orderby=updatedDateTime asc:
+// the documented fields), following every @odata.nextLink; a zero since
+// lists them all. It is how the mirror of Partner Center is filled.
+func (a *Referrals) UpdatedSince(ctx context.Context, since time.Time) iter.Seq2[refbatch.Remote, error] {
+	q := ListQuery{OrderBy: "updatedDateTime asc"}
+	if !since.IsZero() {
+		q.Filter = "updatedDateTime gt " + since.UTC().Format(time.RFC3339Nano)
+	}
+	return a.list(ctx, q)
+}
+
 func (a *Referrals) list(ctx context.Context, q ListQuery) iter.Seq2[refbatch.Remote, error] {
 	return func(yield func(refbatch.Remote, error) bool) {
 		for rr, err := range a.c.listRaw(ctx, q) {
@@ -134,6 +150,9 @@ func remoteOf(r *Referral, raw []byte) refbatch.Remote {
 	}
 	if r.CreatedDateTime != nil {
 		rem.Created = *r.CreatedDateTime
+	}
+	if r.UpdatedDateTime != nil {
+		rem.Updated = *r.UpdatedDateTime
 	}
 	if len(raw) > 0 {
 		rem.Raw = json.RawMessage(raw)

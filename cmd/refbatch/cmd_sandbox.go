@@ -28,6 +28,8 @@ type sandboxOptions struct {
 	token       string
 	faults      sandbox.Faults
 	acceptAfter time.Duration
+	listLag     time.Duration
+	clockSkew   time.Duration
 	allowRemote bool
 	quiet       bool
 	demo        bool
@@ -49,6 +51,8 @@ func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	fs.Float64Var(&o.faults.ConflictRate, "conflict-rate", 0, "fraction of PATCHes with If-Match that meet a second writer first and get 412")
 	fs.Int64Var(&o.faults.Seed, "seed", 1, "seed of the fault sequence")
 	fs.DurationVar(&o.acceptAfter, "accept-after", 0, "Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never)")
+	fs.DurationVar(&o.listLag, "list-lag", 0, "a referral appears in listings, and its changes in listed values, this long after it was written (reads by id are immediate), as an eventually consistent service")
+	fs.DurationVar(&o.clockSkew, "clock-skew", 0, "the sandbox's clock this far ahead of the machine's (negative: behind): its timestamps and Date headers")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback address (the sandbox's auth is weak)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
 	fs.StringVar(&o.stateFile, "state", "", "keep the referrals in `FILE` so the sandbox survives a restart (created if missing)")
@@ -88,8 +92,8 @@ func (o sandboxOptions) check() error {
 	if o.faults.RateLimit < 0 {
 		return usageError("--rate-limit %g is negative", o.faults.RateLimit)
 	}
-	if o.faults.Latency < 0 || o.faults.Jitter < 0 || o.acceptAfter < 0 {
-		return usageError("--latency, --jitter and --accept-after must not be negative")
+	if o.faults.Latency < 0 || o.faults.Jitter < 0 || o.acceptAfter < 0 || o.listLag < 0 {
+		return usageError("--latency, --jitter, --accept-after and --list-lag must not be negative")
 	}
 	return nil
 }
@@ -125,6 +129,8 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 		Token:                  o.token,
 		TokenOptions:           o.tokens,
 		AcceptAfter:            o.acceptAfter,
+		ListLag:                o.listLag,
+		ClockSkew:              o.clockSkew,
 		Logger:                 logger,
 		StateFile:              o.stateFile,
 		AzureIPCoSellSolutions: catalog,

@@ -113,7 +113,8 @@ func (s *Server) createLocked(ref pc.Referral, now time.Time) (pc.Referral, *api
 		ref.AcceptedDateTime = &now
 	}
 	ref.ETag = s.nextETag(now)
-	rec := &record{ref: ref, seq: s.seq + 1}
+	rec := &record{seq: s.seq + 1}
+	s.setRef(rec, ref)
 	if microsoft && linked && s.opts.AcceptAfter > 0 {
 		rec.acceptAt = now.Add(s.opts.AcceptAfter)
 	}

@@ -76,16 +76,21 @@ func (s *Server) handleList(w *statusWriter, r *http.Request) {
 	var matched []listed
 	s.locked(func() {
 		env := &evalEnv{}
+		now := s.now()
 		for _, rec := range s.order {
+			ref, ok := s.listedRef(rec, now)
+			if !ok {
+				continue // not listed yet (Options.ListLag)
+			}
 			if q.filter != nil {
-				env.root = reflect.ValueOf(&rec.ref).Elem()
+				env.root = reflect.ValueOf(&ref).Elem()
 				if !q.filter.eval(env) {
 					continue
 				}
 			}
-			l := listed{ref: rec.ref, seq: rec.seq}
-			if q.byUpdated && rec.ref.UpdatedDateTime != nil {
-				l.key = rec.ref.UpdatedDateTime.UnixNano()
+			l := listed{ref: ref, seq: rec.seq}
+			if q.byUpdated && ref.UpdatedDateTime != nil {
+				l.key = ref.UpdatedDateTime.UnixNano()
 			}
 			matched = append(matched, l)
 		}

@@ -202,7 +202,8 @@ func (s *Server) patchLocked(id string, ifMatch []string, body []byte, conflict 
 	if acceptAt.IsZero() {
 		delete(s.pending, rec)
 	}
-	rec.ref, rec.acceptAt = next, acceptAt
+	s.setRef(rec, next)
+	rec.acceptAt = acceptAt
 	s.maybeCompactLocked()
 	return next, nil
 }
@@ -218,7 +219,7 @@ func (s *Server) secondWriterLocked(rec *record) *apiError {
 	if e := s.persistLocked(rec.seq, next, rec.acceptAt, false); e != nil {
 		return e
 	}
-	rec.ref = next
+	s.setRef(rec, next)
 	return nil
 }
 

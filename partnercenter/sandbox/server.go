@@ -41,6 +41,15 @@ type Options struct {
 	Token        string           // required Bearer token; "" = any non-empty token
 	AcceptAfter  time.Duration    // Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never by themselves)
 	Now          func() time.Time // injectable clock; nil = time.Now
+	// ClockSkew puts the sandbox's clock this far ahead of Now (behind when
+	// negative): its createdDateTime, updatedDateTime and Date headers, as
+	// a service whose clock differs from the client's would answer.
+	ClockSkew time.Duration
+	// ListLag delays what listings show, as an eventually consistent
+	// service does: a referral appears in listings, and a change in its
+	// listed values, ListLag after it was written. Reads by id are
+	// immediate.
+	ListLag time.Duration
 	MaxBodyBytes int64            // request body cap; default 1 MiB (a larger body is a 413)
 	PageSize     int              // referrals per list page; default DefaultPageSize (100), at most MaxPageSize
 
@@ -102,6 +111,41 @@ type record struct {
 	ref      pc.Referral // without links and @odata.context, which are rendered per response
 	seq      int64
 	acceptAt time.Time // zero: no automatic acceptance pending
+
+	// With Options.ListLag: when ref was last written, and the version
+	// listings show until ListLag has passed since (nil: the referral is
+	// not listed yet).
+	writtenAt time.Time
+	listed    *pc.Referral
+}
+
+// setRef records a write of rec (callers hold s.mu): under a listing lag
+// the version listings show stays the last one older than the lag.
+func (s *Server) setRef(rec *record, next pc.Referral) {
+	if s.opts.ListLag > 0 {
+		now := s.now()
+		if !rec.writtenAt.IsZero() && now.Sub(rec.writtenAt) >= s.opts.ListLag {
+			old := rec.ref
+			rec.listed = &old
+		} else if rec.writtenAt.IsZero() && rec.ref.ID != "" {
+			old := rec.ref // written before the lag was known (a state file)
+			rec.listed = &old
+		}
+		rec.writtenAt = now
+	}
+	rec.ref = next
+}
+
+// listedRef is what listings show of rec now; ok is false while a new
+// referral is not listed yet.
+func (s *Server) listedRef(rec *record, now time.Time) (pc.Referral, bool) {
+	if s.opts.ListLag <= 0 || rec.writtenAt.IsZero() || now.Sub(rec.writtenAt) >= s.opts.ListLag {
+		return rec.ref, true
+	}
+	if rec.listed == nil {
+		return pc.Referral{}, false
+	}
+	return *rec.listed, true
 }
 
 // New returns a Server with no referrals, kept in memory: it ignores
@@ -120,6 +164,10 @@ func New(opts Options) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if skew := opts.ClockSkew; skew != 0 {
+		base := s.now
+		s.now = func() time.Time { return base().Add(skew) }
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = defaultMaxBodyBytes
@@ -214,7 +262,8 @@ func (s *Server) acceptDue() {
 			continue
 		}
 		delete(s.pending, rec)
-		rec.ref, rec.acceptAt = next, time.Time{}
+		s.setRef(rec, next)
+		rec.acceptAt = time.Time{}
 	}
 	s.maybeCompactLocked()
 }
@@ -229,6 +278,9 @@ func (s *Server) nextETag(now time.Time) string {
 // ServeHTTP answers one request: admin dump, else faults, auth, and the API.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	// The Date header on the sandbox's own clock (Options.ClockSkew), as a
+	// service whose clock differs from the client's would send it.
+	rw.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	w := &statusWriter{ResponseWriter: rw}
 	var fault string
 	defer func() {

@@ -49,9 +49,9 @@ type Options struct {
 	// service does: a referral appears in listings, and a change in its
 	// listed values, ListLag after it was written. Reads by id are
 	// immediate.
-	ListLag time.Duration
-	MaxBodyBytes int64            // request body cap; default 1 MiB (a larger body is a 413)
-	PageSize     int              // referrals per list page; default DefaultPageSize (100), at most MaxPageSize
+	ListLag      time.Duration
+	MaxBodyBytes int64 // request body cap; default 1 MiB (a larger body is a 413)
+	PageSize     int   // referrals per list page; default DefaultPageSize (100), at most MaxPageSize
 
 	// OrganizationID and OrganizationName are the calling partner's
 	// organisation, stamped on every referral it creates; defaults

@@ -214,7 +214,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		userAgent: defaultUserAgent(),
 		log:       slog.New(slog.DiscardHandler),
 		maxBody:   DefaultMaxResponseBytes,
-		pacer:     &pacer{policy: DefaultRetryPolicy()},
+		pacer:     &pacer{policy: DefaultRetryPolicy(), gate: &gate{}},
 	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
@@ -265,6 +265,18 @@ func defaultUserAgent() string {
 		v = bi.Main.Version
 	}
 	return "refbatch/" + v
+}
+
+// singleAttempt returns a view of c whose calls are made once: its caller
+// owns the retries (the engine journals every attempt of a step). It
+// shares c's limiter and its Retry-After gate, so a 429 seen by either
+// holds back both.
+func (c *Client) singleAttempt() *Client {
+	cp := *c
+	policy := c.pacer.policy
+	policy.MaxAttempts = 1
+	cp.pacer = &pacer{policy: policy, limiter: c.pacer.limiter, log: c.pacer.log, gate: c.pacer.gate}
+	return &cp
 }
 
 // BaseURL returns the endpoint the client talks to.

@@ -47,6 +47,12 @@ type AdaptiveLimiter struct {
 	throttled  int64
 	answers    int64
 	cuts       int64
+	// The cycle: successful answers since the last cut. Between two
+	// refusals a server's token bucket went from empty to empty, so what
+	// it let through over that time, pauses included, is its rate.
+	okTotal    int64
+	cycleStart time.Time
+	cycleOK    int64
 }
 
 // AdaptiveOptions configure NewAdaptiveLimiter; zero fields take defaults.
@@ -68,7 +74,7 @@ type AdaptiveOptions struct {
 const (
 	slowStartInterval = 500 * time.Millisecond // doubling period while clean
 	cutCooldown       = 300 * time.Millisecond // answers already in flight do not cut twice
-	minMeasured       = 250 * time.Millisecond // the least clean time a measurement needs
+	minMeasured       = 250 * time.Millisecond // the shortest cycle a measurement is read from
 	growthInterval    = time.Second
 	growth            = 0.01  // per growthInterval of clean answers
 	belowMeasured     = 0.985 // the rate set after a cut, relative to the measured limit
@@ -101,7 +107,7 @@ func NewAdaptiveLimiter(o AdaptiveOptions) *AdaptiveLimiter {
 	}
 	o.Start = max(o.Start, o.Min)
 	now := o.Now()
-	a := &AdaptiveLimiter{now: o.Now, cur: o.Start, max: o.Max, min: o.Min, slowStart: slowStart, lastChange: now}
+	a := &AdaptiveLimiter{now: o.Now, cur: o.Start, max: o.Max, min: o.Min, slowStart: slowStart, lastChange: now, cycleStart: now}
 	a.lim = rate.NewLimiter(rate.Limit(o.Start), burstFor(o.Start))
 	return a
 }
@@ -190,6 +196,7 @@ func (a *AdaptiveLimiter) Observe(status int) {
 		return
 	}
 	a.ok.add(now)
+	a.okTotal++
 	if now.Before(a.pauseUntil) {
 		return
 	}
@@ -208,10 +215,18 @@ func (a *AdaptiveLimiter) Observe(status int) {
 	a.lastChange = now
 }
 
-// cut lowers the rate after a throttled answer: to just below the
-// successful rate measured over the last second outside pauses, and at
-// least to steadyCut of the rate in force (half of it in slow start,
-// where the rate doubled since the last clean period).
+// cut lowers the rate after a throttled answer: to just below what the
+// server let through since the previous refusal (the cycle, pauses
+// included), and at least to steadyCut of the rate in force (half of it in
+// slow start, where the rate doubled since the last clean period).
+//
+// Why the cycle and not the last second: once every worker waits out a
+// Retry-After, the server's bucket refills meanwhile, and the first second
+// after the pause shows that refill, not the limit. From one refusal to
+// the next a token bucket goes from empty to empty, so the successful
+// answers over that time are its rate exactly; a per-minute window gives
+// its count over the minute; a penalty box gives less than its rate, which
+// keeps the run out of the box.
 func (a *AdaptiveLimiter) cut(now time.Time) {
 	a.cuts++
 	next := a.cur * steadyCut
@@ -219,14 +234,12 @@ func (a *AdaptiveLimiter) cut(now time.Time) {
 		a.slowStart = false
 		next = a.cur / 2
 	}
-	// The second before the cut, not before the end of the last pause.
-	from := now.Add(-time.Second)
-	if a.pauseUntil.After(from) {
-		from = a.pauseUntil
+	if span := now.Sub(a.cycleStart); span >= minMeasured {
+		if est := float64(a.okTotal-a.cycleOK) / span.Seconds(); est > 0 {
+			next = min(next, est*belowMeasured)
+		}
 	}
-	if est, span := a.ok.since(now, from); span >= minMeasured && est > 0 {
-		next = min(next, est*belowMeasured)
-	}
+	a.cycleStart, a.cycleOK = now, a.okTotal
 	a.lastCut, a.lastChange = now, now
 	a.set(next)
 }
@@ -257,24 +270,6 @@ func (w *okWindow) add(now time.Time) {
 		w.at[i], w.slots[i] = tick, 0
 	}
 	w.slots[i]++
-}
-
-// since is the answers per second from the slot holding from up to now,
-// the current (partial) slot excluded, and the time that covers.
-func (w *okWindow) since(now, from time.Time) (float64, time.Duration) {
-	tick := now.UnixNano() / int64(okSlot)
-	first := max((from.UnixNano()+int64(okSlot)-1)/int64(okSlot), tick-int64(len(w.slots))+1)
-	if first >= tick {
-		return 0, 0
-	}
-	n := 0
-	for i := range w.slots {
-		if t := w.at[i]; t < tick && t >= first {
-			n += w.slots[i]
-		}
-	}
-	span := time.Duration(tick-first) * okSlot
-	return float64(n) / span.Seconds(), span
 }
 
 // rate is the successful answers per second over the last second, the

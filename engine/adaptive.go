@@ -53,6 +53,8 @@ type AdaptiveLimiter struct {
 	okTotal    int64
 	cycleStart time.Time
 	cycleOK    int64
+	cutTo      float64 // the rate the last cut set: just below what the server allowed
+	learnt     float64 // AdaptiveOptions.Learnt
 }
 
 // AdaptiveOptions configure NewAdaptiveLimiter; zero fields take defaults.
@@ -107,7 +109,7 @@ func NewAdaptiveLimiter(o AdaptiveOptions) *AdaptiveLimiter {
 	}
 	o.Start = max(o.Start, o.Min)
 	now := o.Now()
-	a := &AdaptiveLimiter{now: o.Now, cur: o.Start, max: o.Max, min: o.Min, slowStart: slowStart, lastChange: now, cycleStart: now}
+	a := &AdaptiveLimiter{now: o.Now, cur: o.Start, max: o.Max, min: o.Min, slowStart: slowStart, lastChange: now, cycleStart: now, learnt: o.Learnt}
 	a.lim = rate.NewLimiter(rate.Limit(o.Start), burstFor(o.Start))
 	return a
 }
@@ -134,14 +136,23 @@ func (a *AdaptiveLimiter) Counts() (answers, throttled int64) {
 }
 
 // LearntRate returns the rate to remember for the next run against the
-// same endpoint (see AdaptiveOptions.Learnt): the rate in force, which
-// after a throttled answer is just below what the server allowed. ok is
+// same endpoint (see AdaptiveOptions.Learnt). After a throttled answer it
+// is the rate the last cut set, just below what the server allowed (not
+// what clean answers grew it to since: a server's bucket hides a rate a
+// little above its limit for a while). A run never throttled ran clean at
+// the rate in force, but one that started from a learnt rate remembers at
+// most 10% more than it, so that runs do not ratchet the rate up. ok is
 // false when the run saw too few answers to have learnt anything.
 func (a *AdaptiveLimiter) LearntRate() (r float64, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.answers < minLearnt {
+	switch {
+	case a.answers < minLearnt:
 		return 0, false
+	case a.cuts > 0:
+		return a.cutTo, true
+	case a.learnt > 0:
+		return min(a.cur, a.learnt*1.1), true
 	}
 	return a.cur, true
 }
@@ -242,6 +253,7 @@ func (a *AdaptiveLimiter) cut(now time.Time) {
 	a.cycleStart, a.cycleOK = now, a.okTotal
 	a.lastCut, a.lastChange = now, now
 	a.set(next)
+	a.cutTo = a.cur
 }
 
 func (a *AdaptiveLimiter) set(r float64) {

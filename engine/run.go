@@ -60,9 +60,10 @@ type ExecOptions struct {
 	// minus this margin (clock skew between here and the service). Default
 	// 10 minutes.
 	ReconcileMargin time.Duration
-	// MaxAttempts bounds how often one step is sent after answers that say
-	// it was not applied (429, 503, network errors before sending);
-	// default 6.
+	// MaxAttempts bounds how often one step is sent in all, after answers
+	// that say it was not applied (429, 503, network errors before
+	// sending); default 6. The engine is the one layer that retries a step:
+	// partnercenter.Referrals makes each of its requests once.
 	MaxAttempts int
 	// ReconcileRounds bounds how often rows left in doubt are reconciled
 	// and resumed within one Execute (default 3).

@@ -15,7 +15,9 @@ import (
 // take the defaults of DefaultRetryPolicy.
 type RetryPolicy struct {
 	// MaxAttempts bounds the attempts of one idempotent call, the first
-	// included. 1 disables retries.
+	// included. 1 disables retries. Referrals (the engine's view) makes its
+	// step calls once whatever this says: the engine owns their retries;
+	// only its listings' pages are retried here.
 	MaxAttempts int
 	// BaseDelay is the upper bound of the first backoff; it doubles with
 	// each retry up to MaxDelay. The sleep is drawn uniformly from

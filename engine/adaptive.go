@@ -10,17 +10,25 @@ import (
 
 // AdaptiveLimiter paces every request of a run with a token bucket whose
 // rate it finds by itself. It starts in slow start (doubling while answers
-// are clean); the first throttled answer (429, or 503) halves the rate and
-// opens a short measuring window in which the server's own limit shows as
-// the rate of successful answers (its bucket is empty then), and the rate
-// is set just below that. From then on it grows slowly while answers are
-// clean and, on a throttled answer, drops to just below the successful
-// rate of the last second (AIMD anchored on a measurement). It never
+// are clean) unless it is told where the last run against the same
+// endpoint ended (AdaptiveOptions.Learnt: then it starts there and only
+// grows slowly). The first throttled answer (429, 509, or a storm of 503s)
+// cuts the rate to just below the rate of successful answers over the
+// last second the server was not pausing us (its bucket is empty then, so
+// that is its limit), and never to more than half the rate that was
+// refused in slow start. From then on it grows 1% a second while answers
+// are clean and, on a throttled answer, drops to just below the measured
+// successful rate again (AIMD anchored on a measurement). It never
 // exceeds Max when Max is set (--rate).
 //
+// The server's Retry-After pauses every worker (the client's pacer holds
+// them; Throttled tells the limiter): the answers that arrive during the
+// pause left before it and do not cut again, and the successful rate is
+// measured over time outside pauses only.
+//
 // x/time/rate does the pacing; this type only moves its rate. Observe is
-// called after every answer, Wait before every attempt; both are safe for
-// concurrent use.
+// called after every answer, Wait before every attempt, Throttled after a
+// throttled answer with a Retry-After; all are safe for concurrent use.
 type AdaptiveLimiter struct {
 	lim *rate.Limiter
 	now func() time.Time
@@ -30,33 +38,45 @@ type AdaptiveLimiter struct {
 	max        float64 // 0: no ceiling
 	min        float64
 	slowStart  bool
-	measuring  bool
-	measureAt  time.Time
-	measureOK  int
 	lastChange time.Time // last increase or decrease
 	lastCut    time.Time
+	pauseUntil time.Time // the end of the server's last Retry-After
 	ok         okWindow
 	unavail    okWindow // 503 answers
 	seen       okWindow // every answer
 	throttled  int64
 	answers    int64
+	cuts       int64
+	// The cycle: successful answers since the last cut. Between two
+	// refusals a server's token bucket went from empty to empty, so what
+	// it let through over that time, pauses included, is its rate.
+	okTotal    int64
+	cycleStart time.Time
+	cycleOK    int64
+	cutTo      float64 // the rate the last cut set: just below what the server allowed
+	learnt     float64 // AdaptiveOptions.Learnt
 }
 
 // AdaptiveOptions configure NewAdaptiveLimiter; zero fields take defaults.
 type AdaptiveOptions struct {
-	Start float64 // first rate, requests/s (default: Max when set, else 50)
+	Start float64 // first rate, requests/s (default: Learnt, else Max when set, else 50)
 	Max   float64 // ceiling, requests/s (0: none)
 	Min   float64 // floor (default 1)
+	// Learnt is the rate a previous run against the same endpoint ended at
+	// (LearntRate, kept in the journal): the run starts there, without
+	// slow start, so its first requests never burst above what the API
+	// allowed last time. 0: nothing learnt.
+	Learnt float64
 	// Now is the clock (default time.Now); tests inject one.
 	Now func() time.Time
 }
 
-// Tuning, measured against the sandbox's token-bucket limiter with
-// BenchmarkRunAgainstRateLimit (cmd/refbatch): see the README's figures.
+// Tuning, measured against the sandbox's throttle shapes with
+// BenchmarkThrottle (engine): see the README's figures.
 const (
 	slowStartInterval = 500 * time.Millisecond // doubling period while clean
-	measureWindow     = 200 * time.Millisecond // after the first 429: read the server's limit
 	cutCooldown       = 300 * time.Millisecond // answers already in flight do not cut twice
+	minMeasured       = 250 * time.Millisecond // the shortest cycle a measurement is read from
 	growthInterval    = time.Second
 	growth            = 0.01  // per growthInterval of clean answers
 	belowMeasured     = 0.985 // the rate set after a cut, relative to the measured limit
@@ -64,7 +84,8 @@ const (
 	unavailableShare  = 0.2   // 503s are a throttle when they are this share of the last second's answers
 )
 
-// NewAdaptiveLimiter returns a limiter in slow start.
+// NewAdaptiveLimiter returns a limiter in slow start, or at the learnt
+// rate.
 func NewAdaptiveLimiter(o AdaptiveOptions) *AdaptiveLimiter {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -72,8 +93,11 @@ func NewAdaptiveLimiter(o AdaptiveOptions) *AdaptiveLimiter {
 	if o.Min <= 0 {
 		o.Min = 1
 	}
+	slowStart := true
 	switch {
 	case o.Start > 0:
+	case o.Learnt > 0:
+		o.Start, slowStart = o.Learnt, false
 	case o.Max > 0:
 		// The user said what the API allows: start there; a 429 still cuts.
 		o.Start = o.Max
@@ -83,8 +107,9 @@ func NewAdaptiveLimiter(o AdaptiveOptions) *AdaptiveLimiter {
 	if o.Max > 0 && o.Start > o.Max {
 		o.Start = o.Max
 	}
+	o.Start = max(o.Start, o.Min)
 	now := o.Now()
-	a := &AdaptiveLimiter{now: o.Now, cur: o.Start, max: o.Max, min: o.Min, slowStart: true, lastChange: now}
+	a := &AdaptiveLimiter{now: o.Now, cur: o.Start, max: o.Max, min: o.Min, slowStart: slowStart, lastChange: now, cycleStart: now, learnt: o.Learnt}
 	a.lim = rate.NewLimiter(rate.Limit(o.Start), burstFor(o.Start))
 	return a
 }
@@ -110,8 +135,47 @@ func (a *AdaptiveLimiter) Counts() (answers, throttled int64) {
 	return a.answers, a.throttled
 }
 
-// Observe records one answer's HTTP status (0 for none): 429 and 503 cut
-// the rate, other answers let it grow.
+// LearntRate returns the rate to remember for the next run against the
+// same endpoint (see AdaptiveOptions.Learnt). After a throttled answer it
+// is the rate the last cut set, just below what the server allowed (not
+// what clean answers grew it to since: a server's bucket hides a rate a
+// little above its limit for a while). A run never throttled ran clean at
+// the rate in force, but one that started from a learnt rate remembers at
+// most 10% more than it, so that runs do not ratchet the rate up. ok is
+// false when the run saw too few answers to have learnt anything.
+func (a *AdaptiveLimiter) LearntRate() (r float64, ok bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.answers < minLearnt:
+		return 0, false
+	case a.cuts > 0:
+		return a.cutTo, true
+	case a.learnt > 0:
+		return min(a.cur, a.learnt*1.1), true
+	}
+	return a.cur, true
+}
+
+// minLearnt is the fewest answers after which LearntRate speaks.
+const minLearnt = 20
+
+// Throttled records the server's Retry-After of a throttled answer: every
+// worker waits it out (the client's pacer holds them), so the answers that
+// arrive meanwhile left before it and do not cut again, and no rate is
+// measured over it.
+func (a *AdaptiveLimiter) Throttled(retryAfter time.Duration) {
+	until := a.now().Add(retryAfter)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if until.After(a.pauseUntil) {
+		a.pauseUntil = until
+		a.lastChange = until
+	}
+}
+
+// Observe records one answer's HTTP status (0 for none): 429, 509 and a
+// storm of 503s cut the rate, other answers let it grow.
 func (a *AdaptiveLimiter) Observe(status int) {
 	now := a.now()
 	a.mu.Lock()
@@ -121,7 +185,7 @@ func (a *AdaptiveLimiter) Observe(status int) {
 	if status == 503 {
 		// A 503 is a throttle when many answers are: then the service is
 		// shedding load. A few among clean answers are failures (the
-		// pacer retries them), and cutting on each starved the run: with
+		// engine retries them), and cutting on each starved the run: with
 		// 5% of answers 503, the rate fell to 2 requests/s.
 		a.unavail.add(now)
 		if seen := a.seen.rate(now); seen == 0 || a.unavail.rate(now) < unavailableShare*seen {
@@ -129,36 +193,22 @@ func (a *AdaptiveLimiter) Observe(status int) {
 			return
 		}
 	}
-	if status == 429 || status == 503 {
+	if status == 429 || status == 509 || status == 503 {
 		a.throttled++
-		if a.measuring || now.Sub(a.lastCut) < cutCooldown {
+		// Answers to requests that left before the cut (or before the
+		// server's pause began) say nothing new.
+		if now.Before(a.pauseUntil) || now.Sub(a.lastCut) < cutCooldown {
 			return
 		}
-		a.lastCut, a.lastChange = now, now
-		if a.slowStart {
-			a.slowStart = false
-			a.measuring, a.measureAt, a.measureOK = true, now, 0
-			a.set(a.cur / 2)
-			return
-		}
-		next := a.cur * steadyCut
-		if est := a.ok.rate(now); est > 0 {
-			next = min(next, est*belowMeasured)
-		}
-		a.set(next)
+		a.cut(now)
 		return
 	}
 	if status == 0 || status >= 300 {
 		return
 	}
 	a.ok.add(now)
-	if a.measuring {
-		a.measureOK++
-		if d := now.Sub(a.measureAt); d >= measureWindow {
-			a.measuring = false
-			a.lastChange = now
-			a.set(min(a.cur, float64(a.measureOK)/d.Seconds()*belowMeasured))
-		}
+	a.okTotal++
+	if now.Before(a.pauseUntil) {
 		return
 	}
 	interval := growthInterval
@@ -174,6 +224,36 @@ func (a *AdaptiveLimiter) Observe(status int) {
 		a.set(a.cur * (1 + growth))
 	}
 	a.lastChange = now
+}
+
+// cut lowers the rate after a throttled answer: to just below what the
+// server let through since the previous refusal (the cycle, pauses
+// included), and at least to steadyCut of the rate in force (half of it in
+// slow start, where the rate doubled since the last clean period).
+//
+// Why the cycle and not the last second: once every worker waits out a
+// Retry-After, the server's bucket refills meanwhile, and the first second
+// after the pause shows that refill, not the limit. From one refusal to
+// the next a token bucket goes from empty to empty, so the successful
+// answers over that time are its rate exactly; a per-minute window gives
+// its count over the minute; a penalty box gives less than its rate, which
+// keeps the run out of the box.
+func (a *AdaptiveLimiter) cut(now time.Time) {
+	a.cuts++
+	next := a.cur * steadyCut
+	if a.slowStart {
+		a.slowStart = false
+		next = a.cur / 2
+	}
+	if span := now.Sub(a.cycleStart); span >= minMeasured {
+		if est := float64(a.okTotal-a.cycleOK) / span.Seconds(); est > 0 {
+			next = min(next, est*belowMeasured)
+		}
+	}
+	a.cycleStart, a.cycleOK = now, a.okTotal
+	a.lastCut, a.lastChange = now, now
+	a.set(next)
+	a.cutTo = a.cur
 }
 
 func (a *AdaptiveLimiter) set(r float64) {

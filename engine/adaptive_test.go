@@ -66,3 +66,35 @@ func TestAdaptiveIgnoresSporadic503(t *testing.T) {
 		t.Errorf("a second of nothing but 503s left the rate at %.1f", r)
 	}
 }
+
+// TestAdaptiveLearntRate: a run told the rate the last one ended at starts
+// there without slow start; after a throttled answer it remembers the rate
+// the cut set, below what the server allowed since the previous refusal.
+func TestAdaptiveLearntRate(t *testing.T) {
+	c := newClock()
+	l := engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Now: c.now, Learnt: 40})
+	if r := l.Rate(); r != 40 {
+		t.Fatalf("starts at %.1f, want the learnt 40", r)
+	}
+	// The server lets 30/s through, then refuses with a Retry-After.
+	answers(l, c, 30, time.Second/30, func(int) int { return 200 })
+	if r := l.Rate(); r > 41 {
+		t.Errorf("after a clean second the rate is %.1f: a learnt rate grows slowly, no slow start", r)
+	}
+	if _, ok := engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Now: c.now}).LearntRate(); ok {
+		t.Error("a limiter that saw no answer has learnt a rate")
+	}
+	answers(l, c, 60, time.Second/30, func(int) int { return 200 })
+	l.Observe(429)
+	l.Throttled(time.Second)
+	got, ok := l.LearntRate()
+	if !ok || got > 30 || got < 25 {
+		t.Errorf("learnt %.1f (%v), want just below the 30/s the server allowed", got, ok)
+	}
+	// Answers to requests that left before the pause do not cut again.
+	c.advance(100 * time.Millisecond)
+	l.Observe(429)
+	if again, _ := l.LearntRate(); again != got {
+		t.Errorf("an answer during the pause cut again: %.1f, then %.1f", got, again)
+	}
+}

@@ -66,9 +66,10 @@ type ExecOptions struct {
 	// doubt wait (the others go on) until it has passed; Execute returns
 	// only after that, unless stopped. Default DefaultSettle.
 	Settle time.Duration
-	// MaxAttempts bounds how often one step is sent after answers that say
-	// it was not applied (429, 503, network errors before sending);
-	// default 6.
+	// MaxAttempts bounds how often one step is sent in all, after answers
+	// that say it was not applied (429, 503, network errors before
+	// sending); default 6. The engine is the one layer that retries a step:
+	// partnercenter.Referrals makes each of its requests once.
 	MaxAttempts int
 	// ReconcileRounds bounds how often rows left in doubt are reconciled
 	// and resumed within one Execute (default 3).

@@ -86,10 +86,15 @@ type Client struct {
 	maxBody       int64
 	pacer         *pacer
 
-	// answered turns true with the first HTTP answer: from then on a
-	// failure to connect is passing, not "unreachable". skew is the
-	// service's clock minus ours, from the Date header of the latest
-	// answer (skewKnown once one had it).
+	// seen is shared by the client's views (singleAttempt).
+	seen *seenState
+}
+
+// seenState is what the client learnt from the answers it had: answered
+// turns true with the first one (from then on a failure to connect is
+// passing, not "unreachable"); skew is the service's clock minus ours, from
+// the Date header of the latest answer (skewKnown once one had it).
+type seenState struct {
 	answered  atomic.Bool
 	skew      atomic.Int64
 	skewKnown atomic.Bool
@@ -100,7 +105,7 @@ type Client struct {
 // second; ok is false until an answer had one. Reconciliation compares the
 // service's timestamps with times on the service's clock through it.
 func (c *Client) ClockSkew() (time.Duration, bool) {
-	return time.Duration(c.skew.Load()), c.skewKnown.Load()
+	return time.Duration(c.seen.skew.Load()), c.seen.skewKnown.Load()
 }
 
 // Option configures a Client.
@@ -215,11 +220,12 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		base:      base,
+		seen:      &seenState{},
 		hc:        &http.Client{},
 		userAgent: defaultUserAgent(),
 		log:       slog.New(slog.DiscardHandler),
 		maxBody:   DefaultMaxResponseBytes,
-		pacer:     &pacer{policy: DefaultRetryPolicy()},
+		pacer:     &pacer{policy: DefaultRetryPolicy(), gate: &gate{}},
 	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
@@ -270,6 +276,18 @@ func defaultUserAgent() string {
 		v = bi.Main.Version
 	}
 	return "refbatch/" + v
+}
+
+// singleAttempt returns a view of c whose calls are made once: its caller
+// owns the retries (the engine journals every attempt of a step). It
+// shares c's limiter and its Retry-After gate, so a 429 seen by either
+// holds back both.
+func (c *Client) singleAttempt() *Client {
+	cp := *c
+	policy := c.pacer.policy
+	policy.MaxAttempts = 1
+	cp.pacer = &pacer{policy: policy, limiter: c.pacer.limiter, log: c.pacer.log, gate: c.pacer.gate}
+	return &cp
 }
 
 // BaseURL returns the endpoint the client talks to.
@@ -434,10 +452,10 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, tok
 		return nil, token, c.transportError(ctx, actx, cl, sent.Load(), 0, err)
 	}
 	defer resp.Body.Close()
-	c.answered.Store(true)
+	c.seen.answered.Store(true)
 	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		c.skew.Store(int64(d.Sub(time.Now())))
-		c.skewKnown.Store(true)
+		c.seen.skew.Store(int64(d.Sub(time.Now())))
+		c.seen.skewKnown.Store(true)
 	}
 	status, requestID = resp.StatusCode, resp.Header.Get("Request-ID")
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
@@ -469,7 +487,7 @@ func (c *Client) transportError(ctx, actx context.Context, cl *call, sent bool, 
 	}
 	te := &TransportError{Method: cl.method, Path: cl.path, ClientRequestID: cl.clientRequestID,
 		Sent: sent, Status: status, Err: err, write: cl.write}
-	if !sent && !c.answered.Load() && ctx.Err() == nil && isUnreachable(err) {
+	if !sent && !c.seen.answered.Load() && ctx.Err() == nil && isUnreachable(err) {
 		te.Unreachable = c.base.String()
 	}
 	return te

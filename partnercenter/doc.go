@@ -39,7 +39,12 @@
 // eligibility POST, which only reads. It never repeats a create POST or a
 // PATCH without If-Match, whatever the error: a POST whose answer was lost
 // may have created a referral, and only the engine, after reconciling,
-// may send it again. Redirects are never followed.
+// may send it again. Redirects are never followed. Referrals, the engine's
+// view of a Client, makes its step calls once: the engine owns their retry
+// count and journals each attempt; only listings are retried by the pacer.
+// A 429 or 509 with Retry-After closes a gate shared by every call of the
+// Client (and its Referrals view) until it passes, and is passed to a
+// Limiter that implements ThrottleObserver.
 //
 // # Requests
 //

@@ -166,8 +166,24 @@ func (e *APIError) InDoubt() bool {
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
 		return true
 	}
-	return e.StatusCode > 504 && e.StatusCode < 600 && e.StatusCode != http.StatusHTTPVersionNotSupported
+	return e.StatusCode > 504 && e.StatusCode < 600 && e.StatusCode != http.StatusHTTPVersionNotSupported &&
+		e.StatusCode != StatusBandwidthLimitExceeded
 }
+
+// StatusBandwidthLimitExceeded is the non-standard 509 some gateways in
+// front of Microsoft's APIs answer when a quota is used up. It is
+// throttling, as 429 is: the request was refused, not processed.
+const StatusBandwidthLimitExceeded = 509
+
+// IsThrottleStatus reports whether an HTTP status says the caller is going
+// too fast: 429, or 509. (503 is the service shedding load, which is
+// throttling only when many answers are 503: the adaptive limiter decides.)
+func IsThrottleStatus(status int) bool {
+	return status == http.StatusTooManyRequests || status == StatusBandwidthLimitExceeded
+}
+
+// Throttled reports a 429 or 509: the caller exceeded a rate limit.
+func (e *APIError) Throttled() bool { return IsThrottleStatus(e.StatusCode) }
 
 func (e *APIError) class() Class {
 	switch s := e.StatusCode; {
@@ -177,7 +193,7 @@ func (e *APIError) class() Class {
 		return Conflict
 	case s == http.StatusRequestTimeout:
 		return Retryable
-	case s == http.StatusTooManyRequests, s == http.StatusServiceUnavailable:
+	case s == http.StatusTooManyRequests, s == http.StatusServiceUnavailable, s == StatusBandwidthLimitExceeded:
 		if e.RetryAfter > 0 {
 			return RetryAfter
 		}
@@ -352,8 +368,46 @@ func newAPIError(c *call, resp *http.Response, body []byte, now time.Time) *APIE
 		e.InnerError = env.Error.InnerError
 		return e
 	}
+	// Partner Center's throttling answer is not the envelope:
+	// {"statusCode":429,"message":"Rate limit is exceeded. Try again in 57 seconds."}
+	var pc throttleBody
+	if err := json.Unmarshal(body, &pc); err == nil && pc.StatusCode != 0 && pc.Message != "" {
+		e.Message = pc.Message
+		if e.RetryAfter == 0 {
+			e.RetryAfter = retryAfterInMessage(pc.Message)
+		}
+		return e
+	}
 	e.Message = bodySnippet(body)
 	return e
+}
+
+// throttleBody is the body of Partner Center's 429 (API Management's
+// rate-limit policy), which is not the documented error envelope.
+type throttleBody struct {
+	StatusCode int    `json:"statusCode"`
+	Message    string `json:"message"`
+}
+
+// retryAfterInMessage reads "Try again in N seconds" from a throttling
+// message, for an answer that lost its Retry-After header on the way; 0
+// when the message does not say.
+func retryAfterInMessage(msg string) time.Duration {
+	const marker = "try again in "
+	i := strings.Index(strings.ToLower(msg), marker)
+	if i < 0 {
+		return 0
+	}
+	rest := msg[i+len(marker):]
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	secs, err := strconv.Atoi(rest[:n])
+	if err != nil || secs <= 0 || secs > 24*3600 || !strings.HasPrefix(strings.TrimSpace(rest[n:]), "second") {
+		return 0
+	}
+	return time.Duration(secs) * time.Second
 }
 
 // bodySnippet is the start of a body as one line of valid UTF-8.

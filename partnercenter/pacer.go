@@ -15,7 +15,9 @@ import (
 // take the defaults of DefaultRetryPolicy.
 type RetryPolicy struct {
 	// MaxAttempts bounds the attempts of one idempotent call, the first
-	// included. 1 disables retries.
+	// included. 1 disables retries. Referrals (the engine's view) makes its
+	// step calls once whatever this says: the engine owns their retries;
+	// only its listings' pages are retried here.
 	MaxAttempts int
 	// BaseDelay is the upper bound of the first backoff; it doubles with
 	// each retry up to MaxDelay. The sleep is drawn uniformly from
@@ -80,6 +82,11 @@ type pacer struct {
 	policy  RetryPolicy
 	limiter Limiter // nil: no pacing
 	log     *slog.Logger
+	// gate holds every attempt of every worker back while the server's
+	// Retry-After of a throttled answer (429, 509) runs: a limit is per
+	// partner tenant, so one worker's 429 speaks for all of them. Shared
+	// by the pacers of one Client (see Client.singleAttempt).
+	gate *gate
 
 	mu  sync.Mutex
 	rnd *rand.Rand // nil: the global, concurrency-safe source
@@ -109,6 +116,7 @@ func (p *pacer) do(ctx context.Context, idempotent bool, attempt func(n int) err
 		if err == nil {
 			return nil
 		}
+		p.throttled(err)
 		if !idempotent || n >= p.policy.MaxAttempts {
 			return final(err)
 		}
@@ -134,6 +142,9 @@ func (p *pacer) wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := p.gate.wait(ctx); err != nil {
+		return fmt.Errorf("partnercenter: wait for the server's Retry-After: %w", err)
+	}
 	if p.limiter == nil {
 		return nil
 	}
@@ -150,6 +161,67 @@ func (p *pacer) wait(ctx context.Context) error {
 			return fmt.Errorf("partnercenter: wait for rate limiter: %v: %w", err, context.DeadlineExceeded)
 		}
 		return fmt.Errorf("partnercenter: wait for rate limiter: %w", err)
+	}
+}
+
+// ThrottleObserver is implemented by a Limiter that wants to know the
+// server's Retry-After of each throttled answer (429, 509): the adaptive
+// limiter reads the server's limit over a window from it.
+type ThrottleObserver interface {
+	Throttled(retryAfter time.Duration)
+}
+
+// throttled closes the gate for the Retry-After of a throttled answer
+// (capped by MaxRetryAfter) and tells the limiter. A 503 does not close
+// it: a few 503s among clean answers are failures of single requests.
+func (p *pacer) throttled(err error) {
+	ae, ok := errors.AsType[*APIError](err)
+	if !ok || !ae.Throttled() || ae.RetryAfter <= 0 {
+		return
+	}
+	d := min(ae.RetryAfter, p.policy.MaxRetryAfter)
+	p.gate.closeFor(d)
+	if t, ok := p.limiter.(ThrottleObserver); ok {
+		t.Throttled(d)
+	}
+	p.log.Info("partnercenter: throttled; every request waits", "retry_after", d, "path", ae.Path)
+}
+
+// gate is a pause shared by every worker: closed until a time.
+type gate struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+// closeFor keeps the gate closed for at least d from now.
+func (g *gate) closeFor(d time.Duration) {
+	if g == nil {
+		return
+	}
+	t := time.Now().Add(d)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t.After(g.until) {
+		g.until = t
+	}
+}
+
+// wait blocks until the gate opens or ctx ends.
+func (g *gate) wait(ctx context.Context) error {
+	if g == nil {
+		return nil
+	}
+	for {
+		g.mu.Lock()
+		d := time.Until(g.until)
+		g.mu.Unlock()
+		if d <= 0 {
+			return nil
+		}
+		// The gate may close again meanwhile (another 429): look again.
+		if err := sleep(ctx, d); err != nil {
+			return err
+		}
 	}
 }
 

@@ -15,12 +15,20 @@ import (
 // go out as the Mapper built them, answers come back as refbatch.Remote
 // with the referral's JSON as answered, and every error answers the
 // refbatch error vocabulary (see Answerable). It is safe for concurrent use.
+//
+// Its step calls (Create, Get, Patch, Eligibility) are made once: the
+// engine owns their retries (ExecOptions.MaxAttempts), because it journals
+// every attempt with a fresh client-request-id and knows whether a failed
+// write may have been applied. Only the listings (Newest, Engagement),
+// which the engine does not repeat, are retried here, by c's RetryPolicy.
+// A 429 with Retry-After still holds back every call of both kinds.
 type Referrals struct {
-	c *Client
+	c    *Client // listings: retried by the pacer
+	once *Client // steps: one attempt each
 }
 
 // NewReferrals returns the engine's view of c.
-func NewReferrals(c *Client) *Referrals { return &Referrals{c: c} }
+func NewReferrals(c *Client) *Referrals { return &Referrals{c: c, once: c.singleAttempt()} }
 
 // ClockSkew is the service's clock minus ours (Client.ClockSkew).
 func (a *Referrals) ClockSkew() (time.Duration, bool) { return a.c.ClockSkew() }
@@ -37,7 +45,7 @@ func withRequestID(ctx context.Context, requestID string) context.Context {
 // Create POSTs a referral body (a create or a co-sell link). It is never
 // retried: see Client.Create.
 func (a *Referrals) Create(ctx context.Context, requestID string, body json.RawMessage) (refbatch.Remote, error) {
-	ref, raw, err := a.c.createRaw(withRequestID(ctx, requestID), body)
+	ref, raw, err := a.once.createRaw(withRequestID(ctx, requestID), body)
 	if err != nil {
 		return refbatch.Remote{}, Answerable(err)
 	}
@@ -46,7 +54,7 @@ func (a *Referrals) Create(ctx context.Context, requestID string, body json.RawM
 
 // Get reads a referral with its eTag.
 func (a *Referrals) Get(ctx context.Context, requestID, id string) (refbatch.Remote, error) {
-	ref, raw, err := a.c.getRaw(withRequestID(ctx, requestID), id)
+	ref, raw, err := a.once.getRaw(withRequestID(ctx, requestID), id)
 	if err != nil {
 		return refbatch.Remote{}, Answerable(err)
 	}
@@ -64,7 +72,7 @@ func (a *Referrals) Patch(ctx context.Context, requestID, id, ifMatch string, pa
 	if err := checkPatchOps(ops); err != nil {
 		return refbatch.Remote{}, err
 	}
-	pa, err := a.c.patchRaw(withRequestID(ctx, requestID), id, patch, ifMatch, true)
+	pa, err := a.once.patchRaw(withRequestID(ctx, requestID), id, patch, ifMatch, true)
 	if err != nil {
 		return refbatch.Remote{}, Answerable(err)
 	}
@@ -82,7 +90,7 @@ func (a *Referrals) Patch(ctx context.Context, requestID, id, ifMatch string, pa
 // Failed names each failed policy as the API does, followed by the API's
 // explanation (its additionalProperties) after ": " when it gave one.
 func (a *Referrals) Eligibility(ctx context.Context, requestID, id string) (refbatch.Eligibility, error) {
-	el, err := a.c.ReferralEligibility(withRequestID(ctx, requestID), id)
+	el, err := a.once.ReferralEligibility(withRequestID(ctx, requestID), id)
 	if err != nil {
 		return refbatch.Eligibility{}, Answerable(err)
 	}

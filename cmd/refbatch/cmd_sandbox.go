@@ -46,6 +46,9 @@ func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	fs.DurationVar(&o.faults.Latency, "latency", 0, "latency added to every request")
 	fs.DurationVar(&o.faults.Jitter, "jitter", 0, "uniform ± jitter around --latency")
 	fs.Float64Var(&o.faults.RateLimit, "rate-limit", 0, "requests per second over all clients before 429 (0 = no limit)")
+	fs.IntVar(&o.faults.MinuteLimit, "minute-limit", 0, "requests per fixed minute over all clients before 429 with the rest of the minute as Retry-After (0 = no limit)")
+	fs.DurationVar(&o.faults.Penalty, "penalty", 0, "penalty box: a 429 announces at least this Retry-After and every request is refused until it passes (0 = none)")
+	fs.BoolVar(&o.faults.PartnerCenter429, "pc-429", false, `answer 429s as Partner Center does, {"statusCode":429,"message":"Rate limit is exceeded. Try again in N seconds."}, not with the {"error":…} envelope`)
 	fs.Float64Var(&o.faults.FailRate, "fail-rate", 0, "fraction of requests answered 500/503 before any change")
 	fs.Float64Var(&o.faults.DropRate, "drop-rate", 0, "fraction of writes committed and then dropped without an answer")
 	fs.Float64Var(&o.faults.ConflictRate, "conflict-rate", 0, "fraction of PATCHes with If-Match that meet a second writer first and get 412")
@@ -92,8 +95,11 @@ func (o sandboxOptions) check() error {
 	if o.faults.RateLimit < 0 {
 		return usageError("--rate-limit %g is negative", o.faults.RateLimit)
 	}
-	if o.faults.Latency < 0 || o.faults.Jitter < 0 || o.acceptAfter < 0 || o.listLag < 0 {
-		return usageError("--latency, --jitter, --accept-after and --list-lag must not be negative")
+	if o.faults.MinuteLimit < 0 {
+		return usageError("--minute-limit %d is negative", o.faults.MinuteLimit)
+	}
+	if o.faults.Latency < 0 || o.faults.Jitter < 0 || o.acceptAfter < 0 || o.faults.Penalty < 0 || o.listLag < 0 {
+		return usageError("--latency, --jitter, --penalty, --accept-after and --list-lag must not be negative")
 	}
 	return nil
 }

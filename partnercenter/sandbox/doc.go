@@ -259,7 +259,8 @@
 // give the same decisions. In order: latency ± jitter (a sleep that ends
 // when the client goes away); the rate limit, a token bucket holding one
 // second's worth of requests on the injected clock (429 with Retry-After in
-// whole seconds, at least 1); FailRate, answered 503 with "Retry-After: 1" or
+// whole seconds, at least 1), with MinuteLimit, Penalty and
+// PartnerCenter429 shaping it further (throttle.go); FailRate, answered 503 with "Retry-After: 1" or
 // 500, before auth and before any change; then auth and the API. DropRate
 // applies to writes that commit (create and patch; the eligibility POST
 // changes nothing): the change is stored, then the connection is hijacked

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Faults are the failures the sandbox injects. The zero value injects none.
@@ -16,9 +14,16 @@ type Faults struct {
 	Latency   time.Duration // added to every request
 	Jitter    time.Duration // ± uniform, seeded
 	RateLimit float64       // requests per second over all clients; 0 = none; beyond it: 429 + Retry-After (seconds)
-	FailRate  float64       // fraction of requests answered 500/503 before any change
-	DropRate  float64       // fraction of writes (POST/PATCH) committed and then the connection is dropped with no response
-	Seed      int64         // same seed + same request order => same fault sequence
+	// MinuteLimit caps the requests of each fixed minute (0 = none);
+	// Penalty makes every refusal a penalty box of at least that long;
+	// PartnerCenter429 answers 429s in Partner Center's body shape. See
+	// throttle.go.
+	MinuteLimit      int
+	Penalty          time.Duration
+	PartnerCenter429 bool
+	FailRate         float64 // fraction of requests answered 500/503 before any change
+	DropRate         float64 // fraction of writes (POST/PATCH) committed and then the connection is dropped with no response
+	Seed             int64   // same seed + same request order => same fault sequence
 
 	// ConflictRate is the fraction of PATCH requests carrying If-Match
 	// that meet a second writer: just before the patch, the referral gets a
@@ -36,6 +41,8 @@ type faultDecision struct {
 	fail       int  // 0, 500 or 503
 	drop       bool // honoured only by a write that commits
 	conflict   bool // honoured only by a PATCH with If-Match of an existing referral
+
+	partnerCenter429 bool // a throttled answer in Partner Center's body shape
 }
 
 // faultState draws fault decisions from seeded sources. Every request
@@ -49,7 +56,7 @@ type faultState struct {
 	f        Faults
 	rng      *rand.Rand
 	conflict *rand.Rand
-	limiter  *rate.Limiter
+	throttle throttle
 }
 
 func (fs *faultState) set(f Faults, now time.Time) {
@@ -58,14 +65,7 @@ func (fs *faultState) set(f Faults, now time.Time) {
 	fs.f = f
 	fs.rng = rand.New(rand.NewPCG(uint64(f.Seed), 0x5eed_2e_fba7c4))
 	fs.conflict = rand.New(rand.NewPCG(uint64(f.Seed), 0xc0_f11c7_e7a9))
-	fs.limiter = nil
-	if f.RateLimit > 0 {
-		// A bucket holding one second's worth of requests.
-		burst := max(1, int(math.Ceil(f.RateLimit)))
-		fs.limiter = rate.NewLimiter(rate.Limit(f.RateLimit), burst)
-		// Start the bucket full at the injected clock's "now".
-		fs.limiter.SetBurstAt(now, burst)
-	}
+	fs.throttle = newThrottle(f, now)
 }
 
 func (fs *faultState) decide(now time.Time) faultDecision {
@@ -80,14 +80,8 @@ func (fs *faultState) decide(now time.Time) faultDecision {
 		d.delay += time.Duration((2*jitterDraw - 1) * float64(fs.f.Jitter))
 	}
 	d.delay = max(d.delay, 0)
-	if fs.limiter != nil {
-		r := fs.limiter.ReserveN(now, 1)
-		if wait := r.DelayFrom(now); wait > 0 || !r.OK() {
-			r.CancelAt(now)
-			d.throttled = true
-			d.retryAfter = max(wait, time.Second)
-		}
-	}
+	d.throttled, d.retryAfter = fs.throttle.admit(now)
+	d.partnerCenter429 = fs.f.PartnerCenter429
 	if !d.throttled && failDraw < fs.f.FailRate {
 		d.fail = http.StatusInternalServerError
 		if kindDraw < 0.5 {

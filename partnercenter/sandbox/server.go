@@ -344,8 +344,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	switch {
 	case d.throttled:
 		fault = "rate limit"
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(d.retryAfter)))
-		writeError(w, &apiError{status: http.StatusTooManyRequests, code: codeTooManyRequests, message: "rate limit exceeded; retry after the time in Retry-After"})
+		writeThrottled(w, d.retryAfter, d.partnerCenter429)
 		return
 	case d.fail == http.StatusServiceUnavailable:
 		fault = "fail"

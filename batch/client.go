@@ -45,6 +45,11 @@ type Config struct {
 	// RegisterWait is how long a deal registration may wait for Microsoft
 	// to accept its co-sell referral before the row fails (default 0).
 	RegisterWait time.Duration
+	// Settle is how long after a create or link was sent Partner Center's
+	// listing may prove it absent (listings are eventually consistent):
+	// rows whose writes are in doubt wait that long while the others go
+	// on. 0: the endpoint's (Endpoint.Settle), else DefaultSettle.
+	Settle time.Duration
 	// Strict makes warnings fail a run or a validation like errors.
 	Strict bool
 	// Workers is how many goroutines check rows (default: one per CPU).
@@ -64,6 +69,9 @@ type Observer struct {
 	Started func(s Started)
 	// RowFinished is called when a row reaches an outcome.
 	RowFinished func(rec refbatch.RowRecord)
+	// StepSent is called just before a step's request leaves (after it is
+	// journaled "sent").
+	StepSent func(row int, step refbatch.StepName)
 	// Request is called with the status of every HTTP answer (0: none
 	// arrived).
 	Request func(status int)
@@ -97,7 +105,15 @@ type Endpoint struct {
 	// HTTPClient is the client requests go through (default: one with a
 	// kept-alive connection per row in flight).
 	HTTPClient *http.Client
+	// Settle is how long this endpoint's listing may lag a write (0:
+	// DefaultSettle); Config.Settle overrides it.
+	Settle time.Duration
 }
+
+// DefaultSettle is the settle time for the real service (engine.DefaultSettle):
+// longer than a request can live, so that a create the service commits
+// after the client gave up on it is still found.
+const DefaultSettle = engine.DefaultSettle
 
 func (e Endpoint) name() string {
 	if e.Name != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/refbatch/refbatch"
@@ -15,9 +16,11 @@ import (
 
 // A client with no journal and no endpoint validates files offline. The
 // zero Config uses the built-in rules and tables, so country names such as
-// "Japan" and "UK" read as ISO codes.
+// "Japan" and "UK" read as ISO codes. Now fixes the date the rules see as
+// today (a closing date in the past is a warning).
 func ExampleClient_Validate() {
-	c, err := batch.NewClient(nil, batch.Endpoint{}, batch.Config{})
+	today := func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
+	c, err := batch.NewClient(nil, batch.Endpoint{}, batch.Config{Now: today})
 	if err != nil {
 		panic(err)
 	}
@@ -94,11 +97,19 @@ func ExampleClient_Resume() {
 		panic(err)
 	}
 	defer jr.Close()
-	c, err := batch.NewClient(jr, sb.Endpoint(), batch.Config{Concurrency: 4})
+	var c *batch.Client
+	var sent atomic.Int32
+	c, err = batch.NewClient(jr, sb.Endpoint(), batch.Config{Concurrency: 4, Observer: batch.Observer{
+		// The second Ctrl-C (or a crash) with every create in flight.
+		StepSent: func(row int, step refbatch.StepName) {
+			if step == refbatch.StepCreate && sent.Add(1) == 4 {
+				c.StopAndCancel()
+			}
+		},
+	}})
 	if err != nil {
 		panic(err)
 	}
-	time.AfterFunc(200*time.Millisecond, c.StopAndCancel)
 	res, err := c.Run(ctx, "testdata/creates.csv")
 	fmt.Println("run stopped:", errors.Is(err, context.Canceled), res.Counts[refbatch.OutcomeInDoubt], "in doubt")
 

@@ -32,6 +32,12 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if err := c.needRun(); err != nil {
 		return nil, err
 	}
+	// Stop and StopAndCancel reach the resume from here on.
+	feed, ctx, end, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 	run, err := FindRun(ctx, c.jr, opts.Run)
 	if err != nil {
 		return nil, err
@@ -39,6 +45,19 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if run.Endpoint != "" && run.Endpoint != c.ep.name() {
 		return nil, usageErrorf("%s ran against %s; it cannot be resumed against %s (resume without an endpoint to use the run's own)",
 			describe(run), run.Endpoint, c.ep.name())
+	}
+	if err := c.bind(ctx); err != nil {
+		return nil, err
+	}
+	conn, err := c.connect(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	// What Partner Center holds now, before re-planned rows are planned and
+	// pending creates are sent.
+	mirror, err := c.refreshMirror(ctx, conn.api)
+	if err != nil {
+		return nil, err
 	}
 	in0, err := decodeInputOptions(run)
 	if err != nil {
@@ -87,7 +106,7 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		}
 		oldRows = append(oldRows, refbatch.RowRecord{Number: d.Number, Hash: d.Hash, Outcome: d.Outcome})
 	}
-	x := execution{run: run, in: in, retry: opts.RetryFailed, resumed: true}
+	x := execution{run: run, in: in, retry: opts.RetryFailed, resumed: true, res: Result{Mirror: mirror}}
 	if rh, th := in.policy.Hash(), in.policy.Tables().Hash(); rh != run.RulesHash || th != run.TablesHash {
 		// Runs recorded before the built-in rules were hashed by content
 		// said "builtin": that too is a change worth saying.
@@ -113,7 +132,7 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		}
 	}
 	x.run = run
-	return c.execute(ctx, x)
+	return c.execute(feed, ctx, conn, x)
 }
 
 // RunOrResume is what a job that may have been killed calls: it resumes

@@ -11,6 +11,7 @@ import (
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/engine"
+	"github.com/refbatch/refbatch/journal"
 	"github.com/refbatch/refbatch/partnercenter"
 	"github.com/refbatch/refbatch/rules"
 )
@@ -41,6 +42,9 @@ type Result struct {
 	// Retryable counts the failed rows that ResumeOptions.RetryFailed would
 	// try again.
 	Retryable int
+	// Mirror is what the refresh of the mirror of Partner Center read
+	// before the rows were planned.
+	Mirror MirrorRefresh
 }
 
 // String is the result in one line: "16 rows: 7 created, 4 linked".
@@ -159,7 +163,12 @@ func (c *Client) planRecords(ctx context.Context, rows []loadedRow) (map[int]ref
 		if k, ok := known[strings.ToLower(lr.row.ExternalReferenceID)]; ok && lr.row.ExternalReferenceID != "" {
 			kp = &k
 		}
-		out[lr.row.Number] = plannedRecord(lr, engine.Resolve(lr.row, kp))
+		t := engine.Resolve(lr.row, kp)
+		rec := plannedRecord(lr, t)
+		if rec.Valid && len(t.Also) > 0 {
+			rec.Outcome, rec.Error = refbatch.OutcomeFailed, engine.AmbiguousMessage(lr.row, t)
+		}
+		out[lr.row.Number] = rec
 	}
 	return out, nil
 }
@@ -174,11 +183,20 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	if err := c.needRun(); err != nil {
 		return nil, err
 	}
+	// Stop and StopAndCancel reach the run from here on.
+	feed, ctx, end, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 	in, err := c.load(ctx, file, c.cfg.Input, nil)
 	if err != nil {
 		return nil, err
 	}
 	if err := c.refuseOverDoubt(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.bind(ctx); err != nil {
 		return nil, err
 	}
 	now := c.cfg.Now
@@ -191,6 +209,16 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 		Options:     c.cfg.Input.encode(),
 		Endpoint:    c.ep.name(),
 		Started:     now().UTC(),
+	}
+	conn, err := c.connect(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	// What Partner Center holds, before anything is planned: a create row
+	// whose External Reference ID it already holds updates that referral.
+	mirror, err := c.refreshMirror(ctx, conn.api)
+	if err != nil {
+		return nil, err
 	}
 	if err := c.jr.CreateRun(ctx, run); err != nil {
 		return nil, err
@@ -206,7 +234,67 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	if err := c.jr.PutRows(ctx, run.ID, list); err != nil {
 		return nil, err
 	}
-	return c.execute(ctx, execution{run: run, in: in, records: records})
+	return c.execute(feed, ctx, conn, execution{run: run, in: in, records: records, res: Result{Mirror: mirror}})
+}
+
+// bind makes the journal belong to the client's endpoint, or refuses when
+// it belongs to another: before anything is sent.
+func (c *Client) bind(ctx context.Context) error {
+	if err := c.jr.Bind(ctx, c.ep.name(), ""); err != nil {
+		if errors.Is(err, journal.ErrOtherEndpoint) {
+			return fmt.Errorf("%w: %w", refbatch.ErrUsage, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// connection is the API a run talks to, paced by its limiter.
+type connection struct {
+	api     *partnercenter.Referrals
+	limiter *engine.AdaptiveLimiter
+}
+
+// connect builds the client of one run: its correlation id, the adaptive
+// limiter starting from the rate the last run against the endpoint ended
+// at (so the first requests never burst far above it), the observer.
+func (c *Client) connect(ctx context.Context, run refbatch.RunID) (*connection, error) {
+	ao := engine.AdaptiveOptions{Max: c.cfg.Rate}
+	if c.cfg.Rate == 0 {
+		if r, ok, err := c.jr.LearntRate(ctx, c.ep.name()); err != nil {
+			return nil, err
+		} else if ok {
+			ao.Learnt = r.Rate
+		}
+	}
+	limiter := engine.NewAdaptiveLimiter(ao)
+	hc := c.ep.HTTPClient
+	if hc == nil {
+		// Keep a connection per row in flight: Go's default of two idle
+		// connections per host made 1,182 new connections (TLS handshakes,
+		// on the real API) for 3,000 rows at concurrency 8.
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = 2 * c.cfg.Concurrency
+		hc = &http.Client{Transport: transport}
+	}
+	obs := c.cfg.Observer
+	client, err := partnercenter.NewClient(c.ep.URL,
+		partnercenter.WithHTTPClient(hc),
+		partnercenter.WithTokenSource(c.ep.Token),
+		partnercenter.WithCorrelationID(string(run)),
+		partnercenter.WithLimiter(limiter),
+		partnercenter.WithLogger(c.cfg.Logger),
+		partnercenter.WithObserver(func(a partnercenter.Attempt) {
+			limiter.Observe(a.StatusCode)
+			if obs.Request != nil {
+				obs.Request(a.StatusCode)
+			}
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", refbatch.ErrUsage, err)
+	}
+	return &connection{api: partnercenter.NewReferrals(client), limiter: limiter}, nil
 }
 
 // refuseOverDoubt refuses a new run while an earlier run in the journal has
@@ -245,42 +333,12 @@ type execution struct {
 }
 
 // execute runs the rows and gathers the result.
-func (c *Client) execute(ctx context.Context, x execution) (*Result, error) {
-	feedCtx, workCtx, end, err := c.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer end()
+// feedCtx ends at Stop, ctx (the work context) at StopAndCancel.
+func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execution) (*Result, error) {
+	workCtx := ctx
 	res := &x.res
 	res.Run, res.Journal, res.Resumed, res.Input = x.run, c.jr.Path(), x.resumed, x.in.v.Summary
-
-	limiter := engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Max: c.cfg.Rate})
-	hc := c.ep.HTTPClient
-	if hc == nil {
-		// Keep a connection per row in flight: Go's default of two idle
-		// connections per host made 1,182 new connections (TLS handshakes,
-		// on the real API) for 3,000 rows at concurrency 8.
-		transport := http.DefaultTransport.(*http.Transport).Clone()
-		transport.MaxIdleConnsPerHost = 2 * c.cfg.Concurrency
-		hc = &http.Client{Transport: transport}
-	}
 	obs := c.cfg.Observer
-	client, err := partnercenter.NewClient(c.ep.URL,
-		partnercenter.WithHTTPClient(hc),
-		partnercenter.WithTokenSource(c.ep.Token),
-		partnercenter.WithCorrelationID(string(x.run.ID)),
-		partnercenter.WithLimiter(limiter),
-		partnercenter.WithLogger(c.cfg.Logger),
-		partnercenter.WithObserver(func(a partnercenter.Attempt) {
-			limiter.Observe(a.StatusCode)
-			if obs.Request != nil {
-				obs.Request(a.StatusCode)
-			}
-		}),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", refbatch.ErrUsage, err)
-	}
 
 	planned := make([]*engine.Planned, 0, len(x.in.rows))
 	// finishedBefore counts the rows resume did not even keep (finished and
@@ -309,16 +367,17 @@ func (c *Client) execute(ctx context.Context, x execution) (*Result, error) {
 	start := c.cfg.Now()
 	out, runErr := engine.Execute(feedCtx, workCtx, planned, engine.ExecOptions{
 		Run:          x.run.ID,
-		API:          partnercenter.NewReferrals(client),
+		API:          conn.api,
 		Mapper:       partnercenter.NewMapper(),
 		Journal:      c.jr,
 		NewPolicy:    func() engine.Policy { return x.in.policy.NewEvaluator() },
 		Concurrency:  c.cfg.Concurrency,
 		RetryFailed:  x.retry,
 		RegisterWait: c.cfg.RegisterWait,
+		Settle:       c.settle(),
 		Logger:       c.cfg.Logger,
 		Now:          c.cfg.Now,
-		Observer:     engine.Observer{RowFinished: obs.RowFinished},
+		Observer:     engine.Observer{RowFinished: obs.RowFinished, StepSent: obs.StepSent},
 	})
 	res.Elapsed = c.cfg.Now().Sub(start)
 	res.Counts, res.Unfinished = out.Counts, out.Unfinished
@@ -328,9 +387,15 @@ func (c *Client) execute(ctx context.Context, x execution) (*Result, error) {
 	for o, n := range finishedBefore {
 		res.Counts[o] += n
 	}
-	res.Requests, res.Throttled = limiter.Counts()
+	res.Requests, res.Throttled = conn.limiter.Counts()
 
 	bg := context.WithoutCancel(ctx)
+	if rate, ok := conn.limiter.LearntRate(); ok && c.cfg.Rate == 0 {
+		// The next run against this endpoint starts here, not at a burst.
+		if err := c.jr.RememberRate(bg, c.ep.name(), rate); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
 	if runErr == nil || errors.Is(runErr, context.Canceled) || errors.Is(runErr, refbatch.ErrFatal) {
 		run := x.run
 		if runErr == nil && res.Unfinished == 0 {

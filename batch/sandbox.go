@@ -45,6 +45,7 @@ type SandboxConfig struct {
 type Sandbox struct {
 	URL   string
 	name  string
+	lag   time.Duration
 	srv   *http.Server
 	state *sandbox.Server
 }
@@ -96,12 +97,12 @@ func StartSandbox(ctx context.Context, cfg SandboxConfig) (*Sandbox, error) {
 	if cfg.StateFile == "" {
 		name = SandboxPrefix + "memory:" + ln.Addr().String()
 	}
-	return &Sandbox{URL: "http://" + ln.Addr().String(), name: name, srv: hs, state: srv}, nil
+	return &Sandbox{URL: "http://" + ln.Addr().String(), name: name, lag: opts.ListLag, srv: hs, state: srv}, nil
 }
 
 // Endpoint is the sandbox as an endpoint: any token is accepted.
 func (s *Sandbox) Endpoint() Endpoint {
-	return Endpoint{URL: s.URL, Name: s.name, Token: partnercenter.StaticToken("sandbox")}
+	return Endpoint{URL: s.URL, Name: s.name, Token: partnercenter.StaticToken("sandbox"), Settle: s.lag + time.Second}
 }
 
 // Server is the sandbox itself, for tests that read its referrals.

@@ -1137,7 +1137,7 @@ func (x *executor) eligible(ctx context.Context, r *rowRun, id string) bool {
 		}
 		waiting := len(answer.Failed) == 1 && strings.HasPrefix(answer.Failed[0], "isMicrosoftReferralAcceptedOrWon")
 		if waiting && x.opts.Now().Before(deadline) {
-			if err := sleep(ctx, min(time.Second, time.Until(deadline)+time.Millisecond)); err != nil {
+			if err := sleep(ctx, min(time.Second, deadline.Sub(x.opts.Now())+time.Millisecond)); err != nil {
 				x.failRow(ctx, r, refbatch.StepEligibility, err)
 				return false
 			}

@@ -63,6 +63,7 @@ type execFlags struct {
 	quiet        bool
 	strict       bool
 	registerWait time.Duration
+	settle       time.Duration
 	logFormat    string
 	verbose      bool
 }
@@ -75,6 +76,7 @@ func (f *execFlags) bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&f.strict, "strict", false, "warnings fail the run too (exit 1)")
 	fs.DurationVar(&f.registerWait, "register-wait", 0, "how long a deal registration may wait for Microsoft to accept its co-sell referral (default 0; 30s with --sandbox)")
+	fs.DurationVar(&f.settle, "settle", 0, "how long after a create or link whose answer was lost Partner Center's listing may prove it absent (default 5m against Partner Center, 1s against the embedded sandbox)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines on stderr when not a terminal: text or json")
 	fs.BoolVar(&f.verbose, "verbose", false, "log every retry and reconciliation")
 }
@@ -92,12 +94,15 @@ func (f *execFlags) check() error {
 	if f.registerWait < 0 {
 		return usageError("--register-wait must not be negative")
 	}
+	if f.settle < 0 {
+		return usageError("--settle must not be negative")
+	}
 	return nil
 }
 
 // config is the client's configuration from the flags.
 func (f *execFlags) config(in batch.InputOptions, now func() time.Time, stderr io.Writer) batch.Config {
-	return batch.Config{Input: in, Concurrency: f.concurrency, Rate: f.rate, RegisterWait: f.registerWait,
+	return batch.Config{Input: in, Concurrency: f.concurrency, Rate: f.rate, RegisterWait: f.registerWait, Settle: f.settle,
 		Strict: f.strict, Logger: newLogger(stderr, *f), Now: now}
 }
 

@@ -481,13 +481,10 @@ func (b *patchBuilder) build(cur *Referral) []PatchOp {
 	if addr == nil {
 		addr = &Address{}
 	}
-	b.text(refbatch.ColCustomerName, "/customerProfile/name", cp.Name)
-	b.text(refbatch.ColAddressLine1, "/customerProfile/address/addressLine1", addr.AddressLine1)
-	b.text(refbatch.ColAddressLine2, "/customerProfile/address/addressLine2", addr.AddressLine2)
-	b.text(refbatch.ColCity, "/customerProfile/address/city", addr.City)
-	b.text(refbatch.ColState, "/customerProfile/address/state", addr.State)
-	b.text(refbatch.ColPostalCode, "/customerProfile/address/postalCode", addr.PostalCode)
-	b.enum(refbatch.ColCountry, "/customerProfile/address/country", addr.Country)
+	// The customer's name, address and D-U-N-S ID and the PartnerID are
+	// read-only once the referral exists (bulk-operations.md, "Fields
+	// that become read-only after you create the referral"): an update
+	// never sends them (ReadOnlyAfterCreate; rule lifecycle-readonly).
 	b.enum(refbatch.ColCustomerSize, "/customerProfile/size", cp.Size)
 	b.contact(cp)
 
@@ -507,6 +504,7 @@ func (b *patchBuilder) build(cur *Referral) []PatchOp {
 	b.requirementList(refbatch.ColProducts, "/details/requirements/products", req.Products)
 	b.requirementList(refbatch.ColServices, "/details/requirements/services", req.Services)
 	b.solutions(req.Solutions)
+	b.marketplaceIntent(req.AdditionalRequirements)
 
 	var share, info, contact *bool
 	if c := cur.Consent; c != nil {
@@ -526,6 +524,41 @@ func (b *patchBuilder) build(cur *Referral) []PatchOp {
 	}
 	b.flag(refbatch.ColCustomerManaged, "/customerProfile/isMatchingComplete", cp.IsMatchingComplete)
 	return b.ops
+}
+
+// ReadOnlyAfterCreate are the columns Partner Center makes read-only once
+// a referral exists (bulk-operations.md, "Fields that become read-only after
+// you create the referral"): Patch never sends them, and the rule
+// lifecycle-readonly warns when an update row fills them.
+var ReadOnlyAfterCreate = []refbatch.Column{
+	refbatch.ColCustomerName, refbatch.ColAddressLine1, refbatch.ColAddressLine2, refbatch.ColCity,
+	refbatch.ColState, refbatch.ColPostalCode, refbatch.ColCountry, refbatch.ColDUNSID, refbatch.ColPartnerID,
+}
+
+// marketplaceIntent replaces the additional requirements when the row's
+// Marketplace Purchase Intent differs from live's CustomerMarketplaceIntent
+// attribute, keeping live's other attributes.
+func (b *patchBuilder) marketplaceIntent(live *AdditionalRequirements) {
+	want := b.row.MarketplacePurchaseIntent
+	if !b.filled(refbatch.ColMarketplacePurchaseIntent) || want == "" {
+		return
+	}
+	next := AdditionalRequirements{}
+	if live != nil {
+		next = *live
+		next.Attributes = nil
+		for _, a := range live.Attributes {
+			if strings.EqualFold(a.Type, AttributeCustomerMarketplaceIntent) {
+				if sameFold(a.ID, want) {
+					return
+				}
+				continue
+			}
+			next.Attributes = append(next.Attributes, a)
+		}
+	}
+	next.Attributes = append(next.Attributes, Attribute{ID: want, Type: AttributeCustomerMarketplaceIntent})
+	b.replace("/details/requirements/additionalRequirements", next)
 }
 
 // contact updates customerProfile.team[0] field by field, or adds the

@@ -15,12 +15,12 @@ func ptr(f float64) *float64 { return &f }
 // templateCells is a co-sell template row's create: the columns Microsoft's
 // bulk template adds to refbatch's own (bulk-operations.md).
 var templateCells = with(partnerLedCells, cells{
-	refbatch.ColExternalReferenceID:      "MS-CRM-101",
+	refbatch.ColExternalReferenceID:       "MS-CRM-101",
 	refbatch.ColMarketplacePurchaseIntent: "HaveNotDecided",
-	refbatch.ColSalesStage:               "Develop",
-	refbatch.ColMarketingCampaignID:      "BingSummer2027",
-	refbatch.ColDUNSID:                   "081466849",
-	refbatch.ColPartnerID:                "1234567",
+	refbatch.ColSalesStage:                "Develop",
+	refbatch.ColMarketingCampaignID:       "BingSummer2027",
+	refbatch.ColDUNSID:                    "081466849",
+	refbatch.ColPartnerID:                 "1234567",
 	refbatch.ColSolutions: []refbatch.SolutionLine{
 		{ID: "SOL-34104-EBB", Currency: "USD", Price: ptr(10), Quantity: ptr(100)},
 		{ID: "SOL-8163-XCJ", Currency: "EUR", Price: ptr(12.5), Quantity: ptr(40)},

@@ -135,6 +135,9 @@ func remoteOf(r *Referral, raw []byte) refbatch.Remote {
 	if r.CreatedDateTime != nil {
 		rem.Created = *r.CreatedDateTime
 	}
+	if r.Consent != nil {
+		rem.SharedWithMicrosoft = r.Consent.ConsentToShareReferralWithMicrosoftSellers
+	}
 	if len(raw) > 0 {
 		rem.Raw = json.RawMessage(raw)
 	}

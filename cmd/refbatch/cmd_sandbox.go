@@ -28,6 +28,7 @@ type sandboxOptions struct {
 	token       string
 	faults      sandbox.Faults
 	acceptAfter time.Duration
+	microsoft   microsoftSide
 	allowRemote bool
 	quiet       bool
 	demo        bool
@@ -49,6 +50,10 @@ func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	fs.Float64Var(&o.faults.ConflictRate, "conflict-rate", 0, "fraction of PATCHes with If-Match that meet a second writer first and get 412")
 	fs.Int64Var(&o.faults.Seed, "seed", 1, "seed of the fault sequence")
 	fs.DurationVar(&o.acceptAfter, "accept-after", 0, "Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never)")
+	fs.Float64Var(&o.microsoft.declineRate, "decline-rate", 0, "fraction of co-sell links Microsoft declines when they come due (--accept-after), with a documented reason; deals under USD 25,000 are then always declined")
+	fs.DurationVar(&o.microsoft.expireAfter, "expire-after", 0, "Microsoft referrals get an expirationDateTime this long after creation and turn Closed/Expired if still New then (Partner Center: 14 days; 0 = never)")
+	fs.DurationVar(&o.microsoft.reviewAfter, "review-after", 0, "deal registrations are ReviewPending, then Approved or Failed this long after registration (0 = no review)")
+	fs.Float64Var(&o.microsoft.rejectRate, "reject-rate", 0, "fraction of reviewed registrations that fail besides those registered within 72 hours of the referral's creation")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback address (the sandbox's auth is weak)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
 	fs.StringVar(&o.stateFile, "state", "", "keep the referrals in `FILE` so the sandbox survives a restart (created if missing)")
@@ -80,7 +85,8 @@ func (o sandboxOptions) check() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"--fail-rate", o.faults.FailRate}, {"--drop-rate", o.faults.DropRate}, {"--conflict-rate", o.faults.ConflictRate}} {
+	}{{"--fail-rate", o.faults.FailRate}, {"--drop-rate", o.faults.DropRate}, {"--conflict-rate", o.faults.ConflictRate},
+		{"--decline-rate", o.microsoft.declineRate}, {"--reject-rate", o.microsoft.rejectRate}} {
 		if r.v < 0 || r.v > 1 {
 			return usageError("%s %g is not a fraction between 0 and 1", r.name, r.v)
 		}
@@ -88,10 +94,17 @@ func (o sandboxOptions) check() error {
 	if o.faults.RateLimit < 0 {
 		return usageError("--rate-limit %g is negative", o.faults.RateLimit)
 	}
-	if o.faults.Latency < 0 || o.faults.Jitter < 0 || o.acceptAfter < 0 {
-		return usageError("--latency, --jitter and --accept-after must not be negative")
+	if o.faults.Latency < 0 || o.faults.Jitter < 0 || o.acceptAfter < 0 || o.microsoft.expireAfter < 0 || o.microsoft.reviewAfter < 0 {
+		return usageError("--latency, --jitter, --accept-after, --expire-after and --review-after must not be negative")
 	}
 	return nil
+}
+
+// microsoftSide are the flags of Microsoft's side of the sandbox
+// (partnercenter/sandbox/microsoft.go), each decided from --seed.
+type microsoftSide struct {
+	declineRate, rejectRate  float64
+	expireAfter, reviewAfter time.Duration
 }
 
 // runSandbox serves the sandbox until ctx is cancelled, then shuts down
@@ -125,6 +138,10 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 		Token:                  o.token,
 		TokenOptions:           o.tokens,
 		AcceptAfter:            o.acceptAfter,
+		DeclineRate:            o.microsoft.declineRate,
+		ExpireAfter:            o.microsoft.expireAfter,
+		ReviewAfter:            o.microsoft.reviewAfter,
+		RejectRate:             o.microsoft.rejectRate,
 		Logger:                 logger,
 		StateFile:              o.stateFile,
 		AzureIPCoSellSolutions: catalog,

@@ -82,6 +82,7 @@ func (s *Server) seedLocked(refs []pc.Referral) error {
 		s.order = append(s.order, rec)
 		key := strings.ToLower(ref.EngagementID)
 		s.engagements[key] = append(s.engagements[key], rec)
+		s.track(rec)
 	}
 	s.maybeCompactLocked()
 	return nil

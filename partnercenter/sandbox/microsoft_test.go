@@ -152,7 +152,7 @@ func TestMicrosoftReviewsRegistrations(t *testing.T) {
 	won := []pc.PatchOp{{Op: "replace", Path: "/status", Value: "Closed"}, {Op: "replace", Path: "/substatus", Value: "Won"}}
 	sign := clock.Now().AddDate(0, 0, -1)
 	register := []pc.PatchOp{{Op: "add", Path: "/registrations/-", Value: map[string]any{"type": "AzureIPCoSell",
-		"contract": map[string]any{"value": 100000, "currency": "USD", "term": "Finite", "signDateTime": sign, "startDateTime": sign, "endDateTime": sign.AddDate(1, 0, 0)},
+		"contract":        map[string]any{"value": 100000, "currency": "USD", "term": "Finite", "signDateTime": sign, "startDateTime": sign, "endDateTime": sign.AddDate(1, 0, 0)},
 		"solutionDetails": []any{map[string]any{"id": "SOL-AZIP-0001", "isDeployedOnAzure": true, "primaryDeploymentOn": "Partner", "pricingModel": "Other"}}}}}
 	for _, id := range []string{old, young} {
 		c.patch(id, won)

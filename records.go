@@ -33,6 +33,9 @@ type Remote struct {
 	Substatus           string
 	Created             time.Time // createdDateTime; zero when the answer had none
 	Updated             time.Time // updatedDateTime; zero when the answer had none
+	// SharedWithMicrosoft is consent.consentToShareReferralWithMicrosoftSellers
+	// as answered (false when the answer had no consent).
+	SharedWithMicrosoft bool
 	// Raw is the referral's JSON as answered (nil when the answer had no
 	// body). The Mapper reads it to build a minimal patch.
 	Raw json.RawMessage

@@ -175,6 +175,14 @@ type Row struct {
 	SolutionCurrency   string
 	RegistrationType   string
 	RegistrationStatus string
+
+	// What the live referral says, for the lifecycle rules that need it:
+	// set by the live re-check (engine.LiveFindings, for plan --online and
+	// run) before the rules see the row, zero offline. Live reports whether
+	// they are known. They are no columns: no file fills them.
+	Live        bool
+	LiveShared  bool      // consent.consentToShareReferralWithMicrosoftSellers
+	LiveCreated time.Time // createdDateTime; zero when the answer had none
 }
 
 // SolutionLine is one "Solution n" cell: "ID, Currency, Price, Quantity".

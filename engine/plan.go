@@ -86,23 +86,41 @@ func NoReferralMessage(row *refbatch.Row) string {
 
 // LiveFindings re-checks row against the referral as Partner Center shows
 // it now: the status transition and the status/substatus pair from the live
-// status, and the lifecycle rules that read it (a terminal referral cannot
-// change). plan --online and run both use it, so what plan predicts is what
-// run does. It returns the error findings only.
+// status, and the lifecycle rules that read the live referral (a terminal
+// referral cannot change; sharing with Microsoft sellers cannot be
+// withdrawn). plan --online and run both use it, so what plan predicts is
+// what run does. It returns the error findings only; LiveWarnings returns
+// the warnings.
 func LiveFindings(p Policy, row *refbatch.Row, live refbatch.Remote) []refbatch.Finding {
-	if p == nil || !row.Filled.Has(refbatch.ColStatus) || live.Status == "" {
+	return liveFindings(p, row, live, refbatch.SeverityError)
+}
+
+// LiveWarnings is LiveFindings' warnings: what the live referral makes
+// doubtful without refusing the row (a deal registered less than 72 hours
+// after the referral was created may be rejected: lifecycle-register).
+func LiveWarnings(p Policy, row *refbatch.Row, live refbatch.Remote) []refbatch.Finding {
+	return liveFindings(p, row, live, refbatch.SeverityWarning)
+}
+
+func liveFindings(p Policy, row *refbatch.Row, live refbatch.Remote, severity refbatch.Severity) []refbatch.Finding {
+	if p == nil || live.ID == "" {
 		return nil
 	}
 	r := *row
-	r.CurrentStatus, r.CurrentSubstatus = live.Status, live.Substatus
-	r.Filled = r.Filled.With(refbatch.ColCurrentStatus)
-	if live.Substatus != "" {
-		r.Filled = r.Filled.With(refbatch.ColCurrentSubstatus)
+	r.Live, r.LiveShared, r.LiveCreated = true, live.SharedWithMicrosoft, live.Created
+	// The status rules compare the row's Status with the live one; a row
+	// that says no Status has no transition to check.
+	if row.Filled.Has(refbatch.ColStatus) && live.Status != "" {
+		r.CurrentStatus, r.CurrentSubstatus = live.Status, live.Substatus
+		r.Filled = r.Filled.With(refbatch.ColCurrentStatus)
+		if live.Substatus != "" {
+			r.Filled = r.Filled.With(refbatch.ColCurrentSubstatus)
+		}
+		r.Invalid = r.Invalid.Without(refbatch.ColCurrentStatus).Without(refbatch.ColCurrentSubstatus)
 	}
-	r.Invalid = r.Invalid.Without(refbatch.ColCurrentStatus).Without(refbatch.ColCurrentSubstatus)
 	var out []refbatch.Finding
 	for _, f := range p.Evaluate(nil, &r) {
-		if f.Severity == refbatch.SeverityError && liveRules[f.Rule] {
+		if f.Severity == severity && liveRules[f.Rule] {
 			out = append(out, f)
 		}
 	}
@@ -116,6 +134,8 @@ var liveRules = map[string]bool{
 	refbatch.RuleStatusPair:                true,
 	refbatch.RuleLifecycleTerminal:         true,
 	refbatch.RuleLifecycleRegistrationEdit: true,
+	refbatch.RuleLifecycleShare:            true,
+	refbatch.RuleLifecycleRegister:         true,
 }
 
 // RowPlan is what a run would send for one row, in order.

@@ -1,6 +1,7 @@
 package partnercenter
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -315,12 +316,17 @@ func (m *Mapper) Register(row *refbatch.Row, live refbatch.Remote) (refbatch.Req
 			return refbatch.Request{}, false, nil
 		}
 	}
-	ops := []PatchOp{{Op: OpAdd, Path: "/registrations/-", Value: registration(row)}}
+	ops := []PatchOp{{Op: OpAdd, Path: "/registrations/-", Value: registration(row, cur)}}
 	req, err := request(refbatch.StepRegister, http.MethodPatch, referralPath(live.ID), ops)
 	return req, err == nil, err
 }
 
-func registration(row *refbatch.Row) Registration {
+// registration is the row's deal registration of live. Its solutions are
+// the row's Solution IDs, else live's (a row of the deal registrations
+// template names none: it registers the referral's solution). Solution
+// Value and Solution Currency, when the row has them, are each solution's
+// value; else the contract value belongs to a sole solution.
+func registration(row *refbatch.Row, live *Referral) Registration {
 	currency := row.ContractCurrency
 	if currency == "" {
 		currency = row.Currency // one currency for the deal and its contract, unless told
@@ -333,7 +339,13 @@ func registration(row *refbatch.Row) Registration {
 	c.StartDateTime = optionalDay(row.ContractStartDate)
 	c.EndDateTime = optionalDay(row.ContractEndDate)
 	reg := Registration{Type: RegistrationTypeAzureIPCoSell, Contract: c}
-	for _, id := range row.SolutionIDs {
+	ids := row.SolutionIDs
+	if len(ids) == 0 && live.Details != nil && live.Details.Requirements != nil {
+		for _, sol := range live.Details.Requirements.Solutions {
+			ids = append(ids, sol.ID)
+		}
+	}
+	for _, id := range ids {
 		s := RegistrationSolution{
 			ID:                  id,
 			IsDeployedOnAzure:   row.DeployedOnAzure,
@@ -346,7 +358,10 @@ func registration(row *refbatch.Row) Registration {
 		}
 		// The contract value belongs to the solution only when there is one;
 		// how a contract splits over several solutions is not the row's to say.
-		if len(row.SolutionIDs) == 1 {
+		switch {
+		case has(row, refbatch.ColSolutionValue):
+			s.Value, s.Currency = NewAmount(row.SolutionValue), cmp.Or(row.SolutionCurrency, currency)
+		case len(ids) == 1:
 			s.Value, s.Currency = c.Value, currency
 		}
 		reg.SolutionDetails = append(reg.SolutionDetails, s)
@@ -481,13 +496,10 @@ func (b *patchBuilder) build(cur *Referral) []PatchOp {
 	if addr == nil {
 		addr = &Address{}
 	}
-	b.text(refbatch.ColCustomerName, "/customerProfile/name", cp.Name)
-	b.text(refbatch.ColAddressLine1, "/customerProfile/address/addressLine1", addr.AddressLine1)
-	b.text(refbatch.ColAddressLine2, "/customerProfile/address/addressLine2", addr.AddressLine2)
-	b.text(refbatch.ColCity, "/customerProfile/address/city", addr.City)
-	b.text(refbatch.ColState, "/customerProfile/address/state", addr.State)
-	b.text(refbatch.ColPostalCode, "/customerProfile/address/postalCode", addr.PostalCode)
-	b.enum(refbatch.ColCountry, "/customerProfile/address/country", addr.Country)
+	// The customer's name, address and D-U-N-S ID and the PartnerID are
+	// read-only once the referral exists (bulk-operations.md, "Fields
+	// that become read-only after you create the referral"): an update
+	// never sends them (ReadOnlyAfterCreate; rule lifecycle-readonly).
 	b.enum(refbatch.ColCustomerSize, "/customerProfile/size", cp.Size)
 	b.contact(cp)
 
@@ -507,6 +519,7 @@ func (b *patchBuilder) build(cur *Referral) []PatchOp {
 	b.requirementList(refbatch.ColProducts, "/details/requirements/products", req.Products)
 	b.requirementList(refbatch.ColServices, "/details/requirements/services", req.Services)
 	b.solutions(req.Solutions)
+	b.marketplaceIntent(req.AdditionalRequirements)
 
 	var share, info, contact *bool
 	if c := cur.Consent; c != nil {
@@ -526,6 +539,41 @@ func (b *patchBuilder) build(cur *Referral) []PatchOp {
 	}
 	b.flag(refbatch.ColCustomerManaged, "/customerProfile/isMatchingComplete", cp.IsMatchingComplete)
 	return b.ops
+}
+
+// ReadOnlyAfterCreate are the columns Partner Center makes read-only once
+// a referral exists (bulk-operations.md, "Fields that become read-only after
+// you create the referral"): Patch never sends them, and the rule
+// lifecycle-readonly warns when an update row fills them.
+var ReadOnlyAfterCreate = []refbatch.Column{
+	refbatch.ColCustomerName, refbatch.ColAddressLine1, refbatch.ColAddressLine2, refbatch.ColCity,
+	refbatch.ColState, refbatch.ColPostalCode, refbatch.ColCountry, refbatch.ColDUNSID, refbatch.ColPartnerID,
+}
+
+// marketplaceIntent replaces the additional requirements when the row's
+// Marketplace Purchase Intent differs from live's CustomerMarketplaceIntent
+// attribute, keeping live's other attributes.
+func (b *patchBuilder) marketplaceIntent(live *AdditionalRequirements) {
+	want := b.row.MarketplacePurchaseIntent
+	if !b.filled(refbatch.ColMarketplacePurchaseIntent) || want == "" {
+		return
+	}
+	next := AdditionalRequirements{}
+	if live != nil {
+		next = *live
+		next.Attributes = nil
+		for _, a := range live.Attributes {
+			if strings.EqualFold(a.Type, AttributeCustomerMarketplaceIntent) {
+				if sameFold(a.ID, want) {
+					return
+				}
+				continue
+			}
+			next.Attributes = append(next.Attributes, a)
+		}
+	}
+	next.Attributes = append(next.Attributes, Attribute{ID: want, Type: AttributeCustomerMarketplaceIntent})
+	b.replace("/details/requirements/additionalRequirements", next)
 }
 
 // contact updates customerProfile.team[0] field by field, or adds the
@@ -622,7 +670,9 @@ func (b *patchBuilder) requirementList(c refbatch.Column, path string, live []Re
 }
 
 // solutions is requirementList for solutions, whose live entries keep
-// their names and types.
+// their names and types; a "Solution n" cell's currency, price and
+// quantity replace live's, so a changed price is sent even when the set of
+// ids is the same.
 func (b *patchBuilder) solutions(live []Solution) {
 	if !b.filled(refbatch.ColSolutionIDs) {
 		return
@@ -632,18 +682,32 @@ func (b *patchBuilder) solutions(live []Solution) {
 		ids[i] = s.ID
 	}
 	want := b.row.SolutionIDs
-	if sameSet(want, ids) {
-		return
-	}
 	out := []Solution{}
+	same := sameSet(want, ids)
 	for _, id := range mergeIDs(want, ids) {
 		s := Solution{ID: id}
 		if i := slices.IndexFunc(live, func(l Solution) bool { return strings.EqualFold(strings.TrimSpace(l.ID), id) }); i >= 0 {
 			s = live[i]
 		}
+		line := solutionOf(b.row, id)
+		if line.Currency != "" && !sameFold(line.Currency, s.Currency) {
+			s.Currency, same = line.Currency, false
+		}
+		if line.Price != nil && !sameAmount(line.Price, s.Price) {
+			s.Price, same = line.Price, false
+		}
+		if line.Quantity != nil && !sameAmount(line.Quantity, s.Quantity) {
+			s.Quantity, same = line.Quantity, false
+		}
 		out = append(out, s)
 	}
-	b.replace("/details/requirements/solutions", out)
+	if !same {
+		b.replace("/details/requirements/solutions", out)
+	}
+}
+
+func sameAmount(a, b *Amount) bool {
+	return a != nil && b != nil && math.Abs(float64(*a)-float64(*b)) < 0.005
 }
 
 // mergeIDs is want as a list: live's ids that want names, in live's order

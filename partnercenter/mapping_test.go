@@ -69,6 +69,28 @@ func makeRow(t *testing.T, number int, cs cells) *refbatch.Row {
 				t.Fatalf("%s is not a date column", c)
 			}
 			*p, raw = v, v.Format("2006-01-02")
+		case []refbatch.SolutionLine:
+			if c != refbatch.ColSolutions {
+				t.Fatalf("%s is not the Solution n column", c)
+			}
+			// As the importer reads "Solution n" cells: each ID joins the
+			// Solution IDs too.
+			row.SolutionLines = v
+			parts := make([]string, len(v))
+			for j, s := range v {
+				parts[j] = s.ID
+				if !slices.Contains(row.SolutionIDs, s.ID) {
+					row.SolutionIDs = append(row.SolutionIDs, s.ID)
+				}
+			}
+			row.Filled = row.Filled.With(refbatch.ColSolutionIDs)
+			raw = strings.Join(parts, ";")
+		case []refbatch.Member:
+			if c != refbatch.ColTeamMembers {
+				t.Fatalf("%s is not the Team member n column", c)
+			}
+			row.TeamMembers = v
+			raw = strconv.Itoa(len(v)) + " members"
 		case []string:
 			p := row.ListField(c)
 			if p == nil {
@@ -464,14 +486,16 @@ func TestMapperPatch(t *testing.T) {
 			refbatch.ColCustomerSize: "51to250employees",
 			refbatch.ColContactEmail: "SUE.SMITH@contoso.com", // same address
 			refbatch.ColContactPhone: "4255550199",
-		}, paths: []string{"/customerProfile/name", "/customerProfile/address/city", "/customerProfile/address/postalCode",
-			"/customerProfile/size", "/customerProfile/team/0/phoneNumber"}},
+			// Read-only after creation (bulk-operations.md): never sent.
+			refbatch.ColDUNSID:    "081466849",
+			refbatch.ColPartnerID: "7654321",
+		}, paths: []string{"/customerProfile/size", "/customerProfile/team/0/phoneNumber"}},
 		{name: "patch-contact-add", base: partnerLedCells, update: cells{
 			refbatch.ColContactFirstName: "Fiona",
 			refbatch.ColContactLastName:  "Gray",
 			refbatch.ColContactEmail:     "fiona.gray@fabrikam.example",
-			refbatch.ColAddressLine1:     "1 Market Street",
-		}, paths: []string{"/customerProfile/address/addressLine1", "/customerProfile/team/-"}},
+			refbatch.ColAddressLine1:     "1 Market Street", // read-only after creation
+		}, paths: []string{"/customerProfile/team/-"}},
 		{name: "patch-requirements", base: privateCells, update: cells{
 			refbatch.ColIndustries:  []string{"Manufacturing", "Retail"},
 			refbatch.ColProducts:    []string{"dynamics365enterprise"}, // same set

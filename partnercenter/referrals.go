@@ -162,6 +162,9 @@ func remoteOf(r *Referral, raw []byte) refbatch.Remote {
 	if r.UpdatedDateTime != nil {
 		rem.Updated = *r.UpdatedDateTime
 	}
+	if r.Consent != nil {
+		rem.SharedWithMicrosoft = r.Consent.ConsentToShareReferralWithMicrosoftSellers
+	}
 	if len(raw) > 0 {
 		rem.Raw = json.RawMessage(raw)
 	}

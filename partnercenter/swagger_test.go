@@ -109,7 +109,11 @@ func TestSwaggerPatchPaths(t *testing.T) {
 	_, srv := newSandbox(t, sandbox.Options{Token: testToken})
 	c := newTestClient(t, srv.URL)
 	ctx := t.Context()
-	ref, err := c.Create(ctx, eligibleReferral())
+	// Active: a Won referral is terminal, and only its registration can
+	// change (bulk-operations.md).
+	active := eligibleReferral()
+	active.Status, active.Substatus = partnercenter.StatusActive, partnercenter.SubstatusAccepted
+	ref, err := c.Create(ctx, active)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,8 +156,8 @@ func TestSwaggerPatchPaths(t *testing.T) {
 		{"replace", "/externalReferenceId", "CRM-9"},
 		{"replace", "/referralProgram", "AzureIPCoSell"},
 		{"replace", "/salesStage", "Propose"},
-		{"replace", "/status", "Closed"},
-		{"replace", "/substatus", "Won"},
+		{"replace", "/status", "Active"},
+		{"replace", "/substatus", "Accepted"},
 		{"replace", "/statusReason", "won"},
 		{"replace", "/team", []any{member}},
 		{"add", "/team/-", member},

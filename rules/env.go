@@ -207,8 +207,14 @@ func rowText(name string) func(*scope) string {
 	return func(s *scope) string { return *s.row.TextField(c) }
 }
 
-// rowBool reads a boolean column.
+// rowBool reads a boolean column, or a fact of the live referral.
 func rowBool(name string) func(*scope) bool {
+	switch name {
+	case "Live":
+		return func(s *scope) bool { return s.row.Live }
+	case "LiveShared":
+		return func(s *scope) bool { return s.row.LiveShared }
+	}
 	c, ok := fieldColumn[name]
 	if !ok || zeroRow.BoolField(c) == nil {
 		return nil
@@ -234,8 +240,11 @@ func rowNumber(name string) func(*scope) float64 {
 	return func(s *scope) float64 { return *s.row.NumberField(c) }
 }
 
-// rowDate reads a date column.
+// rowDate reads a date column, or the live referral's creation time.
 func rowDate(name string) func(*scope) time.Time {
+	if name == "LiveCreated" {
+		return func(s *scope) time.Time { return s.row.LiveCreated }
+	}
 	c, ok := fieldColumn[name]
 	if !ok || zeroRow.DateField(c) == nil {
 		return nil

@@ -49,6 +49,7 @@ rules:
 	// Output:
 	// error dealreg Deal Value: the deal value must be greater than USD 25,000; 20,000 EUR is USD 23,200 (Partner Center policy isDealValueEligible)
 	// warning date Closing Date: the Closing Date 2026-03-31 is in the past (today is 2026-06-01)
+	// warning lifecycle-register Register Deal: the referral is created and registered in the same run; Microsoft asks for 72 hours between creating a deal and marking it Won, and an earlier registration may be rejected (register-deals.md)
 	// warning notes Notes: describe the customer's need in a sentence
 }
 

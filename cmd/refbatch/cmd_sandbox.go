@@ -30,6 +30,7 @@ type sandboxOptions struct {
 	acceptAfter time.Duration
 	listLag     time.Duration
 	clockSkew   time.Duration
+	microsoft   microsoftSide
 	allowRemote bool
 	quiet       bool
 	demo        bool
@@ -56,6 +57,10 @@ func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	fs.DurationVar(&o.acceptAfter, "accept-after", 0, "Microsoft referrals created by a co-sell link turn Active/Accepted after this delay (0 = never)")
 	fs.DurationVar(&o.listLag, "list-lag", 0, "a referral appears in listings, and its changes in listed values, this long after it was written (reads by id are immediate), as an eventually consistent service")
 	fs.DurationVar(&o.clockSkew, "clock-skew", 0, "the sandbox's clock this far ahead of the machine's (negative: behind): its timestamps and Date headers")
+	fs.Float64Var(&o.microsoft.declineRate, "decline-rate", 0, "fraction of co-sell links Microsoft declines when they come due (--accept-after), with a documented reason; deals under USD 25,000 are then always declined")
+	fs.DurationVar(&o.microsoft.expireAfter, "expire-after", 0, "Microsoft referrals get an expirationDateTime this long after creation and turn Closed/Expired if still New then (Partner Center: 14 days; 0 = never)")
+	fs.DurationVar(&o.microsoft.reviewAfter, "review-after", 0, "deal registrations are ReviewPending, then Approved or Failed this long after registration (0 = no review)")
+	fs.Float64Var(&o.microsoft.rejectRate, "reject-rate", 0, "fraction of reviewed registrations that fail besides those registered within 72 hours of the referral's creation")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback address (the sandbox's auth is weak)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
 	fs.StringVar(&o.stateFile, "state", "", "keep the referrals in `FILE` so the sandbox survives a restart (created if missing)")
@@ -87,7 +92,8 @@ func (o sandboxOptions) check() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"--fail-rate", o.faults.FailRate}, {"--drop-rate", o.faults.DropRate}, {"--conflict-rate", o.faults.ConflictRate}} {
+	}{{"--fail-rate", o.faults.FailRate}, {"--drop-rate", o.faults.DropRate}, {"--conflict-rate", o.faults.ConflictRate},
+		{"--decline-rate", o.microsoft.declineRate}, {"--reject-rate", o.microsoft.rejectRate}} {
 		if r.v < 0 || r.v > 1 {
 			return usageError("%s %g is not a fraction between 0 and 1", r.name, r.v)
 		}
@@ -98,10 +104,17 @@ func (o sandboxOptions) check() error {
 	if o.faults.MinuteLimit < 0 {
 		return usageError("--minute-limit %d is negative", o.faults.MinuteLimit)
 	}
-	if o.faults.Latency < 0 || o.faults.Jitter < 0 || o.acceptAfter < 0 || o.faults.Penalty < 0 || o.listLag < 0 {
-		return usageError("--latency, --jitter, --penalty, --accept-after and --list-lag must not be negative")
+	if o.faults.Latency < 0 || o.faults.Jitter < 0 || o.acceptAfter < 0 || o.faults.Penalty < 0 || o.listLag < 0 || o.microsoft.expireAfter < 0 || o.microsoft.reviewAfter < 0 {
+		return usageError("--latency, --jitter, --penalty, --accept-after, --list-lag, --expire-after and --review-after must not be negative")
 	}
 	return nil
+}
+
+// microsoftSide are the flags of Microsoft's side of the sandbox
+// (partnercenter/sandbox/microsoft.go), each decided from --seed.
+type microsoftSide struct {
+	declineRate, rejectRate  float64
+	expireAfter, reviewAfter time.Duration
 }
 
 // runSandbox serves the sandbox until ctx is cancelled, then shuts down
@@ -137,6 +150,10 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 		AcceptAfter:            o.acceptAfter,
 		ListLag:                o.listLag,
 		ClockSkew:              o.clockSkew,
+		DeclineRate:            o.microsoft.declineRate,
+		ExpireAfter:            o.microsoft.expireAfter,
+		ReviewAfter:            o.microsoft.reviewAfter,
+		RejectRate:             o.microsoft.rejectRate,
 		Logger:                 logger,
 		StateFile:              o.stateFile,
 		AzureIPCoSellSolutions: catalog,

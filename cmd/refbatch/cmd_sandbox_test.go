@@ -115,6 +115,10 @@ func TestSandboxCommandRejects(t *testing.T) {
 		{"--conflict-rate", "2"},
 		{"--rate-limit", "-1"},
 		{"--latency", "-1s"},
+		{"--decline-rate", "1.1"},
+		{"--reject-rate", "-0.5"},
+		{"--expire-after", "-1h"},
+		{"--review-after", "-1m"},
 		{"--bogus"},
 		{"extra"},
 	} {

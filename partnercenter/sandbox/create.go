@@ -112,6 +112,9 @@ func (s *Server) createLocked(ref pc.Referral, now time.Time) (pc.Referral, *api
 	if ref.Status == pc.StatusActive {
 		ref.AcceptedDateTime = &now
 	}
+	if microsoft && linked {
+		s.microsoftReferralCreated(&ref, now)
+	}
 	ref.ETag = s.nextETag(now)
 	rec := &record{seq: s.seq + 1}
 	s.setRef(rec, ref)
@@ -129,6 +132,7 @@ func (s *Server) createLocked(ref pc.Referral, now time.Time) (pc.Referral, *api
 	if !rec.acceptAt.IsZero() {
 		s.pending[rec] = struct{}{}
 	}
+	s.track(rec)
 	s.maybeCompactLocked()
 	return ref, nil
 }

@@ -41,6 +41,9 @@ const (
 	codeTooManyItems          = "tooManyItems"
 	codeInvalidQuery          = "invalidQuery"
 	codeEngagementNotFound    = "engagementNotFound"
+	codeTerminalState         = "referralInTerminalState"
+	codeRegistrationLocked    = "dealRegistrationNotEditable"
+	codeShareWithdrawn        = "shareWithMicrosoftCannotBeWithdrawn"
 	codeNotFound              = codeItemNotFound
 	codeMethodNotAllowed      = "methodNotAllowed"
 	codeTooManyRequests       = "tooManyRequests"

@@ -97,6 +97,9 @@ func (s *Server) patchLocked(id string, ifMatch []string, body []byte, conflict 
 	if e != nil {
 		return pc.Referral{}, e
 	}
+	if e := terminalRefusal(&rec.ref, ops); e != nil {
+		return pc.Referral{}, e
+	}
 
 	next := deepCopy(rec.ref)
 	root := reflect.ValueOf(&next).Elem()
@@ -135,6 +138,16 @@ func (s *Server) patchLocked(id string, ifMatch []string, body []byte, conflict 
 		// state conflicts with what the request expects".
 		return pc.Referral{}, &apiError{status: http.StatusConflict, code: codeAlreadyRegistered, target: "/registrations/-",
 			message: "the referral already has a deal registration; change it with /registrations/0/… paths"}
+	}
+	for i := range touched {
+		if i < len(rec.ref.Registrations) {
+			if e := registrationEditRefusal(&rec.ref.Registrations[i], "/registrations/"+strconv.Itoa(i)); e != nil {
+				return pc.Referral{}, e
+			}
+		}
+	}
+	if e := shareRefusal(&rec.ref, &next); e != nil {
+		return pc.Referral{}, e
 	}
 	normaliseEnums(&next)
 	if e := validateReferral(&next); e != nil {
@@ -185,6 +198,9 @@ func (s *Server) patchLocked(id string, ifMatch []string, body []byte, conflict 
 		if reg.RegistrationDateTime == nil {
 			reg.RegistrationDateTime = &now
 		}
+		if registers && i >= len(rec.ref.Registrations) {
+			s.startReview(reg, now)
+		}
 	}
 
 	next.UpdatedDateTime = &now
@@ -204,6 +220,7 @@ func (s *Server) patchLocked(id string, ifMatch []string, body []byte, conflict 
 	}
 	s.setRef(rec, next)
 	rec.acceptAt = acceptAt
+	s.track(rec)
 	s.maybeCompactLocked()
 	return next, nil
 }

@@ -37,6 +37,10 @@ func TestStatusTransitions(t *testing.T) {
 						r := c.do(http.MethodPatch, "/v1.0/engagements/referrals/"+ref.ID, ops)
 						pairOK, transitionOK := contains(table[to], toSub), contains(allowed[from], to)
 						switch {
+						case from == pc.StatusClosed:
+							// Won, Lost, Declined and Expired are terminal
+							// (bulk-operations.md): every change is refused.
+							wantError(t, r, http.StatusBadRequest, "/status")
 						case pairOK && transitionOK:
 							if r.StatusCode != http.StatusNoContent {
 								t.Fatalf("legal: %d %s", r.StatusCode, r.body)
@@ -108,8 +112,8 @@ func TestPatchOperations(t *testing.T) {
 			}
 		}},
 		{"ops ignore case", `[{"op":"Replace","path":"/name","value":"X"}]`, "", nil},
-		{"whole objects", `[{"op":"replace","path":"/consent","value":{"consentToContact":true}},{"op":"replace","path":"/customerProfile","value":{"name":"New Co","isMatchingComplete":false}}]`, "", func(t *testing.T, r pc.Referral) {
-			if !r.Consent.ConsentToContact || r.Consent.ConsentToShareReferralWithMicrosoftSellers || r.CustomerProfile.Name != "New Co" {
+		{"whole objects", `[{"op":"replace","path":"/consent","value":{"consentToContact":true,"consentToShareReferralWithMicrosoftSellers":true}},{"op":"replace","path":"/customerProfile","value":{"name":"New Co","isMatchingComplete":false}}]`, "", func(t *testing.T, r pc.Referral) {
+			if !r.Consent.ConsentToContact || !r.Consent.ConsentToShareReferralWithMicrosoftSellers || r.CustomerProfile.Name != "New Co" {
 				t.Errorf("got %+v %+v", r.Consent, r.CustomerProfile)
 			}
 		}},

@@ -80,6 +80,18 @@ type Options struct {
 	// StateFile, read by Open (New ignores it), is where the sandbox keeps
 	// its referrals across restarts; "" keeps them in memory only.
 	StateFile string
+
+	// Microsoft's side (microsoft.go), each decided from Faults.Seed:
+	// DeclineRate is the share of co-sell links Microsoft declines when they
+	// come due (AcceptAfter) instead of accepting them; ExpireAfter sets
+	// expirationDateTime on Microsoft's referrals, which expire if still New
+	// then; ReviewAfter puts new deal registrations under review, Approved or
+	// Failed that long after they were registered; RejectRate is the share
+	// of reviews that fail besides those registered within 72 hours.
+	DeclineRate float64
+	ExpireAfter time.Duration
+	ReviewAfter time.Duration
+	RejectRate  float64
 }
 
 // Server is an in-memory Partner Center Referrals API. It implements
@@ -99,6 +111,8 @@ type Server struct {
 	order       []*record            // creation order
 	engagements map[string][]*record // lower-case engagement id → its referrals, creation order
 	pending     map[*record]struct{} // Microsoft referrals waiting for automatic acceptance
+	expiring    map[*record]struct{} // Microsoft referrals New with an expirationDateTime
+	reviewing   map[*record]struct{} // referrals with a registration under review
 	seq         int64
 	etagSeq     uint64
 	state       *stateFile // nil: in memory only
@@ -161,6 +175,8 @@ func New(opts Options) *Server {
 		byID:        map[string]*record{},
 		engagements: map[string][]*record{},
 		pending:     map[*record]struct{}{},
+		expiring:    map[*record]struct{}{},
+		reviewing:   map[*record]struct{}{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -212,6 +228,7 @@ func (s *Server) locked(f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.acceptDue()
+	s.microsoftDue(s.now())
 	f()
 }
 
@@ -251,8 +268,13 @@ func (s *Server) acceptDue() {
 		}
 		at := rec.acceptAt.UTC()
 		next := rec.ref
-		next.Status, next.Substatus = pc.StatusActive, pc.SubstatusAccepted
-		next.AcceptedDateTime, next.UpdatedDateTime = &at, &at
+		if declined, reason := s.microsoftAnswer(&next); declined {
+			next.Status, next.Substatus, next.StatusReason = pc.StatusClosed, pc.SubstatusDeclined, reason
+			next.ClosedDateTime, next.UpdatedDateTime = &at, &at
+		} else {
+			next.Status, next.Substatus = pc.StatusActive, pc.SubstatusAccepted
+			next.AcceptedDateTime, next.UpdatedDateTime = &at, &at
+		}
 		next.ETag = s.nextETag(at)
 		if e := s.persistLocked(rec.seq, next, time.Time{}, false); e != nil {
 			// Not accepted yet: the next read tries again.
@@ -264,6 +286,7 @@ func (s *Server) acceptDue() {
 		delete(s.pending, rec)
 		s.setRef(rec, next)
 		rec.acceptAt = time.Time{}
+		s.track(rec)
 	}
 	s.maybeCompactLocked()
 }

@@ -160,6 +160,7 @@ func (s *Server) decodeState(data []byte) error {
 		if !rec.acceptAt.IsZero() {
 			s.pending[rec] = struct{}{}
 		}
+		s.track(rec)
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ type planCmdOptions struct {
 	format   string
 	settings *batch.Settings
 	now      func() time.Time
+	today    string // --today ("" = the calendar's)
 }
 
 func runPlanCmd(ctx context.Context, args []string, e env) error {
@@ -37,11 +38,16 @@ func runPlanCmd(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&opts.online, "online", false, "read each update row's live referral (your sign-in, --endpoint) so patches show only what differs and transitions are checked against the live status")
 	fs.StringVar(&opts.endpoint, "endpoint", "", "Partner Center API base `URL` for --online")
 	fs.StringVar(&opts.format, "format", "text", "output: text or json")
+	var today todayFlag
+	today.bind(fs, "check dates as of `DATE`, as run --sandbox --today would")
 	settings, err := parseWithConfig(fs, args, e)
 	if err != nil {
 		return usageOrHelp(err)
 	}
 	opts.settings = settings
+	if opts.today, err = today.resolve(e); err != nil {
+		return err
+	}
 	file, err := oneArg(fs, "input file (FILE.xlsx or FILE.csv)")
 	if err != nil {
 		return err
@@ -75,7 +81,11 @@ func runPlan(ctx context.Context, opts planCmdOptions, e env) error {
 			return fmt.Errorf("--online: %w", err)
 		}
 	}
-	c, err := batch.NewClient(jr, ep, batch.Config{Input: inputOptions(opts.policy, opts.input), Now: opts.now})
+	now, err := asOf(opts.today, opts.now)
+	if err != nil {
+		return err
+	}
+	c, err := batch.NewClient(jr, ep, batch.Config{Input: inputOptions(opts.policy, opts.input), Now: now})
 	if err != nil {
 		return err
 	}

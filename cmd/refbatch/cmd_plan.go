@@ -68,7 +68,12 @@ func runPlan(ctx context.Context, opts planCmdOptions, e env) error {
 		jpath = defaultJournal(opts.file, opts.sandbox)
 	}
 	var jr *journal.Journal
-	if _, err := os.Stat(jpath); err == nil {
+	if _, err := os.Stat(jpath); err != nil && opts.journal != "" {
+		// Not refused: planning before the first run with the journal it
+		// will use is the normal order. But a typo would hide the upserts
+		// the real journal holds, so say it; nothing is created.
+		fmt.Fprintf(e.stderr, "journal %s does not exist (yet): planned as a first run, every create a create\n", jpath)
+	} else if err == nil {
 		if jr, err = journal.OpenReadOnly(ctx, jpath); err != nil {
 			return err
 		}

@@ -178,6 +178,9 @@ func printValidation(w io.Writer, v validation) {
 	if v.Today != "" {
 		fmt.Fprintln(w, asOfNote(v.Today))
 	}
+	if s.Rows == 0 {
+		fmt.Fprintf(w, "nothing to load: the file has a header (row %d) and no rows below it\n", v.HeaderRow)
+	}
 	if len(s.ByRule) > 0 {
 		ids := make([]string, 0, len(s.ByRule))
 		for id := range s.ByRule {

@@ -168,7 +168,12 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 	if today != "" {
 		fmt.Fprintf(e.stdout, "its calendar says %s (--today)\n", today)
 	}
-	fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' %s/v1.0/engagements/referrals\n", token, base)
+	if o.tokens.TokenLifetime > 0 && o.token == "" {
+		// Any bearer would answer 401: only issued tokens are taken.
+		fmt.Fprintf(e.stdout, "the API takes only the tokens its sign-in issues (--token-lifetime): sign in as below, or add --token T to curl it with T\n")
+	} else {
+		fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' %s/v1.0/engagements/referrals\n", token, base)
+	}
 	fmt.Fprintf(e.stdout, "sign in: refbatch login --authority %s --tenant sandbox --client-id any (token endpoint %s/sandbox/oauth2/token)\n", base, base)
 
 	served := make(chan error, 1)

@@ -23,6 +23,7 @@ type planCmdOptions struct {
 	online   bool
 	endpoint string
 	format   string
+	bodies   bool // --bodies: every request with its body, not one line per row
 	settings *batch.Settings
 	now      func() time.Time
 	today    string // --today ("" = the calendar's)
@@ -37,7 +38,8 @@ func runPlanCmd(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "plan as run --sandbox would, with that rehearsal's journal")
 	fs.BoolVar(&opts.online, "online", false, "read each update row's live referral (your sign-in, --endpoint) so patches show only what differs and transitions are checked against the live status")
 	fs.StringVar(&opts.endpoint, "endpoint", "", "Partner Center API base `URL` for --online")
-	fs.StringVar(&opts.format, "format", "text", "output: text or json")
+	fs.StringVar(&opts.format, "format", "text", "output: text (one line per row) or json (every request with its body)")
+	fs.BoolVar(&opts.bodies, "bodies", false, "print every request with its body and JSON Patch, not one line per row")
 	var today todayFlag
 	today.bind(fs, "check dates as of `DATE`, as run --sandbox --today would")
 	settings, err := parseWithConfig(fs, args, e)
@@ -103,7 +105,11 @@ func runPlan(ctx context.Context, opts planCmdOptions, e env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(plans)
 	}
-	printPlan(e.stdout, opts.file, plans)
+	if opts.bodies {
+		printPlan(e.stdout, opts.file, plans)
+		return nil
+	}
+	printPlanSummary(e.stdout, opts.file, plans)
 	return nil
 }
 

@@ -39,3 +39,43 @@ func TestHeaderOnlyFileSaysNothingToLoad(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestPlanOneLinePerRow: plan prints a header, one line per row with its
+// steps and what they change, and the totals; --bodies the requests with
+// their bodies.
+func TestPlanOneLinePerRow(t *testing.T) {
+	input := filepath.Join("..", "..", "samples", "q3-pipeline.xlsx")
+	code, out, errOut := refbatchCmd(t, "plan", "--today", sampleExported, "--journal", filepath.Join(t.TempDir(), "none.db"), input)
+	if code != exitOK {
+		t.Fatalf("plan exited %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1+16+2 { // header, 16 rows, a blank line, the totals
+		t.Fatalf("%d lines, want 19:\n%s", len(lines), out)
+	}
+	for _, want := range []string{
+		`9    create  crm-27005  create, link, eligibility, register  creates "Contoso Pharma platform" (USD 250,000); links to Microsoft; registers the deal`,
+		`19   update  crm-27002  get, patch                           Status → "Active", Substatus → "Accepted"`,
+		`Deal Value → 52,000`, `adds team member kai.lopez@partner.example`,
+		"16 rows planned, 29 requests, 0 skipped for errors",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"customerProfile"`) {
+		t.Errorf("plan printed bodies without --bodies")
+	}
+	_, bodies, _ := refbatchCmd(t, "plan", "--bodies", "--today", sampleExported, "--journal", filepath.Join(t.TempDir(), "none.db"), input)
+	if !strings.Contains(bodies, `"customerProfile"`) || !strings.Contains(bodies, "POST /v1.0/engagements/referrals") || strings.Count(bodies, "\n") < 500 {
+		t.Errorf("plan --bodies:\n%.400s", bodies)
+	}
+}
+
+func TestMoney(t *testing.T) {
+	for f, want := range map[float64]string{0: "0", 999: "999", 1000: "1,000", 61250.5: "61,250.50", 1234567: "1,234,567", -25000: "-25,000"} {
+		if got := money(f); got != want {
+			t.Errorf("money(%v) = %q, want %q", f, got, want)
+		}
+	}
+}

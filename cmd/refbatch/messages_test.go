@@ -79,3 +79,28 @@ func TestMoney(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesListFitsTheWidth: rules list writes one block per rule, no line
+// wider than 100 characters when not on a terminal (it was 459), every
+// rule's when and check whole.
+func TestRulesListFitsTheWidth(t *testing.T) {
+	code, out, errOut := refbatchCmd(t, "rules", "list")
+	if code != exitOK {
+		t.Fatalf("rules list exited %d: %s", code, errOut)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if n := len([]rune(line)); n > listWidth {
+			t.Errorf("a %d-character line: %s", n, line)
+		}
+	}
+	// The longest when of the built-in rules, rejoined, is intact.
+	joined := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		`required error (built-in rules:20) columns Name when Action == "create" check filled("Name")`,
+		`check ContractSignDate >= addDays(Today, -60)`,
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("rules list lacks %q", want)
+		}
+	}
+}

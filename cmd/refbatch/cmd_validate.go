@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/batch"
@@ -27,6 +28,10 @@ type validateOptions struct {
 	maxFindings int
 	workers     int
 	today       string // --today: check dates as of this day ("" = the calendar's)
+	// progress is where the rows-read line goes (a terminal's stderr), nil
+	// for none; clock times it (nil: time.Now).
+	progress io.Writer
+	clock    func() time.Time
 }
 
 func runValidateCmd(ctx context.Context, args []string, e env) error {
@@ -54,6 +59,7 @@ func runValidateCmd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	opts.file = file
+	opts.progress = stderrTerminal(e.stderr)
 	return runValidate(ctx, opts, e)
 }
 
@@ -121,6 +127,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 			out.Findings = append(out.Findings, x)
 		}
 	}
+	prog := newReadProgress(opts.progress, opts.clock)
 	v, err := c.Validate(ctx, opts.file, batch.Hooks{
 		Header: func(h *refbatch.Header, findings []refbatch.Finding) error {
 			out.Sheet, out.HeaderRow = h.Sheet, h.Row
@@ -133,6 +140,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 			return nil
 		},
 		Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
+			prog.row()
 			keep(findings)
 			if report != nil {
 				return report.WriteRow(row, findings)
@@ -140,6 +148,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 			return nil
 		},
 	})
+	prog.finish()
 	if err != nil {
 		return err
 	}

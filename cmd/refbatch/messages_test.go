@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestConfigErrorSaysUsageErrorOnce: a bad refbatch.yaml or REFBATCH_ value
@@ -102,5 +106,41 @@ func TestRulesListFitsTheWidth(t *testing.T) {
 		if !strings.Contains(joined, want) {
 			t.Errorf("rules list lacks %q", want)
 		}
+	}
+}
+
+// TestValidateProgress: on a terminal validate redraws one line with the
+// rows read and the rate, at most every 200 ms, and clears it at the end;
+// piped (not a terminal) it prints no progress at all.
+func TestValidateProgress(t *testing.T) {
+	input := filepath.Join(t.TempDir(), "big.csv")
+	rows := [][]string{smallHeader}
+	for i := range 3000 {
+		rows = append(rows, smallCreate(fmt.Sprintf("PR-%04d", i)))
+	}
+	writeCSV(t, input, rows)
+
+	tick := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { tick = tick.Add(100 * time.Millisecond); return tick }
+	var term, out bytes.Buffer
+	err := runValidate(context.Background(), validateOptions{file: input, format: "text", input: importFlags{dateOrder: "mdy"},
+		policy: policyFlags{now: today}, progress: &term, clock: clock}, env{stdout: &out, stderr: &out})
+	if err != nil {
+		t.Fatalf("validate: %v\n%s", err, out.String())
+	}
+	// Every 256 rows the clock has moved 100 ms: a redraw every 512 rows.
+	draws := strings.Count(term.String(), "\rvalidating: ")
+	if draws != 5 || !strings.Contains(term.String(), "\rvalidating: 2,560 rows read (2,560 rows/s)\x1b[K") ||
+		!strings.HasSuffix(term.String(), "\r\x1b[K") {
+		t.Errorf("%d draws: %q", draws, term.String())
+	}
+	if strings.Contains(out.String(), "validating:") {
+		t.Errorf("progress reached stdout: %q", out.String())
+	}
+
+	// Piped: runValidateCmd finds no terminal and draws nothing.
+	code, stdout, stderr := refbatchCmd(t, "validate", input)
+	if code != exitOK || strings.Contains(stdout+stderr, "validating:") {
+		t.Errorf("piped validate: exit %d, %q %q", code, stdout, stderr)
 	}
 }

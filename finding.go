@@ -37,6 +37,9 @@ const (
 	RuleLifecycleRegister         = "lifecycle-register"          // register a Won deal, 72 hours after its creation
 	RuleLifecycleReadOnly         = "lifecycle-readonly"          // customer fields are read-only after creation
 	RuleMarketplaceIntent         = "marketplace-intent"          // the co-sell template requires it on creates
+	// RuleCRMStage is a CRM export's stage that says no Partner Center
+	// status (an open deal's "Prospecting", "Qualified To Buy"…).
+	RuleCRMStage = "crm-stage"
 	// RuleHeader is used for findings about the header row itself, such as
 	// an unknown header.
 	RuleHeader = "header"

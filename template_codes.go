@@ -62,8 +62,9 @@ var intentAliases = map[string]string{"Have not decided": IntentHaveNotDecided, 
 
 // FixedAliases returns, for an enumerated column, the other spellings of its
 // values that Microsoft's templates use (a code or a percentage for the
-// canonical value), keyed as written; nil for other columns. Importers fold
-// the keys with FoldKey.
+// canonical value) and, for currency columns, the currency names CRM exports
+// write ("US Dollar"), keyed as written; nil for other columns. Importers
+// fold the keys with FoldKey.
 func FixedAliases(c Column) map[string]string {
 	switch c {
 	case ColAssistanceRequestCode:
@@ -72,6 +73,8 @@ func FixedAliases(c Column) map[string]string {
 		return salesStageAliases
 	case ColMarketplacePurchaseIntent:
 		return intentAliases
+	case ColCurrency, ColContractCurrency, ColSolutionCurrency:
+		return currencyNames
 	}
 	return nil
 }

@@ -236,7 +236,7 @@ func TestWriteTemplate(t *testing.T) {
 			t.Errorf("guide lists %d columns, want %d", len(lines), len(refbatch.Columns()))
 		}
 		for name, want := range map[string][]string{
-			"Name":          {"Name", "to create", "text", refbatch.ColName.Info().Help, "Opportunity Name, Deal Name, Referral Name", ""},
+			"Name":          {"Name", "to create", "text", refbatch.ColName.Info().Help, "Opportunity Name, Deal Name, Referral Name, Opportunity, Topic", ""},
 			"Referral ID":   {"Referral ID", "to update", "text", refbatch.ColReferralID.Info().Help, "ID, Partner Center ID", ""},
 			"Deal Type":     {"Deal Type", "to create", "choice", refbatch.ColDealType.Info().Help, "Deal Kind", "Private, Partner-led, Co-sell"},
 			"Solution Play": {"Solution Play", "", "choice", refbatch.ColSolutionPlay.Info().Help, "", "depends on the Solution Area: see drop-down"},

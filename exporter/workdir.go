@@ -43,8 +43,14 @@ var staleWorkDirAge = time.Hour
 // openWorkDir creates the work directory of output path, after removing a
 // stale one left by a killed write. A live write of the same output (its
 // process still runs) is an error: both would share the directory.
+//
+// A missing folder of path is made (0700), as a folder the user names for
+// reports (an ignored .refbatch/, reports/2026-q3/) often does not exist yet.
 func openWorkDir(path string) (*workDir, error) {
 	p := workDirName(path)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return nil, err
+	}
 	for range 2 {
 		err := os.Mkdir(p, 0o700)
 		if err == nil {

@@ -255,3 +255,32 @@ func TestCheckReplace(t *testing.T) {
 		t.Error("a directory is replaceable")
 	}
 }
+
+// TestReportIntoAMissingFolder: a report named in a folder that does not
+// exist yet (the README's samples/.refbatch/findings.xlsx before any run)
+// is written, the folder made private.
+func TestReportIntoAMissingFolder(t *testing.T) {
+	tc := basicCase()
+	for _, ext := range []string{FormatXLSX, FormatCSV, FormatJSON} {
+		dir := filepath.Join(t.TempDir(), "samples", ".refbatch")
+		path := filepath.Join(dir, "findings"+ext)
+		r, err := NewReport(path, tc.header)
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		for _, in := range tc.rows {
+			if err := r.WriteRow(in.row, in.findings); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := r.Close(tc.summary(), tc.extra); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: %v", ext, err)
+		}
+		if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
+			t.Errorf("%s: folder %v, %v; want 0700", ext, st, err)
+		}
+	}
+}

@@ -32,6 +32,8 @@ type converter struct {
 	// numbered are the positions of the "Solution n" and "Team member n"
 	// columns (Header.Numbered).
 	numbered map[refbatch.Column][]int
+	// stage is where a CRM export keeps the deal's stage (crm.go).
+	stage crmStage
 }
 
 type unitCurrency struct {
@@ -57,6 +59,7 @@ func newConverter(h *refbatch.Header, opts Options, src source, units map[refbat
 		}
 	}
 	cv.numbered = h.Numbered
+	cv.stage = stageOf(h)
 	for amount, code := range units {
 		cur := refbatch.ColCurrency
 		if amount == refbatch.ColContractValue {
@@ -149,6 +152,9 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 		finds = cv.fillNumbered(row, &filled, finds)
 	}
 	row.Filled = filled
+	if cv.stage.stage >= 0 {
+		finds = cv.applyStage(row, finds)
+	}
 	return finds
 }
 

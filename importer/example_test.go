@@ -35,7 +35,7 @@ func ExampleOpen() {
 	}
 	// Output:
 	// header on row 4
-	// I4 unknown header "Favourite Colour" is ignored
+	// I4 unknown header "Favourite Colour" is ignored; no column's name is near it: if it holds one (refbatch template lists them), map it with a --mapping file line `COLUMN: [Favourite Colour]`
 	// 5 EXT-1 Private 30000 2026-03-31 [] 0
 	// 6 EXT-2 Co-sell 30000 2026-03-31 [SOL-1 SOL-2] 0
 	// 8 EXT-3 Partner-led 30000.5 2026-03-31 [SOL-3 SOL-4] 0

@@ -317,11 +317,16 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 	var units map[refbatch.Column]string
 	fullName := -1
 	var numbered numberedHeaders
+	dynamics := isDynamicsExport(names)
 	for i, name := range names {
 		if name == "" {
 			continue
 		}
 		c, ok := m.match(name)
+		if key := refbatch.FoldKey(name); (!ok && stageHeaders[key]) || (dynamics && (key == "status" || key == "statusreason")) {
+			h.Ignored = append(h.Ignored, refbatch.IgnoredHeader{Index: i, Reason: reasonStage})
+			continue
+		}
 		if !ok {
 			if nc, n, isNum := matchNumbered(name); isNum {
 				f, err := numbered.add(file, num, names, nc, n, i)
@@ -357,7 +362,7 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 			finds = append(finds, refbatch.Finding{
 				Row: num, Cell: refbatch.CellRef(i, num), Header: name,
 				Rule: refbatch.RuleHeader, Severity: refbatch.SeverityWarning,
-				Message: "unknown header " + quoteValue(name) + " is ignored", Value: name,
+				Message: unknownHeaderMessage(name), Value: name,
 			})
 			continue
 		}
@@ -392,6 +397,7 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 var fullNameHeaders = map[string]bool{
 	"contactname": true, "customercontact": true, "customercontactname": true, "contact": true,
 	"contactperson": true, "contactfullname": true, "primarycontact": true, "customercontactperson": true,
+	"associatedcontact": true, // HubSpot's deals export
 }
 
 func isFullNameHeader(h string) bool { return fullNameHeaders[refbatch.FoldKey(h)] }

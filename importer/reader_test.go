@@ -87,7 +87,7 @@ func TestTitleRowAliasesAndValues(t *testing.T) {
 		}
 	}
 	wantHF := []refbatch.Finding{{Row: 4, Cell: "I4", Header: "Favourite Colour", Rule: refbatch.RuleHeader,
-		Severity: refbatch.SeverityWarning, Message: `unknown header "Favourite Colour" is ignored`, Value: "Favourite Colour"}}
+		Severity: refbatch.SeverityWarning, Message: "unknown header \"Favourite Colour\" is ignored; no column's name is near it: if it holds one (refbatch template lists them), map it with a --mapping file line `COLUMN: [Favourite Colour]`", Value: "Favourite Colour"}}
 	if got := r.HeaderFindings(); !reflect.DeepEqual(got, wantHF) {
 		t.Errorf("header findings = %+v, want %+v", got, wantHF)
 	}

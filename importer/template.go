@@ -102,6 +102,12 @@ func matchIgnored(header string) (ignoredSpec, bool) {
 	if s, ok := templateHeaders[k]; ok {
 		return s, true
 	}
+	if s, ok := crmHeaders[k]; ok {
+		return s, true
+	}
+	if stageHeaders[k] {
+		return ignoredSpec{reason: reasonStage}, true
+	}
 	if base, _, ok := splitNumbered(k); ok {
 		s, ok := templateHeaders[base]
 		return s, ok

@@ -149,7 +149,7 @@ func openXLSX(filePath string, opts Options) (src *xlsxSource, err error) {
 		}
 	}
 	if parts[normPart(bookPath)] == nil {
-		return nil, inputErr("is not a readable Excel workbook (it has no " + bookPath + "; is it a Word or PowerPoint file?)")
+		return nil, inputErr(notAWorkbook(parts, bookPath))
 	}
 	sheets, date1904, err := readWorkbook(parts, bookPath)
 	if err != nil {
@@ -1090,4 +1090,22 @@ func tidyRawNumber(s string) string {
 		return s
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// notAWorkbook says what a zip file that is not an Excel workbook is,
+// told from its parts, and how to make it one.
+func notAWorkbook(parts zipParts, bookPath string) string {
+	const saveAs = ": open it and save it as an Excel Workbook (.xlsx) or as CSV UTF-8"
+	has := func(p string) bool { return parts[normPart(p)] != nil }
+	switch {
+	case has("content.xml") && has("mimetype"):
+		return "is an OpenDocument file (.ods, LibreOffice or OpenOffice Calc), not an Excel workbook" + saveAs
+	case has("Index/Document.iwa") || has("Index.zip"):
+		return "is an Apple Numbers document, not an Excel workbook" + saveAs + " (File → Export To → Excel or CSV)"
+	case has("word/document.xml"):
+		return "is a Word document, not an Excel workbook"
+	case has("ppt/presentation.xml"):
+		return "is a PowerPoint presentation, not an Excel workbook"
+	}
+	return "is not a readable Excel workbook (it has no " + bookPath + ")" + saveAs
 }

@@ -167,7 +167,7 @@ func TestBuiltinRules(t *testing.T) {
 		// value
 		{"negative deal value", validCreate().with("Deal Value", "-5"), []found{errorOn("value", "Deal Value")}},
 		{"zero deal value", validCreate().with("Deal Value", "0"), []found{errorOn("value", "Deal Value")}},
-		{"unknown currency", validCreate().with("Currency", "EURO"), []found{errorOn("value", "Currency")}},
+		{"unknown currency", validCreate().with("Currency", "Galactic Credit"), []found{errorOn("value", "Currency")}},
 		{"unparsed deal value is the importer's", validCreate().with("Deal Value", "lots", "Register Deal", "yes"), []found{
 			errorOn("dealreg", "Contract Value"), errorOn("dealreg", "Contract Currency"), errorOn("dealreg", "Contract Term"),
 			errorOn("dealreg", "Contract Sign Date"), errorOn("dealreg", "Contract Start Date"), errorOn("dealreg", "Contract End Date"),

@@ -23,8 +23,10 @@ type planCmdOptions struct {
 	online   bool
 	endpoint string
 	format   string
+	bodies   bool // --bodies: every request with its body, not one line per row
 	settings *batch.Settings
 	now      func() time.Time
+	today    string // --today ("" = the calendar's)
 }
 
 func runPlanCmd(ctx context.Context, args []string, e env) error {
@@ -36,12 +38,18 @@ func runPlanCmd(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "plan as run --sandbox would, with that rehearsal's journal")
 	fs.BoolVar(&opts.online, "online", false, "read each update row's live referral (your sign-in, --endpoint) so patches show only what differs and transitions are checked against the live status")
 	fs.StringVar(&opts.endpoint, "endpoint", "", "Partner Center API base `URL` for --online")
-	fs.StringVar(&opts.format, "format", "text", "output: text or json")
+	fs.StringVar(&opts.format, "format", "text", "output: text (one line per row) or json (every request with its body)")
+	fs.BoolVar(&opts.bodies, "bodies", false, "print every request with its body and JSON Patch, not one line per row")
+	var today todayFlag
+	today.bind(fs, "check dates as of `DATE`, as run --sandbox --today would")
 	settings, err := parseWithConfig(fs, args, e)
 	if err != nil {
 		return usageOrHelp(err)
 	}
 	opts.settings = settings
+	if opts.today, err = today.resolve(e); err != nil {
+		return err
+	}
 	file, err := oneArg(fs, "input file (FILE.xlsx or FILE.csv)")
 	if err != nil {
 		return err
@@ -62,7 +70,12 @@ func runPlan(ctx context.Context, opts planCmdOptions, e env) error {
 		jpath = defaultJournal(opts.file, opts.sandbox)
 	}
 	var jr *journal.Journal
-	if _, err := os.Stat(jpath); err == nil {
+	if _, err := os.Stat(jpath); err != nil && opts.journal != "" {
+		// Not refused: planning before the first run with the journal it
+		// will use is the normal order. But a typo would hide the upserts
+		// the real journal holds, so say it; nothing is created.
+		fmt.Fprintf(e.stderr, "journal %s does not exist (yet): planned as a first run, every create a create\n", jpath)
+	} else if err == nil {
 		if jr, err = journal.OpenReadOnly(ctx, jpath); err != nil {
 			return err
 		}
@@ -75,7 +88,11 @@ func runPlan(ctx context.Context, opts planCmdOptions, e env) error {
 			return fmt.Errorf("--online: %w", err)
 		}
 	}
-	c, err := batch.NewClient(jr, ep, batch.Config{Input: inputOptions(opts.policy, opts.input), Now: opts.now})
+	now, err := asOf(opts.today, opts.now)
+	if err != nil {
+		return err
+	}
+	c, err := batch.NewClient(jr, ep, batch.Config{Input: inputOptions(opts.policy, opts.input), Now: now})
 	if err != nil {
 		return err
 	}
@@ -88,7 +105,11 @@ func runPlan(ctx context.Context, opts planCmdOptions, e env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(plans)
 	}
-	printPlan(e.stdout, opts.file, plans)
+	if opts.bodies {
+		printPlan(e.stdout, opts.file, plans)
+		return nil
+	}
+	printPlanSummary(e.stdout, opts.file, plans)
 	return nil
 }
 

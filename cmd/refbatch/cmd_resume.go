@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/refbatch/refbatch/batch"
+	"github.com/refbatch/refbatch/partnercenter/sandbox"
 )
 
 type resumeOptions struct {
@@ -14,6 +15,7 @@ type resumeOptions struct {
 	retryFailed  bool
 	settings     *batch.Settings
 	now          func() time.Time
+	today        string // --today, only for a run on the embedded sandbox
 }
 
 func runResumeCmd(ctx context.Context, args []string, e env) error {
@@ -24,11 +26,16 @@ func runResumeCmd(ctx context.Context, args []string, e env) error {
 	fs.Lookup("endpoint").Usage = "the API `URL` the run started against (default: the run's own; another is refused)"
 	fs.BoolVar(&opts.allowChanged, "allow-changed", false, "accept an input file that changed since the run started: re-plan only rows that changed or are new")
 	fs.BoolVar(&opts.retryFailed, "retry-failed", false, "also retry rows that failed with a passing error (throttling, 5xx, network)")
+	var today todayFlag
+	today.bind(fs, "for a run rehearsed with --sandbox --today: the same `DATE`")
 	settings, err := parseWithConfig(fs, args, e)
 	if err != nil {
 		return usageOrHelp(err)
 	}
 	opts.settings = settings
+	if opts.today, err = today.resolve(e); err != nil {
+		return err
+	}
 	if fs.NArg() > 1 {
 		return usageError("resume takes at most one RUN id, got %d arguments", fs.NArg())
 	}
@@ -60,8 +67,17 @@ func runResume(ctx context.Context, opts resumeOptions, e env) error {
 	// The run's own endpoint, unless one is given: the client refuses
 	// another.
 	var ep batch.Endpoint
-	if state, ok := batch.SandboxStateOf(run.Endpoint); ok && opts.exec.endpoint == "" {
-		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables})
+	state, embedded := batch.SandboxStateOf(run.Endpoint)
+	embedded = embedded && opts.exec.endpoint == ""
+	if err := todayNeedsSandbox(opts.today, embedded, endpointOr(opts.exec.endpoint, run.Endpoint)); err != nil {
+		return err
+	}
+	now, err := asOf(opts.today, opts.now)
+	if err != nil {
+		return err
+	}
+	if embedded {
+		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables, Options: &sandbox.Options{Now: now}})
 		if err != nil {
 			return err
 		}
@@ -80,7 +96,7 @@ func runResume(ctx context.Context, opts resumeOptions, e env) error {
 		}
 	}
 	out := newRunOutput(e, opts.exec.quiet, opts.now, true)
-	cfg := opts.exec.config(in, opts.now, e.stderr)
+	cfg := opts.exec.config(in, now, e.stderr)
 	cfg.Observer = out.observer()
 	c, err := batch.NewClient(jr, ep, cfg)
 	if err != nil {

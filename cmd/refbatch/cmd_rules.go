@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
-	"text/tabwriter"
+
+	"golang.org/x/term"
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/batch"
@@ -77,16 +80,24 @@ func runRules(_ context.Context, opts rulesOptions, e env) error {
 		fmt.Fprintf(e.stdout, "%s: OK, %s in %s (policy %s)\n", src, plural(len(infos), "rule", "rules"), plural(len(ids), "id", "ids"), shortHash(policy.Hash()))
 		return nil
 	case "list":
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSEVERITY\tCOLUMNS\tWHEN\tCHECK\tORIGIN")
-		for _, r := range policy.Rules() {
+		width := terminalWidth(e.stdout)
+		for i, r := range policy.Rules() {
 			check := r.Check
 			if check == "" && r.Unique != "" {
 				check = "unique(" + r.Unique + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Severity, dash(strings.Join(r.Columns, ", ")), dash(oneLine(r.When)), oneLine(check), r.Origin)
+			if i > 0 {
+				fmt.Fprintln(e.stdout)
+			}
+			head := r.ID + "  " + string(r.Severity) + "  (" + r.Origin + ")"
+			fmt.Fprintln(e.stdout, head)
+			writeWrapped(e.stdout, "  columns ", dash(strings.Join(r.Columns, ", ")), width)
+			if r.When != "" {
+				writeWrapped(e.stdout, "  when    ", oneLine(r.When), width)
+			}
+			writeWrapped(e.stdout, "  check   ", oneLine(check), width)
 		}
-		return tw.Flush()
+		return nil
 	}
 
 	// test
@@ -136,4 +147,35 @@ func shortHash(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// listWidth is how wide rules list writes when not on a terminal.
+const listWidth = 100
+
+// terminalWidth is the width of w when it is a terminal, else listWidth.
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols >= 40 {
+			return cols
+		}
+	}
+	return listWidth
+}
+
+// writeWrapped writes label and text, the text wrapped at spaces to width,
+// continuation lines indented under the text.
+func writeWrapped(w io.Writer, label, text string, width int) {
+	indent := strings.Repeat(" ", len(label))
+	line := label
+	for _, word := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(word) > width {
+			fmt.Fprintln(w, line)
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += word
+	}
+	fmt.Fprintln(w, line)
 }

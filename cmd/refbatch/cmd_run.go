@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/refbatch/refbatch/batch"
+	"github.com/refbatch/refbatch/partnercenter/sandbox"
 )
 
 type runOptions struct {
@@ -17,6 +18,7 @@ type runOptions struct {
 	sandboxState string
 	settings     *batch.Settings  // nil: the environment's alone
 	now          func() time.Time // nil: time.Now
+	today        string           // --today, only with --sandbox ("" = the calendar's)
 }
 
 func runRunCmd(ctx context.Context, args []string, e env) error {
@@ -27,11 +29,16 @@ func runRunCmd(ctx context.Context, args []string, e env) error {
 	opts.exec.bind(fs)
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "rehearse against a local sandbox started in this process (no credentials; its state and journal are kept beside the input in .refbatch/)")
 	fs.StringVar(&opts.sandboxState, "sandbox-state", "", "with --sandbox: the sandbox's state `FILE` (default .refbatch/sandbox-state.json beside the input)")
+	var today todayFlag
+	today.bind(fs, "with --sandbox: rehearse as of `DATE`, in the rules and the sandbox alike")
 	settings, err := parseWithConfig(fs, args, e)
 	if err != nil {
 		return usageOrHelp(err)
 	}
 	opts.settings = settings
+	if opts.today, err = today.resolve(e); err != nil {
+		return err
+	}
 	file, err := oneArg(fs, "input file (FILE.xlsx or FILE.csv)")
 	if err != nil {
 		return err
@@ -46,6 +53,13 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 	}
 	if opts.sandbox && opts.exec.endpoint != "" {
 		return usageError("--sandbox and --endpoint exclude each other")
+	}
+	if err := todayNeedsSandbox(opts.today, opts.sandbox, opts.exec.endpoint); err != nil {
+		return err
+	}
+	now, err := asOf(opts.today, opts.now)
+	if err != nil {
+		return err
 	}
 	in := inputOptions(opts.policy, opts.input)
 	jpath := opts.exec.journal
@@ -64,7 +78,7 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 		if state == "" {
 			state = filepath.Join(filepath.Dir(opts.file), sandboxDir, "sandbox-state.json")
 		}
-		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables})
+		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables, Options: &sandbox.Options{Now: now}})
 		if err != nil {
 			return err
 		}
@@ -79,7 +93,7 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 		}
 	}
 	out := newRunOutput(e, opts.exec.quiet, opts.now, false)
-	cfg := opts.exec.config(in, opts.now, e.stderr)
+	cfg := opts.exec.config(in, now, e.stderr)
 	cfg.Observer = out.observer()
 	c, err := batch.NewClient(jr, ep, cfg)
 	if err != nil {

@@ -37,6 +37,8 @@ type sandboxOptions struct {
 	stateFile   string // "" = in memory only
 	tablesDir   string // "" = the built-in reference tables
 	tokens      sandbox.TokenOptions
+	today       todayFlag        // its calendar, for deal registrations' contract dates
+	now         func() time.Time // nil: time.Now; tests inject it
 }
 
 func runSandboxCmd(ctx context.Context, args []string, e env) error {
@@ -69,6 +71,7 @@ func runSandboxCmd(ctx context.Context, args []string, e env) error {
 	fs.StringArrayVar(&o.tokens.RefreshTokens, "refresh-token", nil, "a refresh token its token endpoint accepts, to start a refresh-token sign-in (repeatable)")
 	fs.DurationVar(&o.tokens.DeviceApproveAfter, "device-approve-after", 0, "approve a device-code sign-in by itself after this delay (0: approve at "+sandbox.DeviceLoginPath+")")
 	fs.DurationVar(&o.tokens.DeviceInterval, "device-interval", 0, "polling interval announced with a device code (default 5s)")
+	o.today.bind(fs, "take `DATE` as today when checking deal registrations' contract dates (give run the same --today)")
 	fs.BoolVar(&o.demo, "demo", false, "start an in-process sandbox on a free port, walk a co-sell deal through it with refbatch's client, print every request, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -135,6 +138,14 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	catalog, fx := tables.AzureIPCoSellSolutions(), tables.FXToUSD()
+	today, err := o.today.resolve(e)
+	if err != nil {
+		return err
+	}
+	now, err := asOf(today, o.now)
+	if err != nil {
+		return err
+	}
 
 	var logger *slog.Logger
 	errorLog := log.New(io.Discard, "", 0)
@@ -158,6 +169,7 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 		StateFile:              o.stateFile,
 		AzureIPCoSellSolutions: catalog,
 		FXToUSD:                fx,
+		Now:                    now,
 	})
 	if err != nil {
 		return err
@@ -182,7 +194,15 @@ func runSandbox(ctx context.Context, o sandboxOptions, e env) error {
 		fmt.Fprintf(e.stdout, "state kept in %s (%d referrals)\n", o.stateFile, len(sb.Referrals()))
 	}
 	fmt.Fprintf(e.stdout, "sandbox listening on %s\n", base)
-	fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' %s/v1.0/engagements/referrals\n", token, base)
+	if today != "" {
+		fmt.Fprintf(e.stdout, "its calendar says %s (--today)\n", today)
+	}
+	if o.tokens.TokenLifetime > 0 && o.token == "" {
+		// Any bearer would answer 401: only issued tokens are taken.
+		fmt.Fprintf(e.stdout, "the API takes only the tokens its sign-in issues (--token-lifetime): sign in as below, or add --token T to curl it with T\n")
+	} else {
+		fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' %s/v1.0/engagements/referrals\n", token, base)
+	}
 	fmt.Fprintf(e.stdout, "sign in: refbatch login --authority %s --tenant sandbox --client-id any (token endpoint %s/sandbox/oauth2/token)\n", base, base)
 
 	served := make(chan error, 1)

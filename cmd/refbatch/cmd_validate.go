@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/batch"
@@ -26,6 +27,11 @@ type validateOptions struct {
 	force       bool // --report may replace a file refbatch did not write
 	maxFindings int
 	workers     int
+	today       string // --today: check dates as of this day ("" = the calendar's)
+	// progress is where the rows-read line goes (a terminal's stderr), nil
+	// for none; clock times it (nil: time.Now).
+	progress io.Writer
+	clock    func() time.Time
 }
 
 func runValidateCmd(ctx context.Context, args []string, e env) error {
@@ -39,14 +45,21 @@ func runValidateCmd(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&opts.strict, "strict", false, "warnings fail the validation too (exit 1)")
 	fs.IntVar(&opts.maxFindings, "max-findings", 20, "findings to print (0: all); the report always has all of them")
 	fs.IntVar(&opts.workers, "workers", 0, "goroutines checking rows (default: one per CPU)")
+	var today todayFlag
+	today.bind(fs, "check dates as of `DATE`: re-check an old file as it stood that day")
 	if _, err := parseWithConfig(fs, args, e); err != nil {
 		return usageOrHelp(err)
+	}
+	var err error
+	if opts.today, err = today.resolve(e); err != nil {
+		return err
 	}
 	file, err := oneArg(fs, "input file (FILE.xlsx or FILE.csv)")
 	if err != nil {
 		return err
 	}
 	opts.file = file
+	opts.progress = stderrTerminal(e.stderr)
 	return runValidate(ctx, opts, e)
 }
 
@@ -60,6 +73,7 @@ type validation struct {
 	Sheet     string             `json:"sheet,omitempty"`
 	HeaderRow int                `json:"headerRow"`
 	Report    string             `json:"report,omitempty"`
+	Today     string             `json:"today,omitempty"` // --today, when given
 	Summary   refbatch.Summary   `json:"summary"`
 	Findings  []refbatch.Finding `json:"findings"`
 	Truncated bool               `json:"truncated"` // more findings than --max-findings
@@ -88,8 +102,12 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 			return fmt.Errorf("--report: %w", err)
 		}
 	}
+	now, err := asOf(opts.today, opts.policy.now)
+	if err != nil {
+		return err
+	}
 	// Rules compile before any row is read: a broken rule is exit 2, at once.
-	c, err := batch.NewClient(nil, batch.Endpoint{}, batch.Config{Input: inputOptions(opts.policy, opts.input), Workers: opts.workers, Now: opts.policy.now})
+	c, err := batch.NewClient(nil, batch.Endpoint{}, batch.Config{Input: inputOptions(opts.policy, opts.input), Workers: opts.workers, Now: now})
 	if err != nil {
 		return err
 	}
@@ -99,7 +117,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 			report.Abort()
 		}
 	}()
-	out := validation{File: opts.file, Report: opts.report, Findings: []refbatch.Finding{}}
+	out := validation{File: opts.file, Report: opts.report, Today: opts.today, Findings: []refbatch.Finding{}}
 	keep := func(f []refbatch.Finding) {
 		for _, x := range f {
 			if opts.maxFindings > 0 && len(out.Findings) >= opts.maxFindings {
@@ -109,6 +127,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 			out.Findings = append(out.Findings, x)
 		}
 	}
+	prog := newReadProgress(opts.progress, opts.clock)
 	v, err := c.Validate(ctx, opts.file, batch.Hooks{
 		Header: func(h *refbatch.Header, findings []refbatch.Finding) error {
 			out.Sheet, out.HeaderRow = h.Sheet, h.Row
@@ -121,6 +140,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 			return nil
 		},
 		Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
+			prog.row()
 			keep(findings)
 			if report != nil {
 				return report.WriteRow(row, findings)
@@ -128,6 +148,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 			return nil
 		},
 	})
+	prog.finish()
 	if err != nil {
 		return err
 	}
@@ -163,6 +184,12 @@ func printValidation(w io.Writer, v validation) {
 	fmt.Fprintf(w, "%s (header in row %d): %s, %d valid, %s, %s\n",
 		where, v.HeaderRow, plural(s.Rows, "row", "rows"), s.Valid,
 		plural(s.Errors, "error", "errors"), plural(s.Warnings, "warning", "warnings"))
+	if v.Today != "" {
+		fmt.Fprintln(w, asOfNote(v.Today))
+	}
+	if s.Rows == 0 {
+		fmt.Fprintf(w, "nothing to load: the file has a header (row %d) and no rows below it\n", v.HeaderRow)
+	}
 	if len(s.ByRule) > 0 {
 		ids := make([]string, 0, len(s.ByRule))
 		for id := range s.ByRule {

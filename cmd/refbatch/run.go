@@ -223,8 +223,8 @@ func usageError(format string, args ...any) error {
 // usageOrHelp marks a flag-parsing error as a usage error; --help passes
 // through so that it exits 0.
 func usageOrHelp(err error) error {
-	if errors.Is(err, pflag.ErrHelp) {
-		return err
+	if errors.Is(err, pflag.ErrHelp) || errors.Is(err, refbatch.ErrUsage) {
+		return err // help, or already a usage error (a bad refbatch.yaml): "usage error:" once
 	}
 	return fmt.Errorf("%w: %w", refbatch.ErrUsage, err) // %w: suggestFlag reads pflag's error
 }

@@ -54,14 +54,16 @@ func referralsIn(t *testing.T, stateFile string) []partnercenter.Referral {
 }
 
 // TestRunSandboxSample is the README's main command: the clean sample
-// against the embedded sandbox, every kind of step succeeding; then the
-// same file again creates nothing; status and export tell the outcome.
+// against the embedded sandbox as of the day it was exported, every kind of
+// step succeeding; then the same file again creates nothing; status and
+// export tell the outcome. TestReadmeSampleOnAnyDate runs it on other
+// calendars.
 func TestRunSandboxSample(t *testing.T) {
 	dir := t.TempDir()
 	input := filepath.Join(dir, "q3-pipeline.xlsx")
 	copyFile(t, filepath.Join("..", "..", "samples", "q3-pipeline.xlsx"), input)
 
-	code, out, errOut := refbatchCmd(t, "run", "--sandbox", "--quiet", input)
+	code, out, errOut := refbatchCmd(t, "run", "--sandbox", "--today", sampleExported, "--quiet", input)
 	if code != exitOK {
 		t.Fatalf("run exited %d\n%s\n%s", code, out, errOut)
 	}
@@ -73,7 +75,7 @@ func TestRunSandboxSample(t *testing.T) {
 	state := filepath.Join(dir, ".refbatch", "sandbox-state.json")
 	first := referralsIn(t, state)
 
-	code, out, errOut = refbatchCmd(t, "run", "--sandbox", "--quiet", input)
+	code, out, errOut = refbatchCmd(t, "run", "--sandbox", "--today", sampleExported, "--quiet", input)
 	if code != exitOK {
 		t.Fatalf("second run exited %d\n%s\n%s", code, out, errOut)
 	}

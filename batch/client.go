@@ -58,8 +58,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Observer receives progress (default: nothing).
 	Observer Observer
-	// Now is the clock (default time.Now); rules see it as Today.
+	// Now is the clock of the journal, settle times and reconciliation
+	// (default time.Now).
 	Now func() time.Time
+	// Today is the clock the rules see as today (default: Now): a rehearsal
+	// as of another date moves it, and the sandbox's clock with it (whose
+	// Date headers then keep reconciliation right), never the journal's.
+	Today func() time.Time
 }
 
 // Observer receives a run's progress. Every callback may be nil, and is
@@ -154,6 +159,9 @@ func NewClient(jr *journal.Journal, ep Endpoint, cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Today == nil {
+		cfg.Today = cfg.Now
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -224,7 +232,7 @@ func (c *Client) needRun() error {
 // Validate reads and checks every row of file, handing each to hooks, and
 // returns what it found. It sends nothing and needs no journal.
 func (c *Client) Validate(ctx context.Context, file string, hooks Hooks) (Validation, error) {
-	policy, err := LoadPolicy(c.cfg.Input, c.cfg.Now)
+	policy, err := LoadPolicy(c.cfg.Input, c.cfg.Today)
 	if err != nil {
 		return Validation{File: file}, err
 	}

@@ -101,7 +101,7 @@ type loaded struct {
 // load reads file keeping the rows a run needs; keep (nil: all) says,
 // from a row's number and content hash, whether it may still run.
 func (c *Client) load(ctx context.Context, file string, in InputOptions, keep func(number int, hash string) bool) (*loaded, error) {
-	policy, err := LoadPolicy(in, c.cfg.Now)
+	policy, err := LoadPolicy(in, c.cfg.Today)
 	if err != nil {
 		return nil, err
 	}

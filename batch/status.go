@@ -174,7 +174,7 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (ex Exported, e
 	for _, r := range rows {
 		byNumber[r.Number] = r
 	}
-	policy, err := LoadPolicy(in, c.cfg.Now)
+	policy, err := LoadPolicy(in, c.cfg.Today)
 	if err != nil {
 		return ex, err
 	}

@@ -92,7 +92,7 @@ func runPlan(ctx context.Context, opts planCmdOptions, e env) error {
 	if err != nil {
 		return err
 	}
-	c, err := batch.NewClient(jr, ep, batch.Config{Input: inputOptions(opts.policy, opts.input), Now: now})
+	c, err := batch.NewClient(jr, ep, batch.Config{Input: inputOptions(opts.policy, opts.input), Now: opts.now, Today: now})
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,7 @@ func runResume(ctx context.Context, opts resumeOptions, e env) error {
 		}
 	}
 	out := newRunOutput(e, opts.exec.quiet, opts.now, true)
-	cfg := opts.exec.config(in, now, e.stderr)
+	cfg := opts.exec.config(in, opts.now, now, e.stderr)
 	cfg.Observer = out.observer()
 	c, err := batch.NewClient(jr, ep, cfg)
 	if err != nil {

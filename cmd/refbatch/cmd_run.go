@@ -93,7 +93,7 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 		}
 	}
 	out := newRunOutput(e, opts.exec.quiet, opts.now, false)
-	cfg := opts.exec.config(in, now, e.stderr)
+	cfg := opts.exec.config(in, opts.now, now, e.stderr)
 	cfg.Observer = out.observer()
 	c, err := batch.NewClient(jr, ep, cfg)
 	if err != nil {

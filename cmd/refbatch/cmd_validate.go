@@ -107,7 +107,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 		return err
 	}
 	// Rules compile before any row is read: a broken rule is exit 2, at once.
-	c, err := batch.NewClient(nil, batch.Endpoint{}, batch.Config{Input: inputOptions(opts.policy, opts.input), Workers: opts.workers, Now: now})
+	c, err := batch.NewClient(nil, batch.Endpoint{}, batch.Config{Input: inputOptions(opts.policy, opts.input), Workers: opts.workers, Today: now})
 	if err != nil {
 		return err
 	}

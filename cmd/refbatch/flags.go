@@ -101,9 +101,10 @@ func (f *execFlags) check() error {
 }
 
 // config is the client's configuration from the flags.
-func (f *execFlags) config(in batch.InputOptions, now func() time.Time, stderr io.Writer) batch.Config {
+// now is the real clock (nil: time.Now), today the one rules see.
+func (f *execFlags) config(in batch.InputOptions, now, today func() time.Time, stderr io.Writer) batch.Config {
 	return batch.Config{Input: in, Concurrency: f.concurrency, Rate: f.rate, RegisterWait: f.registerWait, Settle: f.settle,
-		Strict: f.strict, Logger: newLogger(stderr, *f), Now: now}
+		Strict: f.strict, Logger: newLogger(stderr, *f), Now: now, Today: today}
 }
 
 // newLogger logs retries and reconciliations at info with --verbose, else

@@ -11,6 +11,7 @@ import (
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/exporter"
+	"github.com/refbatch/refbatch/journal"
 )
 
 // RunStatus is where one run of the journal stands.
@@ -99,6 +100,16 @@ func (c *Client) runStatus(ctx context.Context, run refbatch.RunInfo, withRows b
 	}
 	sort.Slice(s.RowList, func(i, j int) bool { return s.RowList[i].Row < s.RowList[j].Row })
 	return s, nil
+}
+
+// Duplicates lists the External Reference IDs that Partner Center holds on
+// more than one of the partner's referrals (made by anyone), as the
+// journal's mirror of it last saw them, with their ids.
+func (c *Client) Duplicates(ctx context.Context) ([]journal.Duplicate, error) {
+	if c.jr == nil {
+		return nil, errors.New("batch: duplicates need a journal")
+	}
+	return c.jr.MirrorDuplicates(ctx)
 }
 
 // latestRequestIDs returns, per row, the client-request-id of the step

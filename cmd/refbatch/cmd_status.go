@@ -59,7 +59,24 @@ func runStatus(ctx context.Context, opts statusOptions, e env) error {
 		return enc.Encode(statuses)
 	}
 	printStatus(e.stdout, opts.journal, statuses)
+	dups, err := c.Duplicates(ctx)
+	if err != nil {
+		return err
+	}
+	printDuplicates(e.stdout, dups)
 	return nil
+}
+
+// printDuplicates lists the CRM ids Partner Center holds more than once.
+func printDuplicates(w io.Writer, dups []journal.Duplicate) {
+	if len(dups) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nPartner Center holds %s on more than one referral (as the journal's mirror of it last saw them); rows naming them fail until the duplicates are closed:\n",
+		plural(len(dups), "External Reference ID", "External Reference IDs"))
+	for _, d := range dups {
+		fmt.Fprintf(w, "  %s: %s\n", d.ExternalReferenceID, strings.Join(d.ReferralIDs, ", "))
+	}
 }
 
 func printStatus(w io.Writer, path string, statuses []batch.RunStatus) {

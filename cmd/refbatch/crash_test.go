@@ -153,8 +153,8 @@ func TestCrashAndResumeExactlyOnce(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	base := startSandboxProcess(t, bin, "--drop-rate", "0.1", "--fail-rate", "0.1", "--latency", "3ms", "--jitter", "3ms",
-		"--accept-after", "300ms", "--list-lag", "300ms", "--seed", "7", "--state", filepath.Join(dir, "sandbox-state.json"))
+	base := startSandboxProcess(t, bin, "--drop-rate", "0.2", "--fail-rate", "0.1", "--latency", "3ms", "--jitter", "3ms",
+		"--accept-after", "300ms", "--list-lag", "2s", "--seed", "7", "--state", filepath.Join(dir, "sandbox-state.json"))
 	input := filepath.Join(dir, "pipeline.csv")
 	creates, cosells, registers, updates := crashRows(t, input, 150)
 	journalPath := filepath.Join(dir, "refbatch.db")
@@ -167,9 +167,9 @@ func TestCrashAndResumeExactlyOnce(t *testing.T) {
 	kills, finished := 0, false
 	started := false
 	for attempt := 0; time.Now().Before(deadline); attempt++ {
-		args := []string{"resume", "--journal", journalPath, "--retry-failed", "--quiet", "--register-wait", "20s", "--settle", "1s", "--endpoint", base}
+		args := []string{"resume", "--journal", journalPath, "--retry-failed", "--quiet", "--register-wait", "20s", "--settle", "3s", "--endpoint", base}
 		if !started {
-			args = []string{"run", "--journal", journalPath, "--quiet", "--register-wait", "20s", "--settle", "1s", "--endpoint", base, input}
+			args = []string{"run", "--journal", journalPath, "--quiet", "--register-wait", "20s", "--settle", "3s", "--endpoint", base, input}
 		}
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "REFBATCH_TOKEN="+token)

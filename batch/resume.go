@@ -167,25 +167,60 @@ func (c *Client) replan(ctx context.Context, run refbatch.RunID, old []refbatch.
 		byNumber[r.Number] = r
 	}
 	records := make(map[int]refbatch.RowRecord, len(rows))
-	var fresh []loadedRow
-	seen := make(map[int]bool, len(rows))
+	var unmatched []loadedRow
+	kept := make(map[int]bool, len(rows))
 	for _, lr := range rows {
-		seen[lr.number] = true
 		if r, ok := byNumber[lr.number]; ok && r.Hash == lr.hash {
 			records[lr.number] = r
+			kept[lr.number] = true
 			continue
+		}
+		unmatched = append(unmatched, lr)
+	}
+	// A row that moved (a row inserted or removed above it) is the same
+	// row: found by its key and content, it keeps its record and steps
+	// under its new number, writes in doubt included.
+	byHash := map[string][]int{}
+	for _, r := range old {
+		if !kept[r.Number] {
+			byHash[r.Hash] = append(byHash[r.Hash], r.Number)
+		}
+	}
+	moves := map[int]int{}
+	var fresh []loadedRow
+	for _, lr := range unmatched {
+		if lr.row != nil && refbatch.KeyOf(lr.row) != "" {
+			if nums := byHash[lr.hash]; len(nums) > 0 {
+				from := nums[0]
+				byHash[lr.hash] = nums[1:]
+				moves[from] = lr.number
+				rec := byNumber[from]
+				rec.Number = lr.number
+				records[lr.number] = rec
+				continue
+			}
 		}
 		fresh = append(fresh, lr)
 	}
+	moved := make(map[int]bool, len(moves))
+	for from := range moves {
+		moved[from] = true
+	}
+	seen := make(map[int]bool, len(rows))
+	for _, lr := range rows {
+		seen[lr.number] = true
+	}
 	var gone []int
 	for n := range byNumber {
-		if !seen[n] {
+		if !kept[n] && !moved[n] && !seen[n] {
 			gone = append(gone, n)
 		}
 	}
-	if len(fresh) == 0 && len(gone) == 0 {
+	if len(fresh) == 0 && len(gone) == 0 && len(moves) == 0 {
 		return records, 0, nil
 	}
+	// Nothing that may have been applied is forgotten: a row whose write is
+	// in doubt may move, not change or leave.
 	sent, err := c.jr.SentWrites(ctx, run)
 	if err != nil {
 		return nil, 0, err
@@ -199,10 +234,17 @@ func (c *Client) replan(ctx context.Context, run refbatch.RunID, old []refbatch.
 			return nil, 0, usageErrorf("row %d left the file while its %s may have been applied (sent, answer never recorded); put the row back as it was, resume, then change the file", n, step)
 		}
 	}
+	replaced := map[int]bool{}
 	for _, lr := range fresh {
-		if step, ok := inFlight[lr.number]; ok {
-			return nil, 0, usageErrorf("row %d changed while its %s may have been applied (sent, answer never recorded); put the row back as it was, resume, then change the file", lr.number, step)
+		if _, ok := byNumber[lr.number]; ok && !moved[lr.number] {
+			replaced[lr.number] = true
+			if step, ok := inFlight[lr.number]; ok {
+				return nil, 0, usageErrorf("row %d changed while its %s may have been applied (sent, answer never recorded); put the row back as it was, resume, then change the file", lr.number, step)
+			}
 		}
+	}
+	if err := c.jr.MoveRows(ctx, run, moves); err != nil {
+		return nil, 0, err
 	}
 	planned, err := c.planRecords(ctx, fresh)
 	if err != nil {
@@ -211,7 +253,7 @@ func (c *Client) replan(ctx context.Context, run refbatch.RunID, old []refbatch.
 	list := make([]refbatch.RowRecord, 0, len(fresh))
 	for _, lr := range fresh {
 		rec := planned[lr.row.Number]
-		if _, ok := byNumber[lr.row.Number]; ok {
+		if replaced[lr.row.Number] {
 			if err := c.jr.ClearSteps(ctx, run, lr.row.Number); err != nil {
 				return nil, 0, err
 			}

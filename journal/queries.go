@@ -283,6 +283,31 @@ func (j *Journal) DeleteRows(ctx context.Context, run refbatch.RunID, numbers []
 	})
 }
 
+// MoveRows renumbers rows, with their steps, in one transaction: moves maps
+// a row's old number to its new one (a row that moved in an edited file,
+// found by its key and content). Swaps and cycles are fine: every moved row
+// goes through a free negative number first.
+func (j *Journal) MoveRows(ctx context.Context, run refbatch.RunID, moves map[int]int) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	return j.submit(ctx, fmt.Sprintf("move %d rows of run %s", len(moves), run), func(tx *sql.Tx) error {
+		for from, to := range moves {
+			if _, err := tx.Exec(`UPDATE rows SET number = ?3 WHERE run = ?1 AND number = ?2`, string(run), from, -to-1); err != nil {
+				return fmt.Errorf("row %d: %w", from, err)
+			}
+			if _, err := tx.Exec(`UPDATE steps SET row = ?3 WHERE run = ?1 AND row = ?2`, string(run), from, -to-1); err != nil {
+				return fmt.Errorf("row %d: %w", from, err)
+			}
+		}
+		if _, err := tx.Exec(`UPDATE rows SET number = -number - 1 WHERE run = ?1 AND number < 0`, string(run)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`UPDATE steps SET row = -row - 1 WHERE run = ?1 AND row < 0`, string(run))
+		return err
+	})
+}
+
 // Rows returns the rows of a run, in row-number order.
 func (j *Journal) Rows(ctx context.Context, run refbatch.RunID) ([]refbatch.RowRecord, error) {
 	db, err := j.reader("rows")

@@ -66,7 +66,7 @@ func (r *Result) String() string {
 // ResumeCommand is the command line that finishes the run.
 func (r *Result) ResumeCommand() string {
 	cmd := "refbatch resume --journal " + ShellQuote(r.Journal) + " " + string(r.Run.ID)
-	if r.Retryable > 0 && r.Unfinished == 0 {
+	if r.Retryable > 0 {
 		cmd += " --retry-failed"
 	}
 	return cmd

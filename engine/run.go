@@ -548,12 +548,24 @@ func (x *executor) runGroups(feedCtx, workCtx context.Context, groups [][]*rowRu
 // runGroup runs a key's rows in file order; a row that does not finish
 // (in doubt, interrupted) holds back the rows after it.
 func (x *executor) runGroup(ctx context.Context, g []*rowRun) {
-	for _, r := range g {
+	for i, r := range g {
 		if r.rec.Outcome.Final() {
 			continue
 		}
 		x.runRow(ctx, r)
 		if !r.rec.Outcome.Final() {
+			return
+		}
+		if r.rec.Outcome == refbatch.OutcomeFailed && r.rec.Action == refbatch.ActionCreate && r.rec.ReferralID == "" {
+			// The rows after it act on the referral it was to create: they
+			// wait for it (pending), so that resume --retry-failed runs them
+			// once the create passes, instead of failing them for a
+			// referral that does not exist yet.
+			for _, later := range g[i+1:] {
+				if !later.rec.Outcome.Final() {
+					x.settle(ctx, later, refbatch.OutcomePending, fmt.Sprintf("waits for row %d, which creates its referral and failed", r.rec.Number))
+				}
+			}
 			return
 		}
 	}

@@ -162,10 +162,10 @@ func TestRunWithExpiringTokensLeaksNothing(t *testing.T) {
 
 	var outputs []string
 	start := time.Now()
-	code, out, errOut := refbatchCmd(t, "run", "--verbose", "--log-format", "json", "--concurrency", "2", "--endpoint", ts.URL, "--journal", jpath, input)
+	code, out, errOut := refbatchCmd(t, "run", "--verbose", "--log-format", "json", "--concurrency", "2", "--settle", "500ms", "--endpoint", ts.URL, "--journal", jpath, input)
 	outputs = append(outputs, out, errOut)
 	for i := 0; code != exitOK && i < 5; i++ {
-		code, out, errOut = refbatchCmd(t, "resume", "--verbose", "--retry-failed", "--journal", jpath)
+		code, out, errOut = refbatchCmd(t, "resume", "--verbose", "--retry-failed", "--settle", "500ms", "--journal", jpath)
 		outputs = append(outputs, out, errOut)
 	}
 	if code != exitOK {

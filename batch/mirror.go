@@ -20,10 +20,9 @@ const mirrorBatch = 500
 
 // MirrorRefresh is what one refresh of the mirror read.
 type MirrorRefresh struct {
-	Full     bool // the first, full listing of the endpoint
-	Listed   int  // referrals read
-	Elapsed  time.Duration
-	Requests int64
+	Full    bool // the first, full listing of the endpoint
+	Listed  int  // referrals read
+	Elapsed time.Duration
 }
 
 // refreshMirror brings the journal's mirror of Partner Center up to date

@@ -15,7 +15,7 @@
 // ask one question, Classify(err) (errors.go):
 //
 //   - Retryable: 5xx, 408, 429 or 503 without Retry-After, network errors;
-//   - RetryAfter: 429, or 503 with Retry-After (APIError.RetryAfter);
+//   - RetryAfter: 429, or 503 with Retry-After (APIError.Wait);
 //   - Conflict: 412, the eTag sent in If-Match is stale;
 //   - Permanent: any other 4xx, an unusable 2xx answer, anything unknown;
 //   - Fatal: 401, 403, a failing TokenSource, an untrusted certificate;

@@ -28,7 +28,7 @@ const (
 	// error (including a connection dropped before any response). Trying again
 	// later may succeed; for a write, check IsInDoubt first.
 	Retryable
-	// RetryAfter: a 429, or a 503 with Retry-After; wait APIError.RetryAfter
+	// RetryAfter: a 429, or a 503 with Retry-After; wait APIError.Wait
 	// (and slow down) before trying again.
 	RetryAfter
 	// Conflict: 412 Precondition Failed; the referral changed since its eTag
@@ -116,10 +116,11 @@ type APIError struct {
 	// ticket.
 	ClientRequestID string
 	RequestID       string
-	// RetryAfter is the server's Retry-After (seconds or an HTTP date,
-	// converted to a duration), 0 when absent. Uncapped: the pacer caps what
-	// it sleeps.
-	RetryAfter time.Duration
+	// Wait is the server's Retry-After (seconds or an HTTP date, converted
+	// to a duration; or the wait a Partner Center 429 body names), 0 when
+	// absent. Uncapped: the pacer caps what it sleeps. RetryAfter() answers
+	// it to the engine.
+	Wait time.Duration
 
 	write bool // the request was a create or a patch
 }
@@ -141,8 +142,8 @@ func (e *APIError) Error() string {
 	if e.Target != "" {
 		fmt.Fprintf(&b, " (target %s)", e.Target)
 	}
-	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %v)", e.RetryAfter)
+	if e.Wait > 0 {
+		fmt.Fprintf(&b, " (retry after %v)", e.Wait)
 	}
 	if e.ClientRequestID != "" {
 		fmt.Fprintf(&b, " [client-request-id %s", e.ClientRequestID)
@@ -194,7 +195,7 @@ func (e *APIError) class() Class {
 	case s == http.StatusRequestTimeout:
 		return Retryable
 	case s == http.StatusTooManyRequests, s == http.StatusServiceUnavailable, s == StatusBandwidthLimitExceeded:
-		if e.RetryAfter > 0 {
+		if e.Wait > 0 {
 			return RetryAfter
 		}
 		return Retryable
@@ -357,7 +358,7 @@ func newAPIError(c *call, resp *http.Response, body []byte, now time.Time) *APIE
 		StatusCode:      resp.StatusCode,
 		ClientRequestID: c.clientRequestID,
 		RequestID:       resp.Header.Get("Request-ID"),
-		RetryAfter:      parseRetryAfter(resp.Header.Get("Retry-After"), now),
+		Wait:            parseRetryAfter(resp.Header.Get("Retry-After"), now),
 		write:           c.write,
 	}
 	var env ErrorEnvelope
@@ -373,8 +374,8 @@ func newAPIError(c *call, resp *http.Response, body []byte, now time.Time) *APIE
 	var pc throttleBody
 	if err := json.Unmarshal(body, &pc); err == nil && pc.StatusCode != 0 && pc.Message != "" {
 		e.Message = pc.Message
-		if e.RetryAfter == 0 {
-			e.RetryAfter = retryAfterInMessage(pc.Message)
+		if e.Wait == 0 {
+			e.Wait = retryAfterInMessage(pc.Message)
 		}
 		return e
 	}
@@ -449,10 +450,8 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 
 // The methods below make this package's errors answer the run's error
 // vocabulary (refbatch.IsRetryable, IsConflict, IsFatal, IsNotFound,
-// IsInDoubt) by the same classification as Classify, so the engine never
-// looks at HTTP. *APIError cannot answer refbatch.RetryAfter itself: its
-// RetryAfter field takes the method's name. Referrals wraps the errors it
-// returns so that the question is answered there (see answerable).
+// IsInDoubt, RetryAfter) by the same classification as Classify, so the
+// engine never looks at HTTP: one vocabulary, the root package's.
 
 // Retryable reports whether trying again later may succeed: a 5xx, 408,
 // 429 or 503.
@@ -481,32 +480,13 @@ func (e *TransportError) Fatal() bool { return Classify(e) == Fatal }
 // gave up because the caller's context ended).
 func (e *TokenError) Fatal() bool { return Classify(e) == Fatal }
 
-// answerable wraps an error of this package so that it also answers
-// refbatch.RetryAfter, which *APIError cannot answer itself. Everything
-// else it leaves to the wrapped error (Unwrap).
-type answerable struct{ err error }
-
-func (e *answerable) Error() string { return e.err.Error() }
-func (e *answerable) Unwrap() error { return e.err }
-
-// RetryAfter returns the server's Retry-After of a 429 or 503, if it sent
-// one.
-func (e *answerable) RetryAfter() (time.Duration, bool) {
-	if ae, ok := errors.AsType[*APIError](e.err); ok && ae.RetryAfter > 0 && Classify(e.err) == RetryAfter {
-		return ae.RetryAfter, true
+// RetryAfter returns the server's Retry-After of a 429, 509 or 503, if it
+// sent one: with Retryable, Conflict, Fatal, InDoubt and NotFound, the
+// refbatch error vocabulary, which callers ask through refbatch.IsRetryable
+// and friends. Classify is how this package answers them.
+func (e *APIError) RetryAfter() (time.Duration, bool) {
+	if e.Wait > 0 && Classify(e) == RetryAfter {
+		return e.Wait, true
 	}
 	return 0, false
-}
-
-// Answerable returns err so that it answers the whole refbatch error
-// vocabulary, refbatch.RetryAfter included; nil for nil. Referrals applies
-// it to every error it returns; callers of Client use it themselves.
-func Answerable(err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := errors.AsType[*answerable](err); ok {
-		return err
-	}
-	return &answerable{err}
 }

@@ -91,8 +91,8 @@ func TestClassifyStatus(t *testing.T) {
 			if ae.RequestID != "req-42" || ae.ClientRequestID != "0f8fad5b-d9cb-469f-a165-70867728950e" {
 				t.Errorf("RequestID, ClientRequestID = %q, %q", ae.RequestID, ae.ClientRequestID)
 			}
-			if tt.retryAfter == 0 && ae.RetryAfter != 0 || ae.RetryAfter < tt.retryAfter {
-				t.Errorf("RetryAfter = %v, want at least %v", ae.RetryAfter, tt.retryAfter)
+			if tt.retryAfter == 0 && ae.Wait != 0 || ae.Wait < tt.retryAfter {
+				t.Errorf("RetryAfter = %v, want at least %v", ae.Wait, tt.retryAfter)
 			}
 			if partnercenter.IsInDoubt(err) {
 				t.Errorf("a GET is never in doubt: %v", err)
@@ -327,10 +327,10 @@ func TestErrorVocabulary(t *testing.T) {
 			return err
 		}, answers{}},
 		{"bare *APIError", func(t *testing.T) error {
-			return &partnercenter.APIError{StatusCode: 429, RetryAfter: 3 * time.Second}
-		}, answers{retryable: true}}, // its RetryAfter field hides the method: see Answerable
-		{"Answerable(*APIError)", func(t *testing.T) error {
-			return partnercenter.Answerable(&partnercenter.APIError{StatusCode: 503, RetryAfter: 3 * time.Second})
+			return &partnercenter.APIError{StatusCode: 429, Wait: 3 * time.Second}
+		}, answers{retryable: true, retryAfter: 3 * time.Second}},
+		{"*APIError 503 with Retry-After", func(t *testing.T) error {
+			return &partnercenter.APIError{StatusCode: 503, Wait: 3 * time.Second}
 		}, answers{retryable: true, retryAfter: 3 * time.Second}},
 		{"bare *TransportError", func(t *testing.T) error {
 			return &partnercenter.TransportError{Err: errors.New("connection reset")}

@@ -176,10 +176,10 @@ type ThrottleObserver interface {
 // it: a few 503s among clean answers are failures of single requests.
 func (p *pacer) throttled(err error) {
 	ae, ok := errors.AsType[*APIError](err)
-	if !ok || !ae.Throttled() || ae.RetryAfter <= 0 {
+	if !ok || !ae.Throttled() || ae.Wait <= 0 {
 		return
 	}
-	d := min(ae.RetryAfter, p.policy.MaxRetryAfter)
+	d := min(ae.Wait, p.policy.MaxRetryAfter)
 	p.gate.closeFor(d)
 	if t, ok := p.limiter.(ThrottleObserver); ok {
 		t.Throttled(d)
@@ -235,8 +235,8 @@ func (p *pacer) delay(n int, err error) time.Duration {
 		}
 	}
 	d := p.jitter(bound)
-	if ae, ok := errors.AsType[*APIError](err); ok && ae.RetryAfter > 0 {
-		d += min(ae.RetryAfter, p.policy.MaxRetryAfter)
+	if ae, ok := errors.AsType[*APIError](err); ok && ae.Wait > 0 {
+		d += min(ae.Wait, p.policy.MaxRetryAfter)
 	}
 	return d
 }

@@ -21,8 +21,8 @@ func TestPacerDelay(t *testing.T) {
 		{"third retry doubles twice", 3, errors.New("x"), 0, 400 * time.Millisecond},
 		{"capped by MaxDelay", 8, errors.New("x"), 0, time.Second},
 		{"huge retry count does not overflow", 500, errors.New("x"), 0, time.Second},
-		{"after Retry-After", 1, &APIError{StatusCode: 429, RetryAfter: 2 * time.Second}, 2 * time.Second, 2*time.Second + 100*time.Millisecond},
-		{"Retry-After capped", 1, &APIError{StatusCode: 503, RetryAfter: time.Hour}, 5 * time.Second, 5*time.Second + 100*time.Millisecond},
+		{"after Retry-After", 1, &APIError{StatusCode: 429, Wait: 2 * time.Second}, 2 * time.Second, 2*time.Second + 100*time.Millisecond},
+		{"Retry-After capped", 1, &APIError{StatusCode: 503, Wait: time.Hour}, 5 * time.Second, 5*time.Second + 100*time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 // Referrals is the Referrals API as the engine uses it (engine.API): bodies
 // go out as the Mapper built them, answers come back as refbatch.Remote
 // with the referral's JSON as answered, and every error answers the
-// refbatch error vocabulary (see Answerable). It is safe for concurrent use.
+// refbatch error vocabulary. It is safe for concurrent use.
 //
 // Its step calls (Create, Get, Patch, Eligibility) are made once: the
 // engine owns their retries (ExecOptions.MaxAttempts), because it journals
@@ -47,7 +47,7 @@ func withRequestID(ctx context.Context, requestID string) context.Context {
 func (a *Referrals) Create(ctx context.Context, requestID string, body json.RawMessage) (refbatch.Remote, error) {
 	ref, raw, err := a.once.createRaw(withRequestID(ctx, requestID), body)
 	if err != nil {
-		return refbatch.Remote{}, Answerable(err)
+		return refbatch.Remote{}, err
 	}
 	return remoteOf(ref, raw), nil
 }
@@ -56,7 +56,7 @@ func (a *Referrals) Create(ctx context.Context, requestID string, body json.RawM
 func (a *Referrals) Get(ctx context.Context, requestID, id string) (refbatch.Remote, error) {
 	ref, raw, err := a.once.getRaw(withRequestID(ctx, requestID), id)
 	if err != nil {
-		return refbatch.Remote{}, Answerable(err)
+		return refbatch.Remote{}, err
 	}
 	return remoteOf(ref, raw), nil
 }
@@ -74,7 +74,7 @@ func (a *Referrals) Patch(ctx context.Context, requestID, id, ifMatch string, pa
 	}
 	pa, err := a.once.patchRaw(withRequestID(ctx, requestID), id, patch, ifMatch, true)
 	if err != nil {
-		return refbatch.Remote{}, Answerable(err)
+		return refbatch.Remote{}, err
 	}
 	if pa.ref == nil {
 		return refbatch.Remote{ID: id, ETag: pa.etag}, nil
@@ -92,7 +92,7 @@ func (a *Referrals) Patch(ctx context.Context, requestID, id, ifMatch string, pa
 func (a *Referrals) Eligibility(ctx context.Context, requestID, id string) (refbatch.Eligibility, error) {
 	el, err := a.once.ReferralEligibility(withRequestID(ctx, requestID), id)
 	if err != nil {
-		return refbatch.Eligibility{}, Answerable(err)
+		return refbatch.Eligibility{}, err
 	}
 	out := refbatch.Eligibility{Eligible: el.IsEligible}
 	for _, p := range el.FailedPolicies {
@@ -135,7 +135,7 @@ func (a *Referrals) list(ctx context.Context, q ListQuery) iter.Seq2[refbatch.Re
 	return func(yield func(refbatch.Remote, error) bool) {
 		for rr, err := range a.c.listRaw(ctx, q) {
 			if err != nil {
-				yield(refbatch.Remote{}, Answerable(err))
+				yield(refbatch.Remote{}, err)
 				return
 			}
 			if !yield(remoteOf(&rr.ref, rr.raw), nil) {

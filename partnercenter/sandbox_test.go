@@ -317,8 +317,8 @@ func TestSandboxClassification(t *testing.T) {
 			if !ok || ae.StatusCode != tt.status || ae.Code == "" || ae.Message == "" || ae.RequestID == "" {
 				t.Errorf("APIError = %+v", ae)
 			}
-			if tt.status == 429 && ae.RetryAfter < time.Second {
-				t.Errorf("RetryAfter = %v", ae.RetryAfter)
+			if tt.status == 429 && ae.Wait < time.Second {
+				t.Errorf("RetryAfter = %v", ae.Wait)
 			}
 		})
 	}

@@ -2,6 +2,8 @@ package batch
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -240,13 +242,39 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 // bind makes the journal belong to the client's endpoint, or refuses when
 // it belongs to another: before anything is sent.
 func (c *Client) bind(ctx context.Context) error {
-	if err := c.jr.Bind(ctx, c.ep.name(), ""); err != nil {
+	tenant := ""
+	if tok, err := c.ep.Token.Token(ctx); err == nil {
+		tenant = TenantOf(tok)
+	}
+	if err := c.jr.Bind(ctx, c.ep.name(), tenant); err != nil {
 		if errors.Is(err, journal.ErrOtherEndpoint) {
 			return fmt.Errorf("%w: %w", refbatch.ErrUsage, err)
 		}
 		return err
 	}
 	return nil
+}
+
+// TenantOf is the Azure AD tenant an access token names (its tid claim),
+// "" when the token is not a JWT that says. The token is not verified:
+// Partner Center does that; the journal only uses the tenant to refuse
+// runs for another tenant.
+func TenantOf(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		TID string `json:"tid"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return claims.TID
 }
 
 // connection is the API a run talks to, paced by its limiter.

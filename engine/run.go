@@ -283,6 +283,14 @@ type rowRun struct {
 	row   *refbatch.Row
 	rec   refbatch.RowRecord
 	steps map[refbatch.StepName]refbatch.StepRecord
+	// doubtAt is when this process learnt that a write step is in doubt
+	// (its answer lost, or found "sent" by a resume). The settle time runs
+	// from it as well as from the step's sent time: a request may wait in
+	// the limiter (a Retry-After pause) after it was journaled, so the
+	// server can commit it well after SentAt; but never after this process
+	// saw its answer fail, or, for a resume, after the process that sent it
+	// died.
+	doubtAt map[refbatch.StepName]time.Time
 	// pend holds the row's journal writes that need not be durable yet
 	// (a step's answer, an id remembered): they go in the same transaction
 	// as the row's next "sent" or its outcome. A crash before that leaves
@@ -317,6 +325,11 @@ func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error)
 	runs := make([]*rowRun, 0, len(rows))
 	for _, p := range rows {
 		r := &rowRun{row: p.Row, rec: p.Record, steps: byRow[p.Record.Number]}
+		for name, st := range r.steps {
+			if st.State == refbatch.StateSent && name.Writes() {
+				x.markDoubt(r, name)
+			}
+		}
 		if x.opts.RetryFailed && r.rec.Outcome == refbatch.OutcomeFailed && r.retryable() {
 			r.rec.Outcome, r.rec.Error = refbatch.OutcomePending, ""
 			for name, s := range r.steps {
@@ -485,8 +498,24 @@ func (x *executor) createsInDoubt(groups [][]*rowRun) []*rowRun {
 // (each wait ends when at least one row is ready).
 const maxSettleWaits = 1000
 
-// settledAt is when a listing read can prove absent a write sent at sent.
-func (x *executor) settledAt(sent time.Time) time.Time { return sent.Add(x.opts.Settle) }
+// markDoubt records that this process learnt now that the row's step is
+// in doubt.
+func (x *executor) markDoubt(r *rowRun, step refbatch.StepName) {
+	if r.doubtAt == nil {
+		r.doubtAt = map[refbatch.StepName]time.Time{}
+	}
+	r.doubtAt[step] = x.opts.Now()
+}
+
+// settledAt is when a listing read can prove absent the row's write step:
+// the settle time after it was sent, and after its doubt was learnt.
+func (x *executor) settledAt(r *rowRun, step refbatch.StepName) time.Time {
+	from := r.step(step).SentAt
+	if at := r.doubtAt[step]; at.After(from) {
+		from = at
+	}
+	return from.Add(x.opts.Settle)
+}
 
 // waitingForSettle reports whether the row's create or link is in doubt
 // and its settle time has not passed, with when it will.
@@ -494,7 +523,7 @@ func (x *executor) waitingForSettle(r *rowRun) (time.Time, bool) {
 	now := x.opts.Now()
 	for _, step := range []refbatch.StepName{refbatch.StepCreate, refbatch.StepLink} {
 		if s := r.step(step); s.State == refbatch.StateSent {
-			if at := x.settledAt(s.SentAt); now.Before(at) {
+			if at := x.settledAt(r, step); now.Before(at) {
 				return at, true
 			}
 		}
@@ -807,11 +836,13 @@ func (x *executor) failRow(ctx context.Context, r *rowRun, step refbatch.StepNam
 		// Interrupted: a write that may have left stays "sent" (in doubt);
 		// resume reconciles it.
 		if r.steps[step].State == refbatch.StateSent && step.Writes() {
+			x.markDoubt(r, step)
 			x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("%s interrupted after its request left; resume reconciles it", step))
 			return
 		}
 		x.settle(ctx, r, refbatch.OutcomePending, "interrupted")
 	case refbatch.IsInDoubt(err):
+		x.markDoubt(r, step)
 		x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("%s: answer lost (%v); reconciling before anything is sent again", step, err))
 	case errors.Is(err, errJournal):
 		// The journal failed: nothing more can be recorded.
@@ -1078,6 +1109,7 @@ func (x *executor) link(ctx context.Context, r *rowRun, target refbatch.Remote) 
 			x.linked(r, out)
 			return true
 		case refbatch.IsInDoubt(err) && ctx.Err() == nil && tries < x.opts.ReconcileRounds:
+			x.markDoubt(r, refbatch.StepLink)
 			continue
 		default:
 			x.failRow(ctx, r, refbatch.StepLink, err)

@@ -178,7 +178,7 @@ func (s *Server) microsoftDue(now time.Time) {
 			}
 			continue
 		}
-		ev.rec.ref = next
+		s.setRef(ev.rec, next)
 		s.track(ev.rec)
 	}
 }

@@ -126,40 +126,52 @@ type record struct {
 	seq      int64
 	acceptAt time.Time // zero: no automatic acceptance pending
 
-	// With Options.ListLag: when ref was last written, and the version
-	// listings show until ListLag has passed since (nil: the referral is
-	// not listed yet).
-	writtenAt time.Time
-	listed    *pc.Referral
+	// With Options.ListLag: the versions written within the lag, oldest
+	// first, with the last one older than the lag (what listings show)
+	// kept at the front; empty for a referral read from a state file.
+	history []version
 }
 
-// setRef records a write of rec (callers hold s.mu): under a listing lag
-// the version listings show stays the last one older than the lag.
+// version is what a referral was from a write on.
+type version struct {
+	at  time.Time
+	ref pc.Referral
+}
+
+// setRef records a write of rec (callers hold s.mu). Under a listing lag
+// the history keeps every version a listing may still show: the newest one
+// written at least ListLag ago, and those written since.
 func (s *Server) setRef(rec *record, next pc.Referral) {
-	if s.opts.ListLag > 0 {
-		now := s.now()
-		if !rec.writtenAt.IsZero() && now.Sub(rec.writtenAt) >= s.opts.ListLag {
-			old := rec.ref
-			rec.listed = &old
-		} else if rec.writtenAt.IsZero() && rec.ref.ID != "" {
-			old := rec.ref // written before the lag was known (a state file)
-			rec.listed = &old
-		}
-		rec.writtenAt = now
-	}
 	rec.ref = next
+	if s.opts.ListLag <= 0 {
+		return
+	}
+	now := s.now()
+	rec.history = append(rec.history, version{at: now, ref: next})
+	settled := -1
+	for i, v := range rec.history {
+		if now.Sub(v.at) >= s.opts.ListLag {
+			settled = i
+		}
+	}
+	if settled > 0 {
+		rec.history = rec.history[settled:]
+	}
 }
 
-// listedRef is what listings show of rec now; ok is false while a new
-// referral is not listed yet.
+// listedRef is what listings show of rec now: the newest version written
+// at least ListLag ago; ok is false while even its first version is newer
+// (a referral just created is not listed yet).
 func (s *Server) listedRef(rec *record, now time.Time) (pc.Referral, bool) {
-	if s.opts.ListLag <= 0 || rec.writtenAt.IsZero() || now.Sub(rec.writtenAt) >= s.opts.ListLag {
+	if s.opts.ListLag <= 0 || len(rec.history) == 0 {
 		return rec.ref, true
 	}
-	if rec.listed == nil {
-		return pc.Referral{}, false
+	for i := len(rec.history) - 1; i >= 0; i-- {
+		if now.Sub(rec.history[i].at) >= s.opts.ListLag {
+			return rec.history[i].ref, true
+		}
 	}
-	return *rec.listed, true
+	return pc.Referral{}, false
 }
 
 // New returns a Server with no referrals, kept in memory: it ignores

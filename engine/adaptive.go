@@ -12,19 +12,20 @@ import (
 // rate it finds by itself. It starts in slow start (doubling while answers
 // are clean) unless it is told where the last run against the same
 // endpoint ended (AdaptiveOptions.Learnt: then it starts there and only
-// grows slowly). The first throttled answer (429, 509, or a storm of 503s)
-// cuts the rate to just below the rate of successful answers over the
-// last second the server was not pausing us (its bucket is empty then, so
-// that is its limit), and never to more than half the rate that was
-// refused in slow start. From then on it grows 1% a second while answers
-// are clean and, on a throttled answer, drops to just below the measured
-// successful rate again (AIMD anchored on a measurement). It never
-// exceeds Max when Max is set (--rate).
+// grows slowly). A throttled answer (429, 509, or a storm of 503s) cuts
+// the rate to just below what the server let through since its previous
+// refusal (see cut), and never to more than half the rate that was
+// refused in slow start. From then on it grows 1% per Retry-After of
+// clean answers (at least a second: the dearer a refusal, the slower it
+// probes) and, on a throttled answer, drops to just below the measured
+// rate again (AIMD anchored on a measurement). It never exceeds Max when
+// Max is set (--rate).
 //
 // The server's Retry-After pauses every worker (the client's pacer holds
 // them; Throttled tells the limiter): the answers that arrive during the
-// pause left before it and do not cut again, and the successful rate is
-// measured over time outside pauses only.
+// pause left before it and do not cut again, and a pause counts in the
+// measured rate only for as long as a server's bucket refills in it (at
+// most bucketHeld).
 //
 // x/time/rate does the pacing; this type only moves its rate. Observe is
 // called after every answer, Wait before every attempt, Throttled after a
@@ -49,12 +50,26 @@ type AdaptiveLimiter struct {
 	cuts       int64
 	// The cycle: successful answers since the last cut. Between two
 	// refusals a server's token bucket went from empty to empty, so what
-	// it let through over that time, pauses included, is its rate.
-	okTotal    int64
-	cycleStart time.Time
-	cycleOK    int64
-	cutTo      float64 // the rate the last cut set: just below what the server allowed
-	learnt     float64 // AdaptiveOptions.Learnt
+	// it let through over that time is its rate (see cut).
+	okTotal     int64
+	cycleStart  time.Time
+	cycleOK     int64
+	cyclePaused time.Duration // pausedSum at cycleStart
+	cycleHeld   time.Duration // heldSum at cycleStart
+	// Pauses: pausedSum is the time every Retry-After paused the run,
+	// heldSum the same with each pause counted for at most bucketHeld
+	// (what a server's bucket can refill in it), pauseLen the length of
+	// the last pause.
+	pausedSum, heldSum, pauseLen time.Duration
+	// fromStart: the cycle began at the run's start, when the server's
+	// bucket is full, not after a pause; startEst is its rate read as if
+	// the start had been a pause, applied when the refusal that ends the
+	// cycle proves dear (see Throttled).
+	fromStart bool
+	startEst  float64
+	growEvery time.Duration // growthInterval, or the last refusal's Retry-After when longer
+	cutTo     float64       // the rate the last cut set: just below what the server allowed
+	learnt    float64       // AdaptiveOptions.Learnt
 }
 
 // AdaptiveOptions configure NewAdaptiveLimiter; zero fields take defaults.
@@ -77,11 +92,18 @@ const (
 	slowStartInterval = 500 * time.Millisecond // doubling period while clean
 	cutCooldown       = 300 * time.Millisecond // answers already in flight do not cut twice
 	minMeasured       = 250 * time.Millisecond // the shortest cycle a measurement is read from
-	growthInterval    = time.Second
-	growth            = 0.01  // per growthInterval of clean answers
-	belowMeasured     = 0.985 // the rate set after a cut, relative to the measured limit
-	steadyCut         = 0.97  // a cut never keeps more than this of the current rate
-	unavailableShare  = 0.2   // 503s are a throttle when they are this share of the last second's answers
+	growthInterval    = time.Second            // at least; the last Retry-After when longer
+	growth            = 0.01                   // per growthInterval of clean answers
+	// bucketHeld is the most of a pause counted in a measured rate: a
+	// server's token bucket refills during a pause, up to what it holds,
+	// assumed about a second's worth (the sandbox's holds exactly that).
+	// A bucket holding less makes the measured rate low (the run is
+	// slower than it could be, not refused); one holding more makes it
+	// high, and the cut after the next refusal lowers it again.
+	bucketHeld       = time.Second
+	belowMeasured    = 0.985 // the rate set after a cut, relative to the measured limit
+	steadyCut        = 0.97  // a cut never keeps more than this of the current rate
+	unavailableShare = 0.2   // 503s are a throttle when they are this share of the last second's answers
 )
 
 // NewAdaptiveLimiter returns a limiter in slow start, or at the learnt
@@ -109,7 +131,8 @@ func NewAdaptiveLimiter(o AdaptiveOptions) *AdaptiveLimiter {
 	}
 	o.Start = max(o.Start, o.Min)
 	now := o.Now()
-	a := &AdaptiveLimiter{now: o.Now, cur: o.Start, max: o.Max, min: o.Min, slowStart: slowStart, lastChange: now, cycleStart: now, learnt: o.Learnt}
+	a := &AdaptiveLimiter{now: o.Now, cur: o.Start, max: o.Max, min: o.Min, slowStart: slowStart, lastChange: now,
+		cycleStart: now, fromStart: true, growEvery: growthInterval, learnt: o.Learnt}
 	a.lim = rate.NewLimiter(rate.Limit(o.Start), burstFor(o.Start))
 	return a
 }
@@ -162,15 +185,50 @@ const minLearnt = 20
 
 // Throttled records the server's Retry-After of a throttled answer: every
 // worker waits it out (the client's pacer holds them), so the answers that
-// arrive meanwhile left before it and do not cut again, and no rate is
-// measured over it.
+// arrive meanwhile left before it and do not cut again, and the pause
+// counts in the next measured rate for at most bucketHeld.
+//
+// The Retry-After that follows a cut also says what a refusal costs. The
+// rate then grows 1% per Retry-After of clean answers (at least a second):
+// against a per-second bucket (Retry-After 1 s) that is 1% a second, a
+// probe that overshoots costs a second; against a 10 s penalty box 1% per
+// 10 s, so the run spends less of its time in the box. And a refusal that
+// costs more than bucketHeld ends a first cycle conservatively: the rate
+// the run's start showed is read as if the start had been a pause (the
+// server's bucket was full then), which for a penalty box is its rate, so
+// that the run goes into the box once and not twice.
 func (a *AdaptiveLimiter) Throttled(retryAfter time.Duration) {
-	until := a.now().Add(retryAfter)
+	now := a.now()
+	until := now.Add(retryAfter)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if until.After(a.pauseUntil) {
-		a.pauseUntil = until
-		a.lastChange = until
+	if !until.After(a.pauseUntil) {
+		return
+	}
+	running := now.Before(a.pauseUntil)
+	if running { // the running pause grows
+		grown := until.Sub(a.pauseUntil)
+		a.pausedSum += grown
+		a.heldSum += min(a.pauseLen+grown, bucketHeld) - min(a.pauseLen, bucketHeld)
+		a.pauseLen += grown
+	} else { // a new pause
+		a.pauseLen = retryAfter
+		a.pausedSum += retryAfter
+		a.heldSum += min(retryAfter, bucketHeld)
+	}
+	a.pauseUntil = until
+	a.lastChange = until
+	// What a refusal costs is the Retry-After of the one that cut, which
+	// starts the pause; the refusals of requests already in flight only
+	// stretch it a little (whole seconds from a later moment).
+	if running || a.cuts == 0 || now.Sub(a.lastCut) >= cutCooldown {
+		return
+	}
+	a.growEvery = max(growthInterval, retryAfter)
+	if a.startEst > 0 && retryAfter > bucketHeld {
+		a.set(min(a.cur, a.startEst*belowMeasured))
+		a.cutTo = a.cur
+		a.startEst = 0
 	}
 }
 
@@ -211,7 +269,7 @@ func (a *AdaptiveLimiter) Observe(status int) {
 	if now.Before(a.pauseUntil) {
 		return
 	}
-	interval := growthInterval
+	interval := a.growEvery
 	if a.slowStart {
 		interval = slowStartInterval
 	}
@@ -227,17 +285,24 @@ func (a *AdaptiveLimiter) Observe(status int) {
 }
 
 // cut lowers the rate after a throttled answer: to just below what the
-// server let through since the previous refusal (the cycle, pauses
-// included), and at least to steadyCut of the rate in force (half of it in
-// slow start, where the rate doubled since the last clean period).
+// server let through since the previous refusal (the cycle), and at least
+// to steadyCut of the rate in force (half of it in slow start, where the
+// rate doubled since the last clean period).
 //
 // Why the cycle and not the last second: once every worker waits out a
 // Retry-After, the server's bucket refills meanwhile, and the first second
 // after the pause shows that refill, not the limit. From one refusal to
-// the next a token bucket goes from empty to empty, so the successful
-// answers over that time are its rate exactly; a per-minute window gives
-// its count over the minute; a penalty box gives less than its rate, which
-// keeps the run out of the box.
+// the next a token bucket goes from empty to empty: what it let through is
+// what it held when the cycle began plus its rate times the cycle. So the
+// successful answers are divided by the time the run was not paused plus
+// each pause up to bucketHeld, the time that refill took: after a 1 s
+// Retry-After that is the whole cycle, and the figure is the bucket's rate
+// exactly; after a 10 s penalty box, whose bucket refilled in its first
+// second and then waited, it is the rate too, where the whole cycle gave a
+// third of it and the time outside pauses alone the refused rate. A
+// per-minute window gives the window's count over the time it took plus a
+// second: a rate that uses a window up in seconds and then waits for the
+// next, which is all a window allows (see the README).
 func (a *AdaptiveLimiter) cut(now time.Time) {
 	a.cuts++
 	next := a.cur * steadyCut
@@ -245,12 +310,20 @@ func (a *AdaptiveLimiter) cut(now time.Time) {
 		a.slowStart = false
 		next = a.cur / 2
 	}
-	if span := now.Sub(a.cycleStart); span >= minMeasured {
-		if est := float64(a.okTotal-a.cycleOK) / span.Seconds(); est > 0 {
-			next = min(next, est*belowMeasured)
+	paused := a.pausedSum - a.cyclePaused
+	held := a.heldSum - a.cycleHeld
+	measured := now.Sub(a.cycleStart) - paused + held
+	ok := float64(a.okTotal - a.cycleOK)
+	a.startEst = 0
+	if measured >= minMeasured && ok > 0 {
+		next = min(next, ok/measured.Seconds()*belowMeasured)
+		if a.fromStart {
+			a.startEst = ok / (measured + bucketHeld).Seconds()
 		}
 	}
+	a.fromStart = false
 	a.cycleStart, a.cycleOK = now, a.okTotal
+	a.cyclePaused, a.cycleHeld = a.pausedSum, a.heldSum
 	a.lastCut, a.lastChange = now, now
 	a.set(next)
 	a.cutTo = a.cur

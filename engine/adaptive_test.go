@@ -98,3 +98,172 @@ func TestAdaptiveLearntRate(t *testing.T) {
 		t.Errorf("an answer during the pause cut again: %.1f, then %.1f", got, again)
 	}
 }
+
+// simServer models the sandbox's throttle shapes on the manual clock: a
+// token bucket of perSec requests a second holding one second's worth
+// (full at the start), a fixed window of perMin requests a minute starting
+// with the first request, and a penalty box (after a refusal everything is
+// refused for at least penalty). A refusal announces a Retry-After of at
+// least a second.
+type simServer struct {
+	perSec  float64
+	perMin  int
+	penalty time.Duration
+
+	tokens      float64
+	last        time.Time
+	window      time.Time
+	windowUsed  int
+	boxedUntil  time.Time
+	started     bool
+	ok, refused int
+}
+
+func (s *simServer) admit(now time.Time) (ok bool, retryAfter time.Duration) {
+	if !s.started {
+		s.started, s.tokens, s.last, s.window = true, s.perSec, now, now
+	}
+	if now.Before(s.boxedUntil) {
+		s.refused++
+		return false, s.boxedUntil.Sub(now)
+	}
+	wait := time.Duration(0)
+	if s.perMin > 0 {
+		if now.Sub(s.window) >= time.Minute {
+			s.window, s.windowUsed = now, 0
+		}
+		if s.windowUsed >= s.perMin {
+			wait = s.window.Add(time.Minute).Sub(now)
+		}
+	}
+	if s.perSec > 0 && wait == 0 {
+		s.tokens = min(s.perSec, s.tokens+now.Sub(s.last).Seconds()*s.perSec)
+		s.last = now
+		if s.tokens < 1 {
+			wait = time.Second
+		}
+	}
+	if wait == 0 {
+		if s.perSec > 0 {
+			s.tokens--
+		}
+		s.windowUsed++
+		s.ok++
+		return true, 0
+	}
+	s.refused++
+	wait = max(wait, time.Second, s.penalty)
+	if s.penalty > 0 {
+		s.boxedUntil = now.Add(wait)
+	}
+	return false, wait
+}
+
+// simulate sends requests paced at the limiter's rate, each answered at
+// once, until want succeeded; a refusal pauses the run for its
+// Retry-After as the client's shared gate does. It returns the time taken
+// and the time spent paused.
+func simulate(l *engine.AdaptiveLimiter, c *clock, s *simServer, want int) (took, paused time.Duration) {
+	start := c.t
+	for s.ok < want {
+		c.advance(time.Duration(float64(time.Second) / l.Rate()))
+		ok, retryAfter := s.admit(c.t)
+		if ok {
+			l.Observe(200)
+			continue
+		}
+		l.Observe(429)
+		l.Throttled(retryAfter)
+		c.advance(retryAfter)
+		paused += retryAfter
+	}
+	return c.t.Sub(start), paused
+}
+
+// TestAdaptivePenaltyBox: against a 20/s bucket whose refusal puts every
+// request in a 10 s box, the run goes into the box once (its start, from
+// a full bucket, finds the limit) and then runs just below the limit.
+func TestAdaptivePenaltyBox(t *testing.T) {
+	c := newClock()
+	l := engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Now: c.now})
+	s := &simServer{perSec: 20, penalty: 10 * time.Second}
+	took, paused := simulate(l, c, s, 1200) // a minute's worth
+	if s.refused != 1 {
+		t.Errorf("refused %d times, want once: every refusal costs 10 s", s.refused)
+	}
+	if share := float64(s.ok) / (took - paused).Seconds() / 20; share < 0.95 {
+		t.Errorf("%.1f%% of the limit outside the box, want ≥ 95%%", 100*share)
+	}
+	if r, _ := l.LearntRate(); r > 20 || r < 18 {
+		t.Errorf("learnt %.1f/s, want just below 20", r)
+	}
+	// Ten minutes on: the rate probes above the limit at 1% per 10 s
+	// (the Retry-After), so the box costs a small share of the time.
+	took, paused = simulate(l, c, s, 1200+12000)
+	t.Logf("10 min more: %d refusals, %.1f%% of the limit over the whole time", s.refused-1, 100*12000/took.Seconds()/20)
+	if share := 12000 / took.Seconds() / 20; share < 0.85 {
+		t.Errorf("%.1f%% of the limit over ten more minutes, box included, want ≥ 85%%", 100*share)
+	}
+}
+
+// TestAdaptivePerSecondBucket: against a plain 20/s bucket (Retry-After
+// 1 s) the first refusal cuts on what the cycle showed, pauses included,
+// as before: a refusal there costs a second.
+func TestAdaptivePerSecondBucket(t *testing.T) {
+	c := newClock()
+	l := engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Now: c.now})
+	s := &simServer{perSec: 20}
+	took, _ := simulate(l, c, s, 1200)
+	if share := float64(s.ok) / took.Seconds() / 20; share < 0.95 {
+		t.Errorf("%.1f%% of the limit, want ≥ 95%%", 100*share)
+	}
+	if share := float64(s.refused) / float64(s.ok+s.refused); share > 0.02 {
+		t.Errorf("%.1f%% refused, want ≤ 2%%", 100*share)
+	}
+}
+
+// TestAdaptiveMinuteWindow: against 300 requests a minute, two windows'
+// worth takes just over a minute: the run uses a window up at the rate it
+// measured and waits for the next.
+func TestAdaptiveMinuteWindow(t *testing.T) {
+	c := newClock()
+	l := engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Now: c.now})
+	s := &simServer{perMin: 300}
+	took, _ := simulate(l, c, s, 600)
+	if took > 65*time.Second {
+		t.Errorf("two windows' worth took %v, want just over a minute", took)
+	}
+	if s.refused > 2 {
+		t.Errorf("refused %d times, want one a window at most", s.refused)
+	}
+}
+
+// TestAdaptiveRefusalsInFlight: the refusals of requests already in flight
+// stretch a 1 s pause a little; that does not make the refusal a dear one
+// (only a Retry-After over a second reads the run's start conservatively).
+func TestAdaptiveRefusalsInFlight(t *testing.T) {
+	c := newClock()
+	l := engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Now: c.now})
+	answers(l, c, 100, 10*time.Millisecond, func(int) int { return 200 })
+	c.advance(10 * time.Millisecond)
+	l.Observe(429)
+	l.Throttled(time.Second)
+	c.advance(20 * time.Millisecond)
+	l.Observe(429)
+	l.Throttled(time.Second)
+	if r := l.Rate(); r < 90 {
+		t.Errorf("after 100 clean answers in a second and a 1 s Retry-After the rate is %.1f, want just below 100", r)
+	}
+	// A 10 s Retry-After (a penalty box) reads the start as if it had
+	// been a pause: 100 answers over the second they took and the second
+	// the server's full bucket stood for.
+	c = newClock()
+	l = engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Now: c.now})
+	answers(l, c, 100, 10*time.Millisecond, func(int) int { return 200 })
+	c.advance(10 * time.Millisecond)
+	l.Observe(429)
+	l.Throttled(10 * time.Second)
+	if r := l.Rate(); r > 50 || r < 45 {
+		t.Errorf("after 100 clean answers in a second and a 10 s Retry-After the rate is %.1f, want just below 50", r)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,6 +33,25 @@ type benchRun struct {
 // benchCounts is what the sandbox answered, counted in front of it.
 type benchCounts struct {
 	requests, ok, throttled atomic.Int64
+
+	// The server's pauses: a refusal while none runs starts one for its
+	// Retry-After (refusals inside it are the same pause).
+	mu          sync.Mutex
+	pauses      int
+	paused      time.Duration
+	pausedUntil time.Time
+}
+
+// pause records a refusal's Retry-After.
+func (c *benchCounts) pause(now time.Time, retryAfter time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.Before(c.pausedUntil) {
+		return
+	}
+	c.pauses++
+	c.paused += retryAfter
+	c.pausedUntil = now.Add(retryAfter)
 }
 
 type statusRecorder struct {
@@ -48,6 +69,9 @@ func (c *benchCounts) wrap(h http.Handler) http.Handler {
 		switch {
 		case sw.status == http.StatusTooManyRequests:
 			c.throttled.Add(1)
+			if secs, err := strconv.Atoi(sw.Header().Get("Retry-After")); err == nil {
+				c.pause(time.Now(), time.Duration(secs)*time.Second)
+			}
 		case sw.status < 300:
 			c.ok.Add(1)
 		}
@@ -127,10 +151,18 @@ func (br benchRun) do(b *testing.B) (*benchCounts, time.Duration, float64) {
 // BenchmarkThrottle runs create rows against each throttle shape the
 // sandbox models, without --rate: the adaptive limiter must find the limit
 // by itself. It reports the share of the limit reached over the whole run
-// (ramp and pauses included) and the share of requests throttled. Targets
-// (issue 16): ≥ 90% of a 20/s limit (≤ 5% throttled), ≥ 95% of a 100/s
-// limit (≤ 2% throttled), both with ± 10 ms of jitter. The sandbox's bucket
-// starts full (one second's worth), which the figures include.
+// (ramp and pauses included), the same over the time the server was not
+// pausing the run (the Retry-After of each refusal that started a pause;
+// %-of-limit-unpaused), how many pauses there were, and the share of
+// requests throttled. Targets (issue 16): ≥ 90% of a 20/s limit (≤ 5%
+// throttled), ≥ 95% of a 100/s limit (≤ 2% throttled), both with ± 10 ms
+// of jitter. The sandbox's bucket starts full (one second's worth), which
+// the figures include. Against a penalty box the first pause cannot be
+// avoided by a run not told the limit: there the figure outside pauses,
+// with one pause, is the one that says how well the rate was found (not
+// reported for the minute window, whose pause is the wait for the next
+// window). Name a shape with ^…$: 'Throttle/20-per-s$' also runs
+// penalty-10s-20-per-s.
 //
 //	go test ./engine -run '^$' -bench Throttle -benchtime 1x -count 3
 func BenchmarkThrottle(b *testing.B) {
@@ -160,6 +192,10 @@ func BenchmarkThrottle(b *testing.B) {
 				okRate := float64(c.ok.Load()) / elapsed.Seconds()
 				b.ReportMetric(elapsed.Seconds(), "s")
 				b.ReportMetric(100*okRate/sh.perSec, "%-of-limit")
+				if sh.faults.MinuteLimit == 0 { // a window's pause is the wait for the next window: no figure
+					b.ReportMetric(100*float64(c.ok.Load())/(elapsed-c.paused).Seconds()/sh.perSec, "%-of-limit-unpaused")
+				}
+				b.ReportMetric(float64(c.pauses), "pauses")
 				b.ReportMetric(100*float64(c.throttled.Load())/float64(c.requests.Load()), "%-throttled")
 				b.ReportMetric(learnt, "learnt-req/s")
 			}

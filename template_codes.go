@@ -28,24 +28,39 @@ var assistanceCodes = map[string]string{
 	"6": "GeneralOrOther",
 }
 
+// salesStages are Partner Center's sales stages with the percentage the
+// template writes for each (manage-co-sell-opportunities.md, "Sales stages").
+var salesStages = []struct {
+	pct   int
+	stage string
+	names []string
+}{
+	{10, SalesStageCreated, []string{"Accepted"}},
+	{20, SalesStageQualify, []string{"Qualified"}},
+	{40, SalesStageDevelop, []string{"Developed"}},
+	{60, SalesStagePropose, []string{"Proposed"}},
+	{80, SalesStageClose, []string{"Negotiated", "Negotiate"}},
+	{100, SalesStageWon, nil},
+}
+
+// SalesStagePercent returns the percentage Microsoft's template writes for a
+// SalesStage value (40 for Develop), or 0 for an unknown stage.
+func SalesStagePercent(stage string) int {
+	for _, s := range salesStages {
+		if s.stage == stage {
+			return s.pct
+		}
+	}
+	return 0
+}
+
 // salesStageAliases read the template's Sales Stage, a percentage
 // (manage-co-sell-opportunities.md, "Sales stages"), and the stage names of
 // that table, as refbatch's SalesStage values. A percentage cell of a
 // workbook stores a fraction (0.4 for 40%), which FoldKey writes "04".
 var salesStageAliases = func() map[string]string {
 	m := map[string]string{}
-	for _, s := range []struct {
-		pct   int
-		stage string
-		names []string
-	}{
-		{10, SalesStageCreated, []string{"Accepted"}},
-		{20, SalesStageQualify, []string{"Qualified"}},
-		{40, SalesStageDevelop, []string{"Developed"}},
-		{60, SalesStagePropose, []string{"Proposed"}},
-		{80, SalesStageClose, []string{"Negotiated", "Negotiate"}},
-		{100, SalesStageWon, nil},
-	} {
+	for _, s := range salesStages {
 		p := strconv.Itoa(s.pct)
 		m[p], m[p+"%"] = s.stage, s.stage
 		frac := strconv.FormatFloat(float64(s.pct)/100, 'f', -1, 64) // 0.4, 1
@@ -110,9 +125,19 @@ var (
 // another vendor") becomes its text; other text is kept. ok is false for a
 // number that is not a code of the list (or a code with a substatus that
 // has no list).
+//
+// A code with its text, as the template's drop-down offers it ("3 - Customer
+// chose another vendor", CloseReasonCodes), reads as the code, and its text
+// must be that code's in the substatus's list: the two lists number
+// different reasons, and a Declined reason picked for an Error row must not
+// turn into another reason silently.
 func CloseReasonText(substatus, reason string) (text string, ok bool) {
 	reason = strings.TrimSpace(reason)
-	n, err := strconv.Atoi(strings.TrimSuffix(reason, ".0"))
+	code, label, labelled := strings.Cut(reason, " - ")
+	if !labelled {
+		code = strings.TrimSuffix(reason, ".0")
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(code))
 	if err != nil {
 		return reason, true
 	}
@@ -124,6 +149,9 @@ func CloseReasonText(substatus, reason string) (text string, ok bool) {
 		list = errorReasons
 	}
 	if n < 1 || n > len(list) {
+		return reason, false
+	}
+	if labelled && !strings.EqualFold(strings.TrimSpace(label), list[n-1]) {
 		return reason, false
 	}
 	return list[n-1], true

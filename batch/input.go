@@ -34,6 +34,9 @@ type InputOptions struct {
 	IncludeHidden bool   `json:"includeHidden,omitempty"`
 	Rules         string `json:"rules,omitempty"`  // rules file extending or replacing the built-in ones
 	Tables        string `json:"tables,omitempty"` // folder of reference tables overriding the built-in ones
+	// FiscalYear picks the Solution Area/Play table for every row (2026 for
+	// FY26); zero picks each row's by its Closing Date (rules.Options).
+	FiscalYear int `json:"fiscalYear,omitempty"`
 }
 
 // encode is the form the journal keeps.
@@ -64,7 +67,7 @@ func LoadPolicy(o InputOptions, now func() time.Time) (*rules.Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rules.Load(o.Rules, tables, rules.Options{Now: now})
+	return rules.Load(o.Rules, tables, rules.Options{Now: now, FiscalYear: o.FiscalYear})
 }
 
 // ImportOptions turns o into importer options. The policy's vocabulary and

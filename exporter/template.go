@@ -59,6 +59,13 @@ const (
 	playNamePrefix = "Play_"
 )
 
+// Defined names of the Close Reason lists: Partner Center numbers the
+// Declined/Lost reasons and the Error reasons separately.
+const (
+	closeReasonList      = listNamePrefix + "CloseReason"
+	closeReasonErrorList = listNamePrefix + "CloseReasonError"
+)
+
 // WriteTemplate writes an Excel template for referrals (SPEC §2): a
 // "Referrals" sheet whose headers are the canonical column names, required
 // columns marked, drop-downs and checks on the first opts.Rows rows; a
@@ -161,7 +168,7 @@ func (t *templateWriter) vocabulary(c refbatch.Column) []string {
 		for _, ap := range t.opts.Plays {
 			add(ap.Area)
 		}
-	case refbatch.ColContractCurrency:
+	case refbatch.ColContractCurrency, refbatch.ColSolutionCurrency:
 		if len(out) == 0 {
 			add(t.opts.Vocabulary[refbatch.ColCurrency]...)
 		}
@@ -204,6 +211,17 @@ func (t *templateWriter) writeLists() error {
 			return err
 		}
 		t.lists[c] = name
+	}
+	// Close Reason is text (your own words are sent as they are), but its
+	// codes are a list: offered as "3 - Customer chose another vendor",
+	// which refbatch.CloseReasonText reads back as the code.
+	for _, l := range []struct{ title, name, substatus string }{
+		{"Close Reason (Declined, Lost)", closeReasonList, refbatch.SubstatusLost},
+		{"Close Reason (Error)", closeReasonErrorList, refbatch.SubstatusError},
+	} {
+		if err := t.writeList(l.title, l.name, refbatch.CloseReasonCodes(l.substatus)); err != nil {
+			return err
+		}
 	}
 	if !t.dependentPlays() {
 		return nil
@@ -410,6 +428,11 @@ func (t *templateWriter) validation(c refbatch.Column, letter string) (*excelize
 		dv.SetSqrefDropList(xmlFormula(fmt.Sprintf(t.playFunc, area)))
 		dv.SetError(excelize.DataValidationErrorStyleWarning, "Solution Play",
 			"Pick a Solution Area first, then one of its plays from the drop-down.")
+	case c == refbatch.ColCloseReason:
+		substatus := "$" + refbatch.ColumnLetters(int(refbatch.ColSubstatus)-int(refbatch.ColAction)) + "2"
+		dv.SetSqrefDropList(xmlFormula(fmt.Sprintf(`IF(%s="%s",%s,%s)`, substatus, refbatch.SubstatusError, closeReasonErrorList, closeReasonList)))
+		dv.SetError(excelize.DataValidationErrorStyleWarning, "Close Reason",
+			"Not one of Partner Center's reasons for the Substatus: your own words are sent as they are.")
 	case c.Kind() == refbatch.KindEnum:
 		name, ok := t.lists[c]
 		if !ok {
@@ -482,6 +505,7 @@ func (t *templateWriter) writeGuide() error {
 		"Orange headers are required to create a referral. The blue header, Referral ID, is required to update one: leave it empty to create a new referral.",
 		"Drop-downs offer the accepted values (Solution Play offers the plays of the Solution Area chosen in the same row); they are set on rows 2 to " + strconv.Itoa(t.rows+1) + ". Excel warns about a value outside the list; refbatch reports it as an error.",
 		"Dates: an Excel date or 2026-03-31. Amounts: a number, e.g. 30000. Yes/no columns: yes or no. Lists: several values separated by ';'.",
+		"Columns of Microsoft's bulk-upload templates read as Partner Center writes them: Sales Stage as a percentage (40%) or a stage, Marketplace Purchase Intent as Yes, No or Have not decided, Close Reason as a code of the Substatus's list (the drop-down) or your own words. Solution n and Team member n are numbered: head them Solution 1, Solution 2… and Team member 1… (up to 50 each).",
 		"Check the file before anything is sent:   refbatch validate FILE.xlsx --report report.xlsx   (the report marks every cell to fix, with the reason).",
 		"Then load it:   refbatch run FILE.xlsx   (rehearse first with   refbatch run FILE.xlsx --sandbox).",
 	}
@@ -547,13 +571,35 @@ func kindWord(k refbatch.Kind) string {
 		return "yes/no"
 	case refbatch.KindList:
 		return "list"
+	case refbatch.KindSolution, refbatch.KindMember:
+		return "numbered"
 	}
 	return k.String()
 }
 
 // allowedValues describes what column c accepts, for the Guide sheet.
 func (t *templateWriter) allowedValues(c refbatch.Column) string {
+	switch c {
+	case refbatch.ColSalesStage:
+		var stages []string
+		for _, s := range t.vocabulary(c) {
+			if pct := refbatch.SalesStagePercent(s); pct > 0 {
+				s += " (" + strconv.Itoa(pct) + "%)"
+			}
+			stages = append(stages, s)
+		}
+		return strings.Join(stages, ", ") + "; the percentage alone is read too"
+	case refbatch.ColMarketplacePurchaseIntent:
+		return strings.Join(t.vocabulary(c), ", ") + " (also Have not decided)"
+	case refbatch.ColCloseReason:
+		return "a code from the drop-down: Declined or Lost 1 to 8, Error 1 to 9 (" +
+			strings.Join(refbatch.CloseReasonCodes(refbatch.SubstatusLost), "; ") + "), or your own words"
+	}
 	switch c.Kind() {
+	case refbatch.KindSolution:
+		return `"ID, Currency, Price, Quantity", e.g. "SOL-15974-MQF, USD, 75, 1200" (only the ID is required)`
+	case refbatch.KindMember:
+		return `"First, Last, phone, email", e.g. "Sue, Smith, 1234567890, sue@contoso.com"`
 	case refbatch.KindEnum:
 		if c == refbatch.ColSolutionPlay && t.dependentPlays() {
 			return "depends on the Solution Area: see drop-down"

@@ -3,6 +3,7 @@ package exporter
 import (
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -303,5 +304,153 @@ func TestWriteTemplateOptions(t *testing.T) {
 				tc.check(t, openXLSX(t, path))
 			}
 		})
+	}
+}
+
+// TestTemplateBulkTemplateColumns reads a written template back for the
+// columns Microsoft's bulk-upload templates add: a drop-down where the values
+// are enumerated and a line on the Guide sheet for each.
+func TestTemplateBulkTemplateColumns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "template.xlsx")
+	if err := WriteTemplate(path, testTemplateOptions()); err != nil {
+		t.Fatal(err)
+	}
+	f := openXLSX(t, path)
+
+	dvs, err := f.GetDataValidations(SheetReferrals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySqref := map[string]*excelize.DataValidation{}
+	for _, dv := range dvs {
+		bySqref[dv.Sqref] = dv
+	}
+	sq := func(c refbatch.Column) string { l := templateColumn(c); return l + "2:" + l + "1001" }
+	names := map[string]string{}
+	for _, n := range f.GetDefinedName() {
+		names[n.Name] = n.RefersTo
+	}
+	listValues := func(name string) []string {
+		t.Helper()
+		ref, ok := names[name]
+		if !ok {
+			t.Fatalf("no defined name %s", name)
+		}
+		_, rng, _ := strings.Cut(strings.ReplaceAll(ref, "$", ""), "!")
+		from, to, _ := strings.Cut(rng, ":")
+		col, r1, err := excelize.CellNameToCoordinates(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, r2, err := excelize.CellNameToCoordinates(to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for r := r1; r <= r2; r++ {
+			cell, _ := excelize.CoordinatesToCellName(col, r)
+			out = append(out, cellValue(t, f, SheetLists, cell))
+		}
+		return out
+	}
+
+	substatus := "$" + templateColumn(refbatch.ColSubstatus) + "2"
+	for _, tc := range []struct {
+		col     refbatch.Column
+		formula string
+		values  []string // of the defined name the formula is, when it is one
+	}{
+		{refbatch.ColMarketplacePurchaseIntent, "List_MarketplacePurchaseIntent", []string{"Yes", "No", "HaveNotDecided"}},
+		{refbatch.ColSalesStage, "List_SalesStage", []string{"Created", "Qualify", "Develop", "Propose", "Close", "Won"}},
+		{refbatch.ColRegistrationType, "List_RegistrationType", []string{"AzureIPCoSell"}},
+		{refbatch.ColSolutionCurrency, "List_SolutionCurrency", []string{"USD", "EUR"}},
+		{refbatch.ColCloseReason, `IF(` + substatus + `="Error",List_CloseReasonError,List_CloseReason)`, nil},
+		{refbatch.ColSolutionValue, "0", nil},
+	} {
+		dv := bySqref[sq(tc.col)]
+		if dv == nil {
+			t.Errorf("%v: no validation on %s", tc.col, sq(tc.col))
+			continue
+		}
+		if dv.Formula1 != tc.formula {
+			t.Errorf("%v: formula %q, want %q", tc.col, dv.Formula1, tc.formula)
+		}
+		if dv.ErrorStyle == nil || *dv.ErrorStyle != "warning" {
+			t.Errorf("%v: error style %v, want warning", tc.col, dv.ErrorStyle)
+		}
+		if tc.values != nil {
+			if got := listValues(tc.formula); !slices.Equal(got, tc.values) {
+				t.Errorf("%v: list %q, want %q", tc.col, got, tc.values)
+			}
+		}
+	}
+	// Free text stays free.
+	for _, c := range []refbatch.Column{refbatch.ColMarketingCampaignID, refbatch.ColDUNSID, refbatch.ColPartnerID} {
+		if dv := bySqref[sq(c)]; dv != nil {
+			t.Errorf("%v has validation %+v", c, dv)
+		}
+	}
+	// The close reasons are offered as the code and its text, which
+	// refbatch.CloseReasonText reads back as the reason of that code.
+	for _, l := range []struct{ name, substatus string }{{"List_CloseReason", "Lost"}, {"List_CloseReasonError", "Error"}} {
+		values := listValues(l.name)
+		if len(values) < 8 {
+			t.Fatalf("%s: %q", l.name, values)
+		}
+		for i, v := range values {
+			code := strconv.Itoa(i + 1)
+			want, _ := refbatch.CloseReasonText(l.substatus, code)
+			if got, ok := refbatch.CloseReasonText(l.substatus, v); !ok || got != want || !strings.HasPrefix(v, code+" - ") {
+				t.Errorf("%s: %q reads as %q, %v; want code %s, %q", l.name, v, got, ok, code, want)
+			}
+		}
+	}
+
+	rows, err := f.GetRows(SheetGuide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string][]string{}
+	intro := ""
+	for _, r := range rows {
+		if len(r) > 0 {
+			lines[r[0]] = append(r, make([]string, len(GuideHeaders))...)[:len(GuideHeaders)]
+			intro += r[0] + "\n"
+		}
+	}
+	if !strings.Contains(intro, "Solution 1, Solution 2") || !strings.Contains(intro, "Sales Stage as a percentage") {
+		t.Errorf("guide does not introduce the bulk template columns:\n%s", intro)
+	}
+	for _, tc := range []struct {
+		col          refbatch.Column
+		kind         string
+		allowedParts []string
+	}{
+		{refbatch.ColMarketplacePurchaseIntent, "choice", []string{"Yes, No, HaveNotDecided", "Have not decided"}},
+		{refbatch.ColSalesStage, "choice", []string{"Qualify (20%)", "Develop (40%)", "Propose (60%)", "Close (80%)", "Won (100%)"}},
+		{refbatch.ColMarketingCampaignID, "text", nil},
+		{refbatch.ColDUNSID, "text", nil},
+		{refbatch.ColPartnerID, "text", nil},
+		{refbatch.ColCloseReason, "text", []string{"Declined or Lost 1 to 8", "3 - Customer chose another vendor", "your own words"}},
+		{refbatch.ColSolutions, "numbered", []string{"ID, Currency, Price, Quantity"}},
+		{refbatch.ColTeamMembers, "numbered", []string{"First, Last, phone, email"}},
+		{refbatch.ColSolutionValue, "number", []string{"a number"}},
+		{refbatch.ColSolutionCurrency, "choice", []string{"USD, EUR"}},
+		{refbatch.ColRegistrationType, "choice", []string{"AzureIPCoSell"}},
+	} {
+		info := tc.col.Info()
+		line, ok := lines[info.Name]
+		if !ok {
+			t.Errorf("no guide line for %s", info.Name)
+			continue
+		}
+		if line[2] != tc.kind || line[3] != info.Help || line[4] != strings.Join(info.Aliases, ", ") {
+			t.Errorf("guide line %q = %q", info.Name, line)
+		}
+		for _, part := range tc.allowedParts {
+			if !strings.Contains(line[5], part) {
+				t.Errorf("guide line %q: allowed values %q lack %q", info.Name, line[5], part)
+			}
+		}
 	}
 }

@@ -42,11 +42,16 @@
 // # Tables
 //
 // Reference tables are CSV files embedded under tables/ (LoadTables("")): the
-// FY24 solution areas and plays of create-referral, partner roles, status
+// solution areas and plays by fiscal year (solution-areas-fy24.csv and
+// solution-plays-fy24.csv, FY24's of create-referral; a --tables directory
+// may add years), partner roles, status
 // pairs and transitions, customer sizes, ISO 4217 currencies, ISO 3166-1
 // countries, dated FX rates to USD (sample rates, to be maintained), a sample
 // solutions catalog, and the vocabularies of the deal registration fields.
 // LoadTables(dir) replaces whichever of them dir holds and validates them all.
+// A row is checked against the Solution Area/Play table of its Closing Date's
+// fiscal year, or Options.FiscalYear's (Tables.ForFiscalYear): the policy is
+// compiled once per year's table and an Evaluator picks one per row.
 //
 // # Concurrency
 //

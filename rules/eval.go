@@ -19,6 +19,10 @@ type Evaluator struct {
 	env     Env
 	boxed   any // env boxed for the VM; nil until a rule of the row needs it
 
+	// years evaluate the rows of each fiscal year's Solution Area/Play
+	// table (Policy.byYear); nil when every row uses the policy's.
+	years []*Evaluator
+
 	cand       []uint64 // the row's candidate rules (scratch)
 	facts      uint64   // the policy's facts that hold for the row, among factsKnown
 	factsKnown uint64
@@ -27,6 +31,9 @@ type Evaluator struct {
 // NewEvaluator returns an Evaluator whose Today is the policy clock's date.
 func (p *Policy) NewEvaluator() *Evaluator {
 	e := &Evaluator{p: p}
+	for _, y := range p.byYear {
+		e.years = append(e.years, y.NewEvaluator())
+	}
 	e.setToday(today(p.now))
 	return e
 }
@@ -34,6 +41,22 @@ func (p *Policy) NewEvaluator() *Evaluator {
 func (e *Evaluator) setToday(t time.Time) {
 	e.scope.today = t
 	e.env.Today = t
+	for _, y := range e.years {
+		y.setToday(t)
+	}
+}
+
+// forRow returns the evaluator of the row's fiscal year: the year of its
+// Closing Date, else of Today.
+func (e *Evaluator) forRow(row *refbatch.Row) *Evaluator {
+	if e.years == nil {
+		return e
+	}
+	d := e.scope.today
+	if row.Filled.Has(refbatch.ColClosingDate) && !row.Invalid.Has(refbatch.ColClosingDate) {
+		d = row.ClosingDate
+	}
+	return e.years[taxonomyFor(e.p.years, FiscalYearOf(d))]
 }
 
 func today(now func() time.Time) time.Time {
@@ -45,6 +68,9 @@ func today(now func() time.Time) time.Time {
 // returns it. Rules run in policy order; a rule that reads a cell the
 // importer marked invalid is skipped, since that cell has its finding.
 func (e *Evaluator) Evaluate(dst []refbatch.Finding, row *refbatch.Row) []refbatch.Finding {
+	if e.years != nil {
+		return e.forRow(row).Evaluate(dst, row)
+	}
 	e.start(row)
 	e.cand = e.candidates(e.p.index, e.cand)
 	for w, word := range e.cand {

@@ -34,6 +34,11 @@ type Options struct {
 	// Now is the clock rules see as Today (its date, in UTC); nil means
 	// time.Now. Tests and reproducible runs inject it.
 	Now func() time.Time
+	// FiscalYear picks the Solution Area/Play table every row is checked
+	// against (2026 for FY26; Tables.ForFiscalYear). Zero checks each row
+	// against the table of its Closing Date's fiscal year, and a row without
+	// one against Today's.
+	FiscalYear int
 }
 
 // Policy is a compiled rule set bound to its reference tables. It is
@@ -50,6 +55,11 @@ type Policy struct {
 	infos  []RuleInfo
 	now    func() time.Time
 	hash   string
+	// byYear are the policy compiled against each fiscal year's Solution
+	// Area/Play table, oldest first, when rows pick theirs by date; nil
+	// when every row uses tables'.
+	byYear []*Policy
+	years  []int // byYear's fiscal years
 }
 
 // RuleInfo describes one rule entry, for `refbatch rules list`.
@@ -162,10 +172,45 @@ func LoadBytes(name string, user []byte, tables *Tables, opts Options) (*Policy,
 			return nil, err
 		}
 	}
-	p := &Policy{tables: tables, now: opts.Now}
-	if p.now == nil {
-		p.now = time.Now
+	now := opts.Now
+	if now == nil {
+		now = time.Now
 	}
+	fy := opts.FiscalYear
+	if fy == 0 {
+		fy = FiscalYearOf(today(now))
+	}
+	p, err := compilePolicy(name, user, tables.ForFiscalYear(fy), now)
+	if err != nil {
+		return nil, err
+	}
+	if opts.FiscalYear == 0 && len(tables.taxonomies) > 1 {
+		for i := range tables.taxonomies {
+			y, err := compilePolicy(name, user, tables.withTaxonomy(i), now)
+			if err != nil {
+				return nil, err
+			}
+			p.byYear = append(p.byYear, y)
+		}
+		p.years = tables.FiscalYears()
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "rules\x00%d\x00", len(builtinRules))
+	h.Write(builtinRules)
+	fmt.Fprintf(h, "\x00user\x00%d\x00", len(user))
+	h.Write(user)
+	fmt.Fprintf(h, "\x00tables\x00%s", tables.Hash())
+	if opts.FiscalYear != 0 {
+		fmt.Fprintf(h, "\x00fiscal year\x00%d", opts.FiscalYear)
+	}
+	p.hash = hex.EncodeToString(h.Sum(nil))
+	return p, nil
+}
+
+// compilePolicy compiles the rules against tables, with their Solution
+// Area/Play table in use.
+func compilePolicy(name string, user []byte, tables *Tables, now func() time.Time) (*Policy, error) {
+	p := &Policy{tables: tables, now: now}
 
 	builtin, errs := parseRulesFile(newSourceFile(builtinName, builtinRules))
 	specs := builtin.rules
@@ -203,14 +248,6 @@ func LoadBytes(name string, user []byte, tables *Tables, opts Options) (*Policy,
 	}
 	p.facts = c.facts
 	p.index = newRuleIndex(p.gates)
-
-	h := sha256.New()
-	fmt.Fprintf(h, "rules\x00%d\x00", len(builtinRules))
-	h.Write(builtinRules)
-	fmt.Fprintf(h, "\x00user\x00%d\x00", len(user))
-	h.Write(user)
-	fmt.Fprintf(h, "\x00tables\x00%s", tables.Hash())
-	p.hash = hex.EncodeToString(h.Sum(nil))
 	return p, nil
 }
 
@@ -224,7 +261,9 @@ func (p *Policy) Rules() []RuleInfo {
 	return out
 }
 
-// Tables returns the reference tables the policy was compiled with.
+// Tables returns the reference tables the policy was compiled with, with
+// the Solution Area/Play table of Options.FiscalYear (else of Today's fiscal
+// year) in use: the one the template's drop-downs offer.
 func (p *Policy) Tables() *Tables { return p.tables }
 
 // Hash is the SHA-256 of the rules (built-in and user file) and the tables;

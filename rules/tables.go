@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -82,7 +83,11 @@ var tableFiles = []tableSpec{
 // area/play taxonomy, status rules, FX rates and the solutions catalog. It is
 // read-only after LoadTables and safe for concurrent use.
 type Tables struct {
-	vocabs      map[string]*vocab // by table name
+	vocabs map[string]*vocab // by table name
+	// taxonomies are the Solution Area/Play tables, one per fiscal year,
+	// oldest first; the fields below them are the one in use (ForFiscalYear).
+	taxonomies  []taxonomy
+	taxonomy    int // index in taxonomies of the one in use
 	plays       []AreaPlays
 	playIn      pairSet // area, play
 	pairs       pairSet // status, substatus
@@ -93,6 +98,15 @@ type Tables struct {
 	// by the importer) to its code.
 	countryNames map[string]string
 	hash         string
+}
+
+// taxonomy is the Solution Area/Play table of a fiscal year.
+type taxonomy struct {
+	year   int // 2026 for FY26; 0 for a year-less pair in a --tables directory
+	areas  *vocab
+	plays  *vocab
+	playIn pairSet
+	list   []AreaPlays
 }
 
 // AreaPlays is one Solution Area with its Solution Plays, in table order.
@@ -196,6 +210,9 @@ func LoadTables(dir string) (*Tables, error) {
 			if e.IsDir() || !isCSV {
 				continue
 			}
+			if _, _, yearly := taxonomyFile(name); yearly {
+				continue
+			}
 			if !slices.ContainsFunc(tableFiles, func(f tableSpec) bool { return f.name == name }) {
 				return nil, &refbatch.InputError{File: filepath.Join(dir, e.Name()),
 					Err: fmt.Errorf("not a reference table; the tables are %s", strings.Join(TableNames(), ", "))}
@@ -219,6 +236,9 @@ func LoadTables(dir string) (*Tables, error) {
 	}
 	h := sha256.New()
 	for _, f := range tableFiles {
+		if f.name == TableSolutionAreas || f.name == TableSolutionPlays {
+			continue // by fiscal year, below
+		}
 		data, file, err := readTable(dir, f.name)
 		if err != nil {
 			return nil, err
@@ -233,8 +253,11 @@ func LoadTables(dir string) (*Tables, error) {
 			return nil, err
 		}
 	}
+	if err := t.loadTaxonomies(dir, h); err != nil {
+		return nil, err
+	}
 	t.hash = hex.EncodeToString(h.Sum(nil))
-	return t, nil
+	return t.ForFiscalYear(math.MaxInt), nil
 }
 
 // TableNames lists the reference table files (without ".csv"), in load order.
@@ -248,7 +271,16 @@ func TableNames() []string {
 
 // BuiltinTable returns the embedded content of a table file, for users who
 // want to start their own --tables directory from it.
+// The year-less Solution Area/Play names give the newest built-in year's.
 func BuiltinTable(name string) ([]byte, error) {
+	if table, year, ok := taxonomyFile(name); ok && year == 0 {
+		t, err := LoadTables("")
+		if err != nil {
+			return nil, err
+		}
+		years := t.FiscalYears()
+		name = taxonomyName(table, years[len(years)-1])
+	}
 	return builtinTables.ReadFile("tables/" + name + ".csv")
 }
 
@@ -360,37 +392,6 @@ func firstDataLine(data []byte) string {
 // stores it.
 func (t *Tables) add(tf *tableFile) error {
 	switch tf.name {
-	case TableSolutionPlays:
-		areas := t.vocabs[TableSolutionAreas]
-		plays := newVocab()
-		t.playIn = pairSet{a: areas, b: plays, set: map[[2]string]struct{}{}}
-		index := map[string]int{}
-		for i, rec := range tf.records {
-			area, ok := areas.canonical(rec[0])
-			if !ok {
-				return tf.errorf(tf.lines[i], "unknown solution area %q (not in %s.csv)", rec[0], TableSolutionAreas)
-			}
-			play, _ := plays.canonical(rec[1])
-			if play == "" {
-				play = rec[1]
-				plays.add(play)
-			}
-			key := [2]string{area, play}
-			if _, dup := t.playIn.set[key]; dup {
-				return tf.errorf(tf.lines[i], "duplicate play %q in area %q", play, area)
-			}
-			t.playIn.set[key] = struct{}{}
-			j, seen := index[area]
-			if !seen {
-				j = len(t.plays)
-				index[area] = j
-				t.plays = append(t.plays, AreaPlays{Area: area})
-			}
-			t.plays[j].Plays = append(t.plays[j].Plays, play)
-		}
-		t.vocabs[TableSolutionPlays] = plays
-		return nil
-
 	case TableStatusSubstatus, TableStatusTransitions:
 		right := TableSubstatuses
 		if tf.name == TableStatusTransitions {
@@ -532,6 +533,230 @@ func isUpperCode(s string, n int) bool {
 // Hash is the SHA-256 of the tables' content, built-in and overridden; the
 // journal stores it with a run.
 func (t *Tables) Hash() string { return t.hash }
+
+// FiscalYearOf returns Microsoft's fiscal year of date d: FY27 (2027) runs
+// from 1 July 2026 to 30 June 2027.
+func FiscalYearOf(d time.Time) int {
+	if d.Month() >= time.July {
+		return d.Year() + 1
+	}
+	return d.Year()
+}
+
+// ParseFiscalYear reads a fiscal year as users write it: 2026, 26, FY26 or
+// FY2026 (any case) are all 2026.
+func ParseFiscalYear(s string) (int, error) {
+	digits := strings.TrimSpace(s)
+	if len(digits) > 2 && strings.EqualFold(digits[:2], "fy") {
+		digits = strings.TrimSpace(digits[2:])
+	}
+	n, err := strconv.Atoi(digits)
+	switch {
+	case err != nil || n < 0:
+	case len(digits) == 2:
+		return 2000 + n, nil
+	case len(digits) == 4 && n >= 2000 && n <= 2099:
+		return n, nil
+	}
+	return 0, fmt.Errorf("fiscal year %q: want FY26, 26 or 2026", s)
+}
+
+// taxonomyFile tells a Solution Area/Play table file name (without ".csv")
+// apart: solution-plays-fy26 is the plays of FY26 (year 2026), solution-plays
+// the year-less table of a --tables directory (year 0).
+func taxonomyFile(name string) (table string, year int, ok bool) {
+	for _, table := range []string{TableSolutionAreas, TableSolutionPlays} {
+		if name == table {
+			return table, 0, true
+		}
+		suffix, found := strings.CutPrefix(name, table+"-")
+		if !found || !strings.HasPrefix(strings.ToLower(suffix), "fy") {
+			continue
+		}
+		if y, err := ParseFiscalYear(suffix); err == nil {
+			return table, y, true
+		}
+	}
+	return "", 0, false
+}
+
+// taxonomyName is the file name (without ".csv") of a fiscal year's table.
+func taxonomyName(table string, year int) string {
+	if year == 0 {
+		return table
+	}
+	return fmt.Sprintf("%s-fy%02d", table, year%100)
+}
+
+// loadTaxonomies reads the Solution Area/Play tables: the built-in ones, one
+// pair per fiscal year (solution-areas-fy24.csv, solution-plays-fy24.csv),
+// and dir's. A year's file in dir replaces the built-in one of that year or
+// adds the year (its pair then comes from dir too, or the built-in year). A
+// year-less solution-areas.csv or solution-plays.csv in dir replaces the
+// built-in years: one table for every row but those of a year dir also
+// holds, as before fiscal years were told apart.
+func (t *Tables) loadTaxonomies(dir string, h io.Writer) error {
+	builtinYears := map[int]bool{}
+	entries, err := builtinTables.ReadDir("tables")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if table, y, ok := taxonomyFile(strings.TrimSuffix(e.Name(), ".csv")); ok && table == TableSolutionPlays && y != 0 {
+			builtinYears[y] = true
+		}
+	}
+	newestBuiltin := 0
+	for y := range builtinYears {
+		newestBuiltin = max(newestBuiltin, y)
+	}
+	years := map[int]bool{}
+	dirYears := map[int]bool{}
+	if dir != "" {
+		entries, _ := os.ReadDir(dir) // read by LoadTables already
+		for _, e := range entries {
+			if _, y, ok := taxonomyFile(strings.TrimSuffix(e.Name(), ".csv")); ok && strings.HasSuffix(e.Name(), ".csv") && !e.IsDir() {
+				dirYears[y] = true
+			}
+		}
+	}
+	if !dirYears[0] {
+		maps.Copy(years, builtinYears)
+	}
+	maps.Copy(years, dirYears)
+	sorted := slices.Sorted(maps.Keys(years))
+	for _, y := range sorted {
+		var pair [2]*tableFile
+		for i, table := range []string{TableSolutionAreas, TableSolutionPlays} {
+			data, file, err := t.readTaxonomy(dir, table, y, dirYears[y], builtinYears[y], newestBuiltin)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%s\x00%d\x00", taxonomyName(table, y), len(data))
+			h.Write(data)
+			pair[i] = &tableFile{file: file, name: table}
+			spec := []string{"area"}
+			if table == TableSolutionPlays {
+				spec = []string{"area", "play"}
+			}
+			if err := pair[i].parse(data, spec); err != nil {
+				return err
+			}
+		}
+		tx, err := newTaxonomy(y, pair[0], pair[1])
+		if err != nil {
+			return err
+		}
+		t.taxonomies = append(t.taxonomies, tx)
+	}
+	return nil
+}
+
+// readTaxonomy reads one file of year y's pair: dir's when it has it, else
+// the built-in one of that year (of the newest built-in year for the
+// year-less pair).
+func (t *Tables) readTaxonomy(dir, table string, y int, inDir, builtinYear bool, newestBuiltin int) ([]byte, string, error) {
+	name := taxonomyName(table, y)
+	if inDir {
+		file := filepath.Join(dir, name+".csv")
+		if _, err := os.Lstat(file); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return readTable(dir, name)
+		}
+	}
+	switch {
+	case y == 0:
+		name = taxonomyName(table, newestBuiltin)
+	case !builtinYear:
+		other := TableSolutionAreas
+		if table == TableSolutionAreas {
+			other = TableSolutionPlays
+		}
+		return nil, "", &refbatch.InputError{File: filepath.Join(dir, taxonomyName(other, y)+".csv"),
+			Err: fmt.Errorf("needs %s.csv beside it: a fiscal year's areas and plays go together", name)}
+	}
+	return readTable("", name)
+}
+
+// newTaxonomy checks a year's plays against its areas.
+func newTaxonomy(year int, areasFile, playsFile *tableFile) (taxonomy, error) {
+	tx := taxonomy{year: year, areas: newVocab(), plays: newVocab()}
+	for i, rec := range areasFile.records {
+		if prev, ok := tx.areas.add(rec[0]); !ok {
+			return tx, areasFile.errorf(areasFile.lines[i], "duplicate value %s", sameAs(rec[0], prev))
+		}
+	}
+	tx.playIn = pairSet{a: tx.areas, b: tx.plays, set: map[[2]string]struct{}{}}
+	index := map[string]int{}
+	for i, rec := range playsFile.records {
+		area, ok := tx.areas.canonical(rec[0])
+		if !ok {
+			return tx, playsFile.errorf(playsFile.lines[i], "unknown solution area %q (not in %s.csv)", rec[0], taxonomyName(TableSolutionAreas, year))
+		}
+		play, _ := tx.plays.canonical(rec[1])
+		if play == "" {
+			play = rec[1]
+			tx.plays.add(play)
+		}
+		key := [2]string{area, play}
+		if _, dup := tx.playIn.set[key]; dup {
+			return tx, playsFile.errorf(playsFile.lines[i], "duplicate play %q in area %q", play, area)
+		}
+		tx.playIn.set[key] = struct{}{}
+		j, seen := index[area]
+		if !seen {
+			j = len(tx.list)
+			index[area] = j
+			tx.list = append(tx.list, AreaPlays{Area: area})
+		}
+		tx.list[j].Plays = append(tx.list[j].Plays, play)
+	}
+	return tx, nil
+}
+
+// FiscalYears lists the fiscal years with a Solution Area/Play table of
+// their own, oldest first (2026 for FY26); 0 stands for a year-less table
+// of a --tables directory, which serves every other year.
+func (t *Tables) FiscalYears() []int {
+	out := make([]int, len(t.taxonomies))
+	for i, tx := range t.taxonomies {
+		out[i] = tx.year
+	}
+	return out
+}
+
+// FiscalYear is the year of the Solution Area/Play table in use (0: the
+// year-less one).
+func (t *Tables) FiscalYear() int { return t.taxonomies[t.taxonomy].year }
+
+// ForFiscalYear returns the tables with fiscal year fy's Solution Area/Play
+// table in use: the newest table not after fy (a year keeps the table of
+// the last year that had one), else the oldest. The other tables are
+// shared.
+func (t *Tables) ForFiscalYear(fy int) *Tables {
+	return t.withTaxonomy(taxonomyFor(t.FiscalYears(), fy))
+}
+
+// taxonomyFor is the index in years (oldest first) of the table fiscal year
+// fy uses.
+func taxonomyFor(years []int, fy int) int {
+	i := 0
+	for j, y := range years {
+		if y <= fy {
+			i = j
+		}
+	}
+	return i
+}
+
+func (t *Tables) withTaxonomy(i int) *Tables {
+	c := *t
+	c.vocabs = maps.Clone(t.vocabs)
+	tx := t.taxonomies[i]
+	c.taxonomy = i
+	c.vocabs[TableSolutionAreas], c.vocabs[TableSolutionPlays] = tx.areas, tx.plays
+	c.playIn, c.plays = tx.playIn, tx.list
+	return &c
+}
 
 // Known reports whether value is in the named table's vocabulary, matched as
 // the importer matches enums (exactly, or ignoring case, spaces and hyphens).

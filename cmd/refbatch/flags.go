@@ -15,8 +15,9 @@ import (
 
 // policyFlags are the flags that choose the rules and reference tables.
 type policyFlags struct {
-	rulesFile string
-	tablesDir string
+	rulesFile  string
+	tablesDir  string
+	fiscalYear fiscalYearFlag
 	// now is the clock rules see as Today; nil means time.Now. Not a flag:
 	// tests set it so that "in the past" does not drift with the calendar.
 	now func() time.Time
@@ -25,7 +26,29 @@ type policyFlags struct {
 func (p *policyFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&p.rulesFile, "rules", "", "rules `FILE` (YAML) that extends or replaces the built-in rules")
 	fs.StringVar(&p.tablesDir, "tables", "", "`DIR` of reference tables overriding the built-in ones (solution plays, currencies, FX rates…)")
+	fs.Var(&p.fiscalYear, "fiscal-year", "check Solution Areas and Plays against fiscal `YEAR`'s table (FY26 or 2026; default: each row's Closing Date's fiscal year, else today's)")
 }
+
+// fiscalYearFlag is --fiscal-year: 2026 for FY26, 0 when not given.
+type fiscalYearFlag int
+
+func (f *fiscalYearFlag) String() string {
+	if *f == 0 {
+		return ""
+	}
+	return fmt.Sprintf("FY%02d", int(*f)%100)
+}
+
+func (f *fiscalYearFlag) Set(s string) error {
+	y, err := rules.ParseFiscalYear(s)
+	if err != nil {
+		return err
+	}
+	*f = fiscalYearFlag(y)
+	return nil
+}
+
+func (f *fiscalYearFlag) Type() string { return "year" }
 
 // importFlags are the flags that say how to read an input file.
 type importFlags struct {
@@ -51,7 +74,7 @@ func (f *importFlags) bind(fs *pflag.FlagSet) {
 // inputOptions are the flags as the client takes them.
 func inputOptions(p policyFlags, f importFlags) batch.InputOptions {
 	return batch.InputOptions{Sheet: f.sheet, HeaderRow: f.headerRow, Delimiter: f.delimiter, DecimalComma: f.decimalComma,
-		DateOrder: f.dateOrder, Mapping: f.mapping, IncludeHidden: f.includeHidden, Rules: p.rulesFile, Tables: p.tablesDir}
+		DateOrder: f.dateOrder, Mapping: f.mapping, IncludeHidden: f.includeHidden, Rules: p.rulesFile, Tables: p.tablesDir, FiscalYear: int(p.fiscalYear)}
 }
 
 // execFlags are the flags of run and resume that shape execution.
@@ -160,5 +183,5 @@ func plural(n int, one, many string) string {
 
 // load compiles the policy; any error names the file, rule and position.
 func (p *policyFlags) load() (*rules.Policy, error) {
-	return batch.LoadPolicy(batch.InputOptions{Rules: p.rulesFile, Tables: p.tablesDir}, p.now)
+	return batch.LoadPolicy(batch.InputOptions{Rules: p.rulesFile, Tables: p.tablesDir, FiscalYear: int(p.fiscalYear)}, p.now)
 }

@@ -55,6 +55,14 @@ type listed struct {
 	key int64
 }
 
+// listedRef is a referral matched by a listing, pointing into the store
+// (valid while the lock is held).
+type listedRef struct {
+	ref *pc.Referral
+	seq int64
+	key int64
+}
+
 // listPage is one answer of the list: @odata.context as in the documents'
 // response example, @odata.count with $count=true.
 type listPage struct {
@@ -73,55 +81,68 @@ func (s *Server) handleList(w *statusWriter, r *http.Request) {
 		return
 	}
 	pageSize := s.pageSize()
-	var matched []listed
+	var (
+		page  []listed
+		total int
+		more  bool
+	)
+	// Everything under the lock, referrals copied only for the page: a
+	// listing of 100,000 referrals copied every one of them for each page
+	// of 100 (BenchmarkMirror: 305 s for a full listing at 100 requests/s).
 	s.locked(func() {
 		env := &evalEnv{}
 		now := s.now()
+		matched := make([]listedRef, 0, len(s.order))
 		for _, rec := range s.order {
 			ref, ok := s.listedRef(rec, now)
 			if !ok {
 				continue // not listed yet (Options.ListLag)
 			}
 			if q.filter != nil {
-				env.root = reflect.ValueOf(&ref).Elem()
+				env.root = reflect.ValueOf(ref).Elem()
 				if !q.filter.eval(env) {
 					continue
 				}
 			}
-			l := listed{ref: ref, seq: rec.seq}
+			l := listedRef{ref: ref, seq: rec.seq}
 			if q.byUpdated && ref.UpdatedDateTime != nil {
 				l.key = ref.UpdatedDateTime.UnixNano()
 			}
 			matched = append(matched, l)
 		}
-	})
-	total := len(matched)
-	slices.SortStableFunc(matched, func(a, b listed) int {
-		c := cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.seq, b.seq))
-		if q.desc {
-			return -c
-		}
-		return c
-	})
-	start := 0
-	if q.after != nil {
-		start = len(matched)
-		for i, l := range matched {
-			c := cmp.Or(cmp.Compare(l.key, q.after.key), cmp.Compare(l.seq, q.after.seq))
-			if (!q.desc && c > 0) || (q.desc && c < 0) {
-				start = i
-				break
+		total = len(matched)
+		slices.SortStableFunc(matched, func(a, b listedRef) int {
+			c := cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.seq, b.seq))
+			if q.desc {
+				return -c
 			}
+			return c
+		})
+		start := 0
+		if q.after != nil {
+			start = len(matched)
+			for i, l := range matched {
+				c := cmp.Or(cmp.Compare(l.key, q.after.key), cmp.Compare(l.seq, q.after.seq))
+				if (!q.desc && c > 0) || (q.desc && c < 0) {
+					start = i
+					break
+				}
+			}
+		} else {
+			start = min(q.skip, len(matched))
 		}
-	} else {
-		start = min(q.skip, len(matched))
-	}
-	rest := matched[start:]
-	n := min(len(rest), pageSize)
-	if q.top >= 0 {
-		n = min(n, q.top)
-	}
-	page := rest[:n]
+		rest := matched[start:]
+		n := min(len(rest), pageSize)
+		if q.top >= 0 {
+			n = min(n, q.top)
+		}
+		page = make([]listed, n)
+		for i, l := range rest[:n] {
+			page[i] = listed{ref: *l.ref, seq: l.seq, key: l.key}
+		}
+		more = n < len(rest)
+	})
+	n := len(page)
 
 	base := baseURL(r)
 	out := listPage{Context: base + "/v1.0/$metadata#Referrals", Value: make([]any, len(page))}
@@ -141,7 +162,7 @@ func (s *Server) handleList(w *statusWriter, r *http.Request) {
 	if remaining >= 0 {
 		remaining -= n
 	}
-	if n < len(rest) && remaining != 0 && n > 0 {
+	if more && remaining != 0 && n > 0 {
 		last := page[n-1]
 		out.NextLink = base + referralsPath + "?" + q.nextQuery(listCursor{key: last.key, seq: last.seq}, remaining)
 	}

@@ -162,16 +162,17 @@ func (s *Server) setRef(rec *record, next pc.Referral) {
 // listedRef is what listings show of rec now: the newest version written
 // at least ListLag ago; ok is false while even its first version is newer
 // (a referral just created is not listed yet).
-func (s *Server) listedRef(rec *record, now time.Time) (pc.Referral, bool) {
+// The pointer is valid while s.mu is held.
+func (s *Server) listedRef(rec *record, now time.Time) (*pc.Referral, bool) {
 	if s.opts.ListLag <= 0 || len(rec.history) == 0 {
-		return rec.ref, true
+		return &rec.ref, true
 	}
 	for i := len(rec.history) - 1; i >= 0; i-- {
 		if now.Sub(rec.history[i].at) >= s.opts.ListLag {
-			return rec.history[i].ref, true
+			return &rec.history[i].ref, true
 		}
 	}
-	return pc.Referral{}, false
+	return nil, false
 }
 
 // New returns a Server with no referrals, kept in memory: it ignores

@@ -49,11 +49,16 @@ type Result struct {
 	Mirror MirrorRefresh
 }
 
-// String is the result in one line: "16 rows: 7 created, 4 linked".
+// String is the result in one line: "run ID: 16 rows: 7 created, 4 linked".
 func (r *Result) String() string {
 	if r == nil {
 		return "no run"
 	}
+	return fmt.Sprintf("run %s: %s", r.Run.ID, r.Outcomes())
+}
+
+// Outcomes is every row of the run by outcome: "16 rows: 7 created, 4 linked".
+func (r *Result) Outcomes() string {
 	var parts []string
 	total := 0
 	for _, o := range refbatch.Outcomes() {
@@ -62,7 +67,7 @@ func (r *Result) String() string {
 			total += n
 		}
 	}
-	return fmt.Sprintf("run %s: %s: %s", r.Run.ID, plural(total, "row", "rows"), strings.Join(parts, ", "))
+	return fmt.Sprintf("%s: %s", plural(total, "row", "rows"), strings.Join(parts, ", "))
 }
 
 // ResumeCommand is the command line that finishes the run.

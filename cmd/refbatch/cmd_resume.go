@@ -95,14 +95,11 @@ func runResume(ctx context.Context, opts resumeOptions, e env) error {
 			return err
 		}
 	}
-	out := newRunOutput(e, opts.exec.quiet, opts.now, true)
-	cfg := opts.exec.config(in, opts.now, now, e.stderr)
-	cfg.Observer = out.observer()
-	c, err := batch.NewClient(jr, ep, cfg)
+	out := newRunOutput(e, opts.exec.quiet, opts.now)
+	c, err := out.start(jr, ep, &opts.exec, in, now)
 	if err != nil {
 		return err
 	}
-	e.interrupts.onFirst(c.Stop)
 	res, err := c.Resume(ctx, batch.ResumeOptions{Run: string(run.ID), AllowChanged: opts.allowChanged, RetryFailed: opts.retryFailed})
 	return out.finish(res, err)
 }

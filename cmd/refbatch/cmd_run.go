@@ -92,14 +92,11 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 			return err
 		}
 	}
-	out := newRunOutput(e, opts.exec.quiet, opts.now, false)
-	cfg := opts.exec.config(in, opts.now, now, e.stderr)
-	cfg.Observer = out.observer()
-	c, err := batch.NewClient(jr, ep, cfg)
+	out := newRunOutput(e, opts.exec.quiet, opts.now)
+	c, err := out.start(jr, ep, &opts.exec, in, now)
 	if err != nil {
 		return err
 	}
-	e.interrupts.onFirst(c.Stop)
 	res, err := c.Run(ctx, opts.file)
 	return out.finish(res, err)
 }

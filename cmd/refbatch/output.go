@@ -3,29 +3,31 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/batch"
+	"github.com/refbatch/refbatch/journal"
 )
 
 // runOutput is what run and resume print: the input's validation line,
 // progress, and the summary with the rows that need attention.
 type runOutput struct {
-	e     env
-	quiet bool
-	now   func() time.Time
-	prog  atomic.Pointer[progress]
+	e        env
+	quiet    bool
+	now      func() time.Time
+	nowOrNil func() time.Time // the clock a test injected, nil for the real one
+	prog     atomic.Pointer[progress]
 }
 
-func newRunOutput(e env, quiet bool, now func() time.Time, _ bool) *runOutput {
-	if now == nil {
-		now = time.Now
+func newRunOutput(e env, quiet bool, now func() time.Time) *runOutput {
+	o := &runOutput{e: e, quiet: quiet, now: now, nowOrNil: now}
+	if o.now == nil {
+		o.now = time.Now
 	}
-	return &runOutput{e: e, quiet: quiet, now: now}
+	return o
 }
 
 func (o *runOutput) observer() batch.Observer {
@@ -63,6 +65,19 @@ func (o *runOutput) observer() batch.Observer {
 	}
 }
 
+// start builds the client of a run or resume with its output wired in,
+// and lets the first Ctrl-C stop it (the second cancels ctx).
+func (o *runOutput) start(jr *journal.Journal, ep batch.Endpoint, exec *execFlags, in batch.InputOptions, today func() time.Time) (*batch.Client, error) {
+	cfg := exec.config(in, o.nowOrNil, today, o.e.stderr)
+	cfg.Observer = o.observer()
+	c, err := batch.NewClient(jr, ep, cfg)
+	if err != nil {
+		return nil, err
+	}
+	o.e.interrupts.onFirst(c.Stop)
+	return c, nil
+}
+
 // finish prints the result and returns the error that sets the exit code.
 func (o *runOutput) finish(res *batch.Result, err error) error {
 	if p := o.prog.Load(); p != nil {
@@ -77,15 +92,7 @@ func (o *runOutput) finish(res *batch.Result, err error) error {
 		verb = "resume of run"
 	}
 	fmt.Fprintf(w, "%s %s: %s, journal %s\n", verb, res.Run.ID, res.Run.InputPath, res.Journal)
-	var parts []string
-	total := 0
-	for _, oc := range refbatch.Outcomes() {
-		if n := res.Counts[oc]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, oc))
-			total += n
-		}
-	}
-	fmt.Fprintf(w, "%s: %s\n", plural(total, "row", "rows"), strings.Join(parts, ", "))
+	fmt.Fprintln(w, res.Outcomes())
 	rate := 0.0
 	if s := res.Elapsed.Seconds(); s > 0 {
 		rate = float64(res.Requests) / s

@@ -43,6 +43,8 @@ type counting struct {
 	ok        atomic.Int64
 	firstOnce sync.Once
 	first     atomic.Int64 // unix nanos of the first API request
+	writeOnce sync.Once
+	write     atomic.Int64 // unix nanos of the first write (POST or PATCH)
 }
 
 type statusWriter struct {
@@ -54,6 +56,9 @@ func (w *statusWriter) WriteHeader(s int) { w.status = s; w.ResponseWriter.Write
 
 func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.firstOnce.Do(func() { c.first.Store(time.Now().UnixNano()) })
+	if r.Method == http.MethodPost || r.Method == http.MethodPatch {
+		c.writeOnce.Do(func() { c.write.Store(time.Now().UnixNano()) })
+	}
 	sw := &statusWriter{ResponseWriter: w, status: 200}
 	c.h.ServeHTTP(sw, r)
 	c.requests.Add(1)

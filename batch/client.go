@@ -236,7 +236,7 @@ func (c *Client) Validate(ctx context.Context, file string, hooks Hooks) (Valida
 	if err != nil {
 		return Validation{File: file}, err
 	}
-	return readFile(ctx, file, c.cfg.Input, policy, c.cfg.Workers, hooks, false)
+	return readFile(ctx, file, c.cfg.Input, policy, c.cfg.Workers, hooks, false, "")
 }
 
 // FindRun returns the run of jr named id, or its latest run when id is "".

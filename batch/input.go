@@ -138,7 +138,10 @@ type Validation struct {
 
 // readFile reads and checks every row of file with policy, handing each
 // to row; keep says whether row may keep the *Row (else it is recycled).
-func readFile(ctx context.Context, file string, o InputOptions, policy *rules.Policy, workers int, hooks Hooks, keep bool) (Validation, error) {
+//
+// expect, when not "", is the SHA-256 the file must have: a file that
+// changed since a run read it is refused before any row is handed over.
+func readFile(ctx context.Context, file string, o InputOptions, policy *rules.Policy, workers int, hooks Hooks, keep bool, expect string) (Validation, error) {
 	v := Validation{File: file}
 	opts, err := ImportOptions(o, policy)
 	if err != nil {
@@ -147,6 +150,10 @@ func readFile(ctx context.Context, file string, o InputOptions, policy *rules.Po
 	sum, err := fileSHA256(file)
 	if err != nil {
 		return v, err
+	}
+	if expect != "" && sum != expect {
+		return v, fmt.Errorf("%w: %s changed while the run was reading it (SHA-256 %.12s…, planned from %.12s…); resume to go on with the file as it is now",
+			refbatch.ErrInputChanged, file, sum, expect)
 	}
 	reader, err := importer.Open(ctx, file, opts)
 	if err != nil {

@@ -63,50 +63,26 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	// What the journal says of each row first (number, hash, outcome: a
-	// light read): with it, rows that are finished and unchanged are hashed
-	// and handed back while the file is read, not kept; only the rows that
-	// may still run are read from the journal whole.
+	// What the journal says of each row (number, hash, outcome: a light
+	// read), and each row of the file as it is now, without its cells.
 	digests, err := c.jr.RowDigests(ctx, run.ID)
 	if err != nil {
 		return nil, err
 	}
-	finished := make(map[int]string, len(digests))
-	for _, d := range digests {
-		if d.Outcome.Final() && !(opts.RetryFailed && d.Outcome == refbatch.OutcomeFailed) {
-			finished[d.Number] = d.Hash
-		}
-	}
-	in, err := c.load(ctx, run.InputPath, in0, func(number int, hash string) bool {
-		h, ok := finished[number]
-		return !ok || h != hash
-	})
-	if err != nil {
-		return nil, err
-	}
-	var kept []int
-	for _, lr := range in.rows {
-		if lr.row != nil {
-			kept = append(kept, lr.number)
-		}
-	}
-	full, err := c.jr.RowsOf(ctx, run.ID, kept)
-	if err != nil {
-		return nil, err
-	}
-	byNumber := make(map[int]refbatch.RowRecord, len(full))
-	for _, r := range full {
-		byNumber[r.Number] = r
-	}
 	oldRows := make([]refbatch.RowRecord, 0, len(digests))
+	finished := 0
 	for _, d := range digests {
-		if r, ok := byNumber[d.Number]; ok {
-			oldRows = append(oldRows, r)
-			continue
-		}
 		oldRows = append(oldRows, refbatch.RowRecord{Number: d.Number, Hash: d.Hash, Outcome: d.Outcome})
+		if d.Outcome.Final() && !(opts.RetryFailed && d.Outcome == refbatch.OutcomeFailed) {
+			finished++
+		}
 	}
-	x := execution{run: run, in: in, retry: opts.RetryFailed, resumed: true, res: Result{Mirror: mirror}}
+	in, err := c.scan(ctx, run.InputPath, in0, true)
+	if err != nil {
+		return nil, err
+	}
+	x := execution{run: run, policy: in.policy, input: in0, v: in.v, rows: len(in.rows), finished: finished,
+		retry: opts.RetryFailed, resumed: true, res: Result{Mirror: mirror}}
 	if rh, th := in.policy.Hash(), in.policy.Tables().Hash(); rh != run.RulesHash || th != run.TablesHash {
 		// Runs recorded before the built-in rules were hashed by content
 		// said "builtin": that too is a change worth saying.
@@ -120,11 +96,12 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		return nil, fmt.Errorf("%w: %s (SHA-256 %.12s…, the run read %.12s…); resume with --allow-changed to re-plan only the rows that changed or are new",
 			refbatch.ErrInputChanged, run.InputPath, in.v.SHA256, run.InputSHA256)
 	}
-	records, changed, err := c.replan(ctx, run.ID, oldRows, in.rows)
+	changed, err := c.replan(ctx, run.ID, oldRows, in.rows)
 	if err != nil {
 		return nil, err
 	}
-	x.records, x.res.Replanned = records, changed
+	x.res.Replanned = changed
+	in.rows = nil // re-planned: the rows are read again as they run
 	if in.v.SHA256 != run.InputSHA256 {
 		run.InputSHA256 = in.v.SHA256
 		if err := c.jr.UpdateRun(ctx, run); err != nil {
@@ -159,23 +136,21 @@ func (c *Client) RunOrResume(ctx context.Context, file string) (*Result, error) 
 // they created is found by External Reference ID, so the new plan updates
 // it instead of creating it again); rows gone from the file are removed.
 // A row with a write that may have left (a step "sent", whatever its
-// outcome says) is never forgotten: the resume is refused. It returns the
-// records by row number and how many rows were re-planned.
-func (c *Client) replan(ctx context.Context, run refbatch.RunID, old []refbatch.RowRecord, rows []loadedRow) (map[int]refbatch.RowRecord, int, error) {
+// outcome says) is never forgotten: the resume is refused. It works on the
+// rows' facts, not their cells, and returns how many rows were re-planned.
+func (c *Client) replan(ctx context.Context, run refbatch.RunID, old []refbatch.RowRecord, rows []rowFacts) (int, error) {
 	byNumber := make(map[int]refbatch.RowRecord, len(old))
 	for _, r := range old {
 		byNumber[r.Number] = r
 	}
-	records := make(map[int]refbatch.RowRecord, len(rows))
-	var unmatched []loadedRow
+	var unmatched []rowFacts
 	kept := make(map[int]bool, len(rows))
-	for _, lr := range rows {
-		if r, ok := byNumber[lr.number]; ok && r.Hash == lr.hash {
-			records[lr.number] = r
-			kept[lr.number] = true
+	for _, f := range rows {
+		if r, ok := byNumber[f.number]; ok && r.Hash == f.hash {
+			kept[f.number] = true
 			continue
 		}
-		unmatched = append(unmatched, lr)
+		unmatched = append(unmatched, f)
 	}
 	// A row that moved (a row inserted or removed above it) is the same
 	// row: found by its key and content, it keeps its record and steps
@@ -187,28 +162,24 @@ func (c *Client) replan(ctx context.Context, run refbatch.RunID, old []refbatch.
 		}
 	}
 	moves := map[int]int{}
-	var fresh []loadedRow
-	for _, lr := range unmatched {
-		if lr.row != nil && refbatch.KeyOf(lr.row) != "" {
-			if nums := byHash[lr.hash]; len(nums) > 0 {
-				from := nums[0]
-				byHash[lr.hash] = nums[1:]
-				moves[from] = lr.number
-				rec := byNumber[from]
-				rec.Number = lr.number
-				records[lr.number] = rec
+	var fresh []rowFacts
+	for _, f := range unmatched {
+		if f.key != "" {
+			if nums := byHash[f.hash]; len(nums) > 0 {
+				moves[nums[0]] = f.number
+				byHash[f.hash] = nums[1:]
 				continue
 			}
 		}
-		fresh = append(fresh, lr)
+		fresh = append(fresh, f)
 	}
 	moved := make(map[int]bool, len(moves))
 	for from := range moves {
 		moved[from] = true
 	}
 	seen := make(map[int]bool, len(rows))
-	for _, lr := range rows {
-		seen[lr.number] = true
+	for _, f := range rows {
+		seen[f.number] = true
 	}
 	var gone []int
 	for n := range byNumber {
@@ -217,13 +188,13 @@ func (c *Client) replan(ctx context.Context, run refbatch.RunID, old []refbatch.
 		}
 	}
 	if len(fresh) == 0 && len(gone) == 0 && len(moves) == 0 {
-		return records, 0, nil
+		return 0, nil
 	}
 	// Nothing that may have been applied is forgotten: a row whose write is
 	// in doubt may move, not change or leave.
 	sent, err := c.jr.SentWrites(ctx, run)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	inFlight := map[int]refbatch.StepName{}
 	for _, s := range sent {
@@ -231,43 +202,38 @@ func (c *Client) replan(ctx context.Context, run refbatch.RunID, old []refbatch.
 	}
 	for _, n := range gone {
 		if step, ok := inFlight[n]; ok {
-			return nil, 0, usageErrorf("row %d left the file while its %s may have been applied (sent, answer never recorded); put the row back as it was, resume, then change the file", n, step)
+			return 0, usageErrorf("row %d left the file while its %s may have been applied (sent, answer never recorded); put the row back as it was, resume, then change the file", n, step)
 		}
 	}
 	replaced := map[int]bool{}
-	for _, lr := range fresh {
-		if _, ok := byNumber[lr.number]; ok && !moved[lr.number] {
-			replaced[lr.number] = true
-			if step, ok := inFlight[lr.number]; ok {
-				return nil, 0, usageErrorf("row %d changed while its %s may have been applied (sent, answer never recorded); put the row back as it was, resume, then change the file", lr.number, step)
+	for _, f := range fresh {
+		if _, ok := byNumber[f.number]; ok && !moved[f.number] {
+			replaced[f.number] = true
+			if step, ok := inFlight[f.number]; ok {
+				return 0, usageErrorf("row %d changed while its %s may have been applied (sent, answer never recorded); put the row back as it was, resume, then change the file", f.number, step)
 			}
 		}
 	}
 	if err := c.jr.MoveRows(ctx, run, moves); err != nil {
-		return nil, 0, err
-	}
-	planned, err := c.planRecords(ctx, fresh)
-	if err != nil {
-		return nil, 0, err
-	}
-	list := make([]refbatch.RowRecord, 0, len(fresh))
-	for _, lr := range fresh {
-		rec := planned[lr.row.Number]
-		if replaced[lr.row.Number] {
-			if err := c.jr.ClearSteps(ctx, run, lr.row.Number); err != nil {
-				return nil, 0, err
-			}
-		}
-		records[lr.row.Number] = rec
-		list = append(list, rec)
+		return 0, err
 	}
 	if len(gone) > 0 {
 		if err := c.jr.DeleteRows(ctx, run, gone); err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 	}
-	if err := c.jr.PutRows(ctx, run, list); err != nil {
-		return nil, 0, err
+	err = c.planRecords(ctx, fresh, func(recs []refbatch.RowRecord) error {
+		for _, rec := range recs {
+			if replaced[rec.Number] {
+				if err := c.jr.ClearSteps(ctx, run, rec.Number); err != nil {
+					return err
+				}
+			}
+		}
+		return c.jr.PutRows(ctx, run, recs)
+	})
+	if err != nil {
+		return 0, err
 	}
-	return records, len(fresh), nil
+	return len(fresh), nil
 }

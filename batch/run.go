@@ -120,7 +120,7 @@ func (c *Client) load(ctx context.Context, file string, in InputOptions, keep fu
 		}
 		l.rows = append(l.rows, lr)
 		return nil
-	}}, true)
+	}}, true, "")
 	if err != nil {
 		return nil, err
 	}
@@ -128,19 +128,88 @@ func (c *Client) load(ctx context.Context, file string, in InputOptions, keep fu
 	return l, nil
 }
 
+// rowFacts is what planning needs of a row: no cells, so that a run holds
+// a few hundred bytes a row while it plans, not the row.
+type rowFacts struct {
+	number     int
+	key        refbatch.RowKey
+	action     string
+	referralID string
+	ext        string
+	valid      bool
+	firstError string
+	hash       string
+}
+
+func factsOf(row *refbatch.Row, findings []refbatch.Finding) rowFacts {
+	return rowFacts{number: row.Number, key: refbatch.KeyOf(row), action: row.Action, referralID: row.ReferralID,
+		ext: row.ExternalReferenceID, valid: !HasErrors(findings), firstError: FirstError(findings), hash: refbatch.ContentHash(row)}
+}
+
+// row is the part of a row the upsert decision reads.
+func (f rowFacts) row() *refbatch.Row {
+	return &refbatch.Row{Number: f.number, Action: f.action, ReferralID: f.referralID, ExternalReferenceID: f.ext}
+}
+
+// scanned is an input file read and checked whole, keeping each row's facts.
+type scanned struct {
+	policy *rules.Policy
+	v      Validation
+	rows   []rowFacts // with keep
+	count  int
+}
+
+// planFile plans a new run's rows as they are read again (the second pass,
+// once the first proved the file whole), a chunk at a time into the
+// journal: a run never holds the file's rows, nor their facts.
+func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOptions, policy *rules.Policy) error {
+	chunk := make([]rowFacts, 0, planChunk)
+	put := func(recs []refbatch.RowRecord) error { return c.jr.PutRows(ctx, run.ID, recs) }
+	_, err := readFile(ctx, run.InputPath, in, policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
+		chunk = append(chunk, factsOf(row, findings))
+		if len(chunk) < planChunk {
+			return nil
+		}
+		err := c.planRecords(ctx, chunk, put)
+		chunk = chunk[:0]
+		return err
+	}}, false, run.InputSHA256)
+	if err != nil {
+		return err
+	}
+	return c.planRecords(ctx, chunk, put)
+}
+
+// scan reads and checks file (the first pass of a run or resume), handing
+// the rows back as it goes; with keep it keeps the facts of every row
+// (resume re-plans from them), else only their count.
+func (c *Client) scan(ctx context.Context, file string, in InputOptions, keep bool) (*scanned, error) {
+	policy, err := LoadPolicy(in, c.cfg.Today)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scanned{policy: policy}
+	v, err := readFile(ctx, file, in, policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
+		sc.count++
+		if keep {
+			sc.rows = append(sc.rows, factsOf(row, findings))
+		}
+		return nil
+	}}, false, "")
+	if err != nil {
+		return nil, err
+	}
+	sc.v = v
+	return sc, nil
+}
+
 // plannedRecord is the journal record of a freshly read row, after the
 // upsert decision t.
-func plannedRecord(lr loadedRow, t engine.Target) refbatch.RowRecord {
-	rec := refbatch.RowRecord{
-		Number: lr.row.Number,
-		Key:    refbatch.KeyOf(lr.row),
-		Action: lr.row.Action,
-		Valid:  !HasErrors(lr.findings),
-		Hash:   lr.hash,
-	}
+func plannedRecord(f rowFacts, t engine.Target) refbatch.RowRecord {
+	rec := refbatch.RowRecord{Number: f.number, Key: f.key, Action: f.action, Valid: f.valid, Hash: f.hash}
 	if !rec.Valid {
 		rec.Outcome = refbatch.OutcomeSkippedInvalid
-		rec.Error = FirstError(lr.findings)
+		rec.Error = f.firstError
 		return rec
 	}
 	rec.Outcome = refbatch.OutcomePending
@@ -151,33 +220,45 @@ func plannedRecord(lr loadedRow, t engine.Target) refbatch.RowRecord {
 	return rec
 }
 
+// planChunk is how many rows are planned with one lookup.
+const planChunk = 500
+
 // planRecords makes the journal records of freshly read rows, deciding
-// upsert once for all of them (engine.Resolve).
-func (c *Client) planRecords(ctx context.Context, rows []loadedRow) (map[int]refbatch.RowRecord, error) {
-	var ids []string
-	for _, lr := range rows {
-		if lr.row.ExternalReferenceID != "" {
-			ids = append(ids, lr.row.ExternalReferenceID)
+// upsert once for all of them (engine.Resolve), and hands each chunk's to
+// put (the journal's PutRows).
+func (c *Client) planRecords(ctx context.Context, rows []rowFacts, put func([]refbatch.RowRecord) error) error {
+	out := make([]refbatch.RowRecord, 0, planChunk)
+	for start := 0; start < len(rows); start += planChunk {
+		out = out[:0]
+		part := rows[start:min(start+planChunk, len(rows))]
+		var ids []string
+		for _, f := range part {
+			if f.ext != "" {
+				ids = append(ids, f.ext)
+			}
+		}
+		known, err := c.jr.LookupMany(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, f := range part {
+			var kp *refbatch.Known
+			if k, ok := known[strings.ToLower(f.ext)]; ok && f.ext != "" {
+				kp = &k
+			}
+			row := f.row()
+			t := engine.Resolve(row, kp)
+			rec := plannedRecord(f, t)
+			if rec.Valid && len(t.Also) > 0 {
+				rec.Outcome, rec.Error = refbatch.OutcomeFailed, engine.AmbiguousMessage(row, t)
+			}
+			out = append(out, rec)
+		}
+		if err := put(out); err != nil {
+			return err
 		}
 	}
-	known, err := c.jr.LookupMany(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int]refbatch.RowRecord, len(rows))
-	for _, lr := range rows {
-		var kp *refbatch.Known
-		if k, ok := known[strings.ToLower(lr.row.ExternalReferenceID)]; ok && lr.row.ExternalReferenceID != "" {
-			kp = &k
-		}
-		t := engine.Resolve(lr.row, kp)
-		rec := plannedRecord(lr, t)
-		if rec.Valid && len(t.Also) > 0 {
-			rec.Outcome, rec.Error = refbatch.OutcomeFailed, engine.AmbiguousMessage(lr.row, t)
-		}
-		out[lr.row.Number] = rec
-	}
-	return out, nil
+	return nil
 }
 
 // Run validates file, journals a new run of it and executes its valid
@@ -196,7 +277,7 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 		return nil, err
 	}
 	defer end()
-	in, err := c.load(ctx, file, c.cfg.Input, nil)
+	in, err := c.scan(ctx, file, c.cfg.Input, false)
 	if err != nil {
 		return nil, err
 	}
@@ -230,18 +311,11 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	if err := c.jr.CreateRun(ctx, run); err != nil {
 		return nil, err
 	}
-	records, err := c.planRecords(ctx, in.rows)
-	if err != nil {
+	if err := c.planFile(ctx, run, c.cfg.Input, in.policy); err != nil {
 		return nil, err
 	}
-	list := make([]refbatch.RowRecord, 0, len(records))
-	for _, lr := range in.rows {
-		list = append(list, records[lr.row.Number])
-	}
-	if err := c.jr.PutRows(ctx, run.ID, list); err != nil {
-		return nil, err
-	}
-	return c.execute(feed, ctx, conn, execution{run: run, in: in, records: records, res: Result{Mirror: mirror}})
+	x := execution{run: run, policy: in.policy, input: c.cfg.Input, v: in.v, rows: in.count, res: Result{Mirror: mirror}}
+	return c.execute(feed, ctx, conn, x)
 }
 
 // bind makes the journal belong to the client's endpoint, or refuses when
@@ -357,53 +431,43 @@ func (c *Client) refuseOverDoubt(ctx context.Context) error {
 
 // execution is everything one run or resume executes with.
 type execution struct {
-	run     refbatch.RunInfo
-	in      *loaded
-	records map[int]refbatch.RowRecord // by row number, as the journal has them
-	retry   bool                       // resume --retry-failed
-	resumed bool
-	res     Result
+	run      refbatch.RunInfo
+	policy   *rules.Policy
+	input    InputOptions
+	v        Validation // the first pass's
+	rows     int        // rows in the file
+	finished int        // of them, finished before this attempt
+	retry    bool       // resume --retry-failed
+	resumed  bool
+	res      Result
 }
 
-// execute runs the rows and gathers the result.
+// execChunk is how many rows of the file are run at once. The file is read
+// a second time and fed to the engine a chunk at a time, so a run holds a
+// chunk's rows, not the file's: memory does not grow with the rows.
+const execChunk = 1000
+
+// execute runs the rows and gathers the result. It reads the file again,
+// row by row: each row must be as the run planned it (its content hash),
+// rows already finished are skipped, and the others run a chunk at a time.
+// A row left in doubt waiting for its settle time (and every later row with
+// its key) is held back and run at the end, once, with the wait.
 // feedCtx ends at Stop, ctx (the work context) at StopAndCancel.
 func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execution) (*Result, error) {
 	workCtx := ctx
 	res := &x.res
-	res.Run, res.Journal, res.Resumed, res.Input = x.run, c.jr.Path(), x.resumed, x.in.v.Summary
+	res.Run, res.Journal, res.Resumed, res.Input = x.run, c.jr.Path(), x.resumed, x.v.Summary
 	obs := c.cfg.Observer
-
-	planned := make([]*engine.Planned, 0, len(x.in.rows))
-	// finishedBefore counts the rows resume did not even keep (finished and
-	// unchanged): the engine never sees them, the result does.
-	finishedBefore := map[refbatch.Outcome]int{}
-	finished := 0
-	for _, lr := range x.in.rows {
-		rec, ok := x.records[lr.number]
-		if !ok {
-			continue
-		}
-		if rec.Outcome.Final() && !(x.retry && rec.Outcome == refbatch.OutcomeFailed) {
-			finished++
-		}
-		if lr.row == nil {
-			finishedBefore[rec.Outcome]++
-			continue
-		}
-		planned = append(planned, &engine.Planned{Row: lr.row, Record: rec})
-	}
 	if obs.Started != nil {
-		obs.Started(Started{Run: x.run, Resumed: x.resumed, Input: x.in.v.Summary, Rows: len(x.in.rows), Finished: finished,
+		obs.Started(Started{Run: x.run, Resumed: x.resumed, Input: x.v.Summary, Rows: x.rows, Finished: x.finished,
 			Replanned: res.Replanned, PolicyChanged: res.PolicyChanged})
 	}
-
-	start := c.cfg.Now()
-	out, runErr := engine.Execute(feedCtx, workCtx, planned, engine.ExecOptions{
+	opts := engine.ExecOptions{
 		Run:          x.run.ID,
 		API:          conn.api,
 		Mapper:       partnercenter.NewMapper(),
 		Journal:      c.jr,
-		NewPolicy:    func() engine.Policy { return x.in.policy.NewEvaluator() },
+		NewPolicy:    func() engine.Policy { return x.policy.NewEvaluator() },
 		Concurrency:  c.cfg.Concurrency,
 		RetryFailed:  x.retry,
 		RegisterWait: c.cfg.RegisterWait,
@@ -411,18 +475,117 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 		Logger:       c.cfg.Logger,
 		Now:          c.cfg.Now,
 		Observer:     engine.Observer{RowFinished: obs.RowFinished, StepSent: obs.StepSent},
-	})
+		NoSettleWait: true,
+	}
+
+	start := c.cfg.Now()
+	var (
+		held     []*refbatch.Row // rows run at the end, in file order
+		heldKeys = map[refbatch.RowKey]bool{}
+		chunk    []*refbatch.Row
+	)
+	runChunk := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		rows := chunk
+		chunk = nil
+		numbers := make([]int, len(rows))
+		for i, r := range rows {
+			numbers[i] = r.Number
+		}
+		recs, err := c.jr.RowsOf(workCtx, x.run.ID, numbers)
+		if err != nil {
+			return err
+		}
+		byNumber := make(map[int]refbatch.RowRecord, len(recs))
+		for _, r := range recs {
+			byNumber[r.Number] = r
+		}
+		planned := make([]*engine.Planned, 0, len(rows))
+		for _, row := range rows {
+			rec, ok := byNumber[row.Number]
+			if !ok {
+				continue
+			}
+			if rec.Hash != "" && rec.Hash != refbatch.ContentHash(row) {
+				return fmt.Errorf("%w: %s: row %d is not the row the run planned; resume to go on with the file as it is now",
+					refbatch.ErrInputChanged, x.run.InputPath, row.Number)
+			}
+			if rec.Outcome.Final() && !(x.retry && rec.Outcome == refbatch.OutcomeFailed) {
+				continue
+			}
+			if rec.Key != "" && heldKeys[rec.Key] {
+				held = append(held, row) // after the held row of its key
+				continue
+			}
+			planned = append(planned, &engine.Planned{Row: row, Record: rec})
+		}
+		if len(planned) == 0 {
+			return nil
+		}
+		out, err := engine.Execute(feedCtx, workCtx, planned, opts)
+		notFinal := make(map[int]bool, len(out.NotFinal))
+		for _, n := range out.NotFinal {
+			notFinal[n] = true
+		}
+		for _, p := range planned {
+			if notFinal[p.Row.Number] {
+				held = append(held, p.Row)
+				if p.Record.Key != "" {
+					heldKeys[p.Record.Key] = true
+				}
+			}
+		}
+		return err
+	}
+	_, runErr := readFile(ctx, x.run.InputPath, x.input, x.policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, _ []refbatch.Finding) error {
+		if feedCtx.Err() != nil {
+			return fmt.Errorf("run interrupted: %w", context.Canceled)
+		}
+		chunk = append(chunk, row)
+		if len(chunk) < execChunk {
+			return nil
+		}
+		return runChunk()
+	}}, true, x.run.InputSHA256)
+	if runErr == nil {
+		runErr = runChunk()
+	}
+	// The held rows, with the wait for their settle time.
+	if runErr == nil && len(held) > 0 && feedCtx.Err() == nil {
+		opts.NoSettleWait = false
+		numbers := make([]int, len(held))
+		for i, r := range held {
+			numbers[i] = r.Number
+		}
+		recs, err := c.jr.RowsOf(workCtx, x.run.ID, numbers)
+		if err != nil {
+			runErr = err
+		} else {
+			byNumber := make(map[int]refbatch.RowRecord, len(recs))
+			for _, r := range recs {
+				byNumber[r.Number] = r
+			}
+			planned := make([]*engine.Planned, 0, len(held))
+			for _, row := range held {
+				if rec, ok := byNumber[row.Number]; ok {
+					planned = append(planned, &engine.Planned{Row: row, Record: rec})
+				}
+			}
+			_, runErr = engine.Execute(feedCtx, workCtx, planned, opts)
+		}
+	}
+	if runErr != nil && !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, refbatch.ErrFatal) && ctx.Err() != nil {
+		runErr = fmt.Errorf("run interrupted: %w", ctx.Err())
+	}
 	res.Elapsed = c.cfg.Now().Sub(start)
-	res.Counts, res.Unfinished = out.Counts, out.Unfinished
-	if res.Counts == nil {
-		res.Counts = map[refbatch.Outcome]int{}
-	}
-	for o, n := range finishedBefore {
-		res.Counts[o] += n
-	}
 	res.Requests, res.Throttled = conn.limiter.Counts()
 
 	bg := context.WithoutCancel(ctx)
+	if err := c.count(bg, res); err != nil && runErr == nil {
+		runErr = err
+	}
 	if rate, ok := conn.limiter.LearntRate(); ok && c.cfg.Rate == 0 {
 		// The next run against this endpoint starts here, not at a burst.
 		if err := c.jr.RememberRate(bg, c.ep.name(), rate); err != nil && runErr == nil {
@@ -448,6 +611,22 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 	return res, res.verdict(c.cfg.Strict)
 }
 
+// count fills the result's rows by outcome from the journal.
+func (c *Client) count(ctx context.Context, res *Result) error {
+	digests, err := c.jr.RowDigests(ctx, res.Run.ID)
+	if err != nil {
+		return err
+	}
+	res.Counts, res.Unfinished = map[refbatch.Outcome]int{}, 0
+	for _, d := range digests {
+		res.Counts[d.Outcome]++
+		if !d.Outcome.Final() {
+			res.Unfinished++
+		}
+	}
+	return nil
+}
+
 // verdict is the error a finished run returns: ErrFindings when rows are
 // unfinished, failed or skipped (or, strict, the file had warnings).
 func (r *Result) verdict(strict bool) error {
@@ -465,16 +644,23 @@ func (r *Result) verdict(strict bool) error {
 // gatherProblems fills the rows that failed, were skipped or are in doubt,
 // and how many of the failed ones a retry may pass.
 func (c *Client) gatherProblems(ctx context.Context, res *Result) error {
-	rows, err := c.jr.Rows(ctx, res.Run.ID)
+	digests, err := c.jr.RowDigests(ctx, res.Run.ID)
 	if err != nil {
 		return err
 	}
-	for _, r := range rows {
-		switch r.Outcome {
+	var numbers []int
+	for _, d := range digests {
+		switch d.Outcome {
 		case refbatch.OutcomeFailed, refbatch.OutcomeSkippedInvalid, refbatch.OutcomeInDoubt:
-			res.Problems = append(res.Problems, r)
+			numbers = append(numbers, d.Number)
 		}
 	}
+	digests = nil
+	rows, err := c.jr.RowsOf(ctx, res.Run.ID, numbers)
+	if err != nil {
+		return err
+	}
+	res.Problems = rows
 	sort.Slice(res.Problems, func(i, j int) bool { return res.Problems[i].Number < res.Problems[j].Number })
 	steps, err := c.jr.UnfinishedSteps(ctx, res.Run.ID) // failed rows are among them
 	if err != nil {

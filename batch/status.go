@@ -212,7 +212,7 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (ex Exported, e
 			return results.WriteRow(row, exporter.RowResult{Outcome: rec.Outcome, ReferralID: rec.ReferralID, EngagementID: rec.EngagementID,
 				MicrosoftReferralID: rec.MicrosoftReferralID, Error: rec.Error, ClientRequestID: lastRequest[row.Number]})
 		},
-	}, false)
+	}, false, "")
 	if err != nil {
 		return ex, err
 	}

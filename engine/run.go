@@ -60,6 +60,10 @@ type ExecOptions struct {
 	// moved onto the service's clock (see ClockSkewer), minus this margin.
 	// Default 10 minutes.
 	ReconcileMargin time.Duration
+	// NoSettleWait returns as soon as only rows waiting for their settle
+	// time are left, in doubt: a caller that feeds the rows in chunks runs
+	// them (and the rows of their keys) in a last Execute that waits.
+	NoSettleWait bool
 	// Settle is how long after a create or link was sent the listing can
 	// prove it absent: listings are eventually consistent, so one read
 	// sooner may not show a referral that exists. Rows whose writes are in
@@ -107,6 +111,8 @@ type Result struct {
 	Counts map[refbatch.Outcome]int // every row of the run by outcome
 	// Unfinished counts rows left pending or in doubt: resume finishes them.
 	Unfinished int
+	// NotFinal are the numbers of those rows, in file order.
+	NotFinal []int
 }
 
 // Execute runs the steps of every valid row that is not finished yet and
@@ -168,6 +174,9 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 		}
 		// Rows whose creates or links are in doubt wait for the listing to
 		// settle; waiting is not a round.
+		if _, ok := x.nextSettled(groups); ok && x.opts.NoSettleWait {
+			break
+		}
 		if at, ok := x.nextSettled(groups); ok && waits < maxSettleWaits {
 			if d := at.Sub(x.opts.Now()); d > 0 {
 				x.log.Info("waiting for Partner Center's listing to settle", "until", at.Format(time.RFC3339), "in", d.Round(time.Millisecond))
@@ -195,6 +204,7 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 		res.Counts[r.rec.Outcome]++
 		if !r.rec.Outcome.Final() {
 			res.Unfinished++
+			res.NotFinal = append(res.NotFinal, r.rec.Number)
 		}
 	}
 	switch {

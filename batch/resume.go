@@ -69,19 +69,36 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	oldRows := make([]refbatch.RowRecord, 0, len(digests))
 	finished := 0
 	for _, d := range digests {
-		oldRows = append(oldRows, refbatch.RowRecord{Number: d.Number, Hash: d.Hash, Outcome: d.Outcome})
 		if d.Outcome.Final() && !(opts.RetryFailed && d.Outcome == refbatch.OutcomeFailed) {
 			finished++
 		}
 	}
-	in, err := c.scan(ctx, run.InputPath, in0, true)
+	// The rows' facts are kept only for re-planning a changed file: an
+	// unchanged one is read as it runs, so a resume's memory does not grow
+	// with the rows either.
+	sum, err := fileSHA256(run.InputPath)
 	if err != nil {
 		return nil, err
 	}
-	x := execution{run: run, policy: in.policy, input: in0, v: in.v, rows: len(in.rows), finished: finished,
+	changedFile := sum != run.InputSHA256
+	in, err := c.scan(ctx, run.InputPath, in0, changedFile && opts.AllowChanged)
+	if err != nil {
+		return nil, err
+	}
+	if in.v.SHA256 != sum {
+		return nil, &refbatch.InputError{File: run.InputPath, Err: errors.New("the file changed while it was being read; try again when it is saved")}
+	}
+	var oldRows []refbatch.RowRecord
+	if changedFile && opts.AllowChanged {
+		oldRows = make([]refbatch.RowRecord, 0, len(digests))
+		for _, d := range digests {
+			oldRows = append(oldRows, refbatch.RowRecord{Number: d.Number, Hash: d.Hash, Outcome: d.Outcome})
+		}
+	}
+	digests = nil
+	x := execution{run: run, policy: in.policy, input: in0, v: in.v, rows: in.count, finished: finished,
 		retry: opts.RetryFailed, resumed: true, res: Result{Mirror: mirror}}
 	if rh, th := in.policy.Hash(), in.policy.Tables().Hash(); rh != run.RulesHash || th != run.TablesHash {
 		// Runs recorded before the built-in rules were hashed by content
@@ -96,9 +113,11 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		return nil, fmt.Errorf("%w: %s (SHA-256 %.12s…, the run read %.12s…); resume with --allow-changed to re-plan only the rows that changed or are new",
 			refbatch.ErrInputChanged, run.InputPath, in.v.SHA256, run.InputSHA256)
 	}
-	changed, err := c.replan(ctx, run.ID, oldRows, in.rows)
-	if err != nil {
-		return nil, err
+	changed := 0
+	if in.v.SHA256 != run.InputSHA256 {
+		if changed, err = c.replan(ctx, run.ID, oldRows, in.rows); err != nil {
+			return nil, err
+		}
 	}
 	x.res.Replanned = changed
 	in.rows = nil // re-planned: the rows are read again as they run

@@ -281,6 +281,10 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if feed.Err() != nil {
+		// Stopped while the file was read: nothing is journaled.
+		return nil, fmt.Errorf("run stopped before it started: %w", context.Canceled)
+	}
 	if err := c.refuseOverDoubt(ctx); err != nil {
 		return nil, err
 	}

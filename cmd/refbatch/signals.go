@@ -62,7 +62,7 @@ func withInterrupts(parent context.Context, stderr io.Writer) (ctx context.Conte
 					if sig == syscall.SIGHUP {
 						what = "the terminal closed (SIGHUP)"
 					}
-					fmt.Fprintf(stderr, "\nrefbatch: %s: finishing the requests in flight (Ctrl-C again to cancel them)\n", what)
+					fmt.Fprintf(stderr, "\nrefbatch: %s: stopping; no new row starts, requests in flight finish (Ctrl-C again to cancel them)\n", what)
 					first()
 					continue
 				}

@@ -113,6 +113,10 @@ type Endpoint struct {
 	// Settle is how long this endpoint's listing may lag a write (0:
 	// DefaultSettle); Config.Settle overrides it.
 	Settle time.Duration
+	// RegisterWait is how long a deal registration waits for this
+	// endpoint's Microsoft side to accept a co-sell referral when
+	// Config.RegisterWait is 0 (the embedded sandbox accepts after 2 s).
+	RegisterWait time.Duration
 }
 
 // DefaultSettle is the settle time for the real service (engine.DefaultSettle):
@@ -168,9 +172,6 @@ func NewClient(jr *journal.Journal, ep Endpoint, cfg Config) (*Client, error) {
 	return &Client{jr: jr, ep: ep, cfg: cfg}, nil
 }
 
-// Journal is the client's journal (nil when it has none).
-func (c *Client) Journal() *journal.Journal { return c.jr }
-
 // Stop is the first stage of a shutdown: the run in progress takes no new
 // rows and finishes the steps in flight; Run or Resume then returns an
 // error wrapping context.Canceled, with the journal consistent.
@@ -196,8 +197,13 @@ func (c *Client) StopAndCancel() {
 	}
 }
 
-// begin marks a run in progress and returns its feed and work contexts.
+// begin checks that the client can run (a journal, an endpoint), marks a
+// run in progress and returns its feed and work contexts: Stop and
+// StopAndCancel reach the run from here on.
 func (c *Client) begin(ctx context.Context) (feed, work context.Context, end func(), err error) {
+	if err := c.needRun(); err != nil {
+		return nil, nil, nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.running {

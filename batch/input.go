@@ -220,8 +220,8 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// HasErrors reports whether findings hold an error.
-func HasErrors(findings []refbatch.Finding) bool {
+// hasErrors reports whether findings hold an error.
+func hasErrors(findings []refbatch.Finding) bool {
 	for _, f := range findings {
 		if f.Severity == refbatch.SeverityError {
 			return true
@@ -230,9 +230,9 @@ func HasErrors(findings []refbatch.Finding) bool {
 	return false
 }
 
-// FirstError is the first error of findings with its cell, and how many
+// firstError is the first error of findings with its cell, and how many
 // more there are: what a skipped row's record says.
-func FirstError(findings []refbatch.Finding) string {
+func firstError(findings []refbatch.Finding) string {
 	n := 0
 	msg := ""
 	for _, f := range findings {

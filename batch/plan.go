@@ -29,7 +29,7 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 			return nil, Validation{File: file}, errors.New("batch: an online plan needs an endpoint and a token source")
 		}
 	}
-	in, err := c.load(ctx, file, c.cfg.Input, nil)
+	in, err := c.load(ctx, file, c.cfg.Input)
 	if err != nil {
 		return nil, Validation{File: file}, err
 	}
@@ -58,9 +58,9 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 	plans := make([]engine.RowPlan, 0, len(in.rows))
 	for _, lr := range in.rows {
 		row := lr.row
-		if HasErrors(lr.findings) {
+		if hasErrors(lr.findings) {
 			plans = append(plans, engine.RowPlan{Row: row.Number, Key: refbatch.KeyOf(row), Action: row.Action,
-				Findings: lr.findings, Requests: []refbatch.Request{}, Note: "skipped: " + FirstError(lr.findings)})
+				Findings: lr.findings, Requests: []refbatch.Request{}, Note: "skipped: " + firstError(lr.findings)})
 			continue
 		}
 		ext := strings.ToLower(row.ExternalReferenceID)

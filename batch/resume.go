@@ -29,10 +29,6 @@ type ResumeOptions struct {
 // AllowChanged, and refuses to resume a run against an endpoint other than
 // its own. Errors are as Run's.
 func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error) {
-	if err := c.needRun(); err != nil {
-		return nil, err
-	}
-	// Stop and StopAndCancel reach the resume from here on.
 	feed, ctx, end, err := c.begin(ctx)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -89,13 +90,10 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// loadedRow is one input row with its findings. A row a resume does not
-// need (finished, unchanged) keeps only its number and hash: row is nil.
+// loadedRow is one input row with its findings, as Plan lays it out.
 type loadedRow struct {
 	row      *refbatch.Row
 	findings []refbatch.Finding
-	number   int
-	hash     string
 }
 
 // loaded is an input file read and checked whole.
@@ -105,20 +103,15 @@ type loaded struct {
 	rows   []loadedRow
 }
 
-// load reads file keeping the rows a run needs; keep (nil: all) says,
-// from a row's number and content hash, whether it may still run.
-func (c *Client) load(ctx context.Context, file string, in InputOptions, keep func(number int, hash string) bool) (*loaded, error) {
+// load reads file keeping every row (plan lays them all out).
+func (c *Client) load(ctx context.Context, file string, in InputOptions) (*loaded, error) {
 	policy, err := LoadPolicy(in, c.cfg.Today)
 	if err != nil {
 		return nil, err
 	}
 	l := &loaded{policy: policy}
 	v, err := readFile(ctx, file, in, policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
-		lr := loadedRow{row: row, findings: findings, number: row.Number, hash: refbatch.ContentHash(row)}
-		if keep != nil && !keep(lr.number, lr.hash) {
-			lr.row, lr.findings = nil, nil
-		}
-		l.rows = append(l.rows, lr)
+		l.rows = append(l.rows, loadedRow{row: row, findings: findings})
 		return nil
 	}}, true, "")
 	if err != nil {
@@ -143,7 +136,7 @@ type rowFacts struct {
 
 func factsOf(row *refbatch.Row, findings []refbatch.Finding) rowFacts {
 	return rowFacts{number: row.Number, key: refbatch.KeyOf(row), action: row.Action, referralID: row.ReferralID,
-		ext: row.ExternalReferenceID, valid: !HasErrors(findings), firstError: FirstError(findings), hash: refbatch.ContentHash(row)}
+		ext: row.ExternalReferenceID, valid: !hasErrors(findings), firstError: firstError(findings), hash: refbatch.ContentHash(row)}
 }
 
 // row is the part of a row the upsert decision reads.
@@ -268,10 +261,6 @@ func (c *Client) planRecords(ctx context.Context, rows []rowFacts, put func([]re
 // context.Canceled when the run was stopped, and refbatch.ErrFatal when the
 // API refused the credentials. The Result is not nil once the run started.
 func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
-	if err := c.needRun(); err != nil {
-		return nil, err
-	}
-	// Stop and StopAndCancel reach the run from here on.
 	feed, ctx, end, err := c.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -474,7 +463,7 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 		NewPolicy:    func() engine.Policy { return x.policy.NewEvaluator() },
 		Concurrency:  c.cfg.Concurrency,
 		RetryFailed:  x.retry,
-		RegisterWait: c.cfg.RegisterWait,
+		RegisterWait: cmp.Or(c.cfg.RegisterWait, c.ep.RegisterWait),
 		Settle:       c.settle(),
 		Logger:       c.cfg.Logger,
 		Now:          c.cfg.Now,

@@ -17,6 +17,11 @@ import (
 	"github.com/refbatch/refbatch/rules"
 )
 
+// sandboxRegisterWait is how long a rehearsal's deal registrations wait for
+// the sandbox's Microsoft side (which accepts co-sell deals after
+// AcceptAfter, 2 s by default).
+const sandboxRegisterWait = 30 * time.Second
+
 // SandboxPrefix starts the endpoint name of the embedded sandbox, which a
 // journal records: "sandbox:" and the sandbox's state file.
 const SandboxPrefix = "sandbox:"
@@ -102,7 +107,8 @@ func StartSandbox(ctx context.Context, cfg SandboxConfig) (*Sandbox, error) {
 
 // Endpoint is the sandbox as an endpoint: any token is accepted.
 func (s *Sandbox) Endpoint() Endpoint {
-	return Endpoint{URL: s.URL, Name: s.name, Token: partnercenter.StaticToken("sandbox"), Settle: s.lag + time.Second}
+	return Endpoint{URL: s.URL, Name: s.name, Token: partnercenter.StaticToken("sandbox"),
+		Settle: s.lag + time.Second, RegisterWait: sandboxRegisterWait}
 }
 
 // Server is the sandbox itself, for tests that read its referrals.

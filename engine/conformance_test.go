@@ -202,7 +202,7 @@ func (h *harness) execute(ctx context.Context, planned []*engine.Planned) engine
 		if err != nil {
 			h.t.Fatalf("execute: %v", err)
 		}
-		if res.Unfinished == 0 && res.Counts[refbatch.OutcomeFailed] == 0 {
+		if res.Unfinished() == 0 && res.Counts[refbatch.OutcomeFailed] == 0 {
 			return res
 		}
 		// Resume: the journal's records are the truth.

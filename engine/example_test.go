@@ -50,6 +50,6 @@ func ExampleExecute() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(res.Counts[refbatch.OutcomeCreated], "created,", res.Unfinished, "unfinished")
+	fmt.Println(res.Counts[refbatch.OutcomeCreated], "created,", res.Unfinished(), "unfinished")
 	// Output: 1 created, 0 unfinished
 }

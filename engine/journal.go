@@ -14,9 +14,9 @@ import (
 // before its request leaves. Implementations must be safe for concurrent
 // use (the engine calls them from every worker).
 type Journal interface {
-	// UnfinishedSteps returns the steps of the rows whose outcome is
-	// pending, in doubt or failed: what Execute needs to resume.
-	UnfinishedSteps(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error)
+	// StepsOf returns the steps of the given rows: what Execute needs to
+	// resume them (a caller feeding a run in chunks reads no other rows').
+	StepsOf(ctx context.Context, run refbatch.RunID, rows []int) ([]refbatch.StepRecord, error)
 	// LookupMany returns what each of ids became (the referral Partner
 	// Center holds for it), keyed by the id in lower case; ids that name
 	// no referral are absent.

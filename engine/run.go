@@ -109,11 +109,13 @@ type ClockSkewer interface {
 // Result is what Execute did.
 type Result struct {
 	Counts map[refbatch.Outcome]int // every row of the run by outcome
-	// Unfinished counts rows left pending or in doubt: resume finishes them.
-	Unfinished int
-	// NotFinal are the numbers of those rows, in file order.
+	// NotFinal are the numbers of the rows left pending or in doubt, in
+	// file order: resume finishes them.
 	NotFinal []int
 }
+
+// Unfinished counts the rows left pending or in doubt.
+func (r Result) Unfinished() int { return len(r.NotFinal) }
 
 // Execute runs the steps of every valid row that is not finished yet and
 // records each step in the journal: sent before its request leaves, done or
@@ -203,7 +205,6 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 	for _, r := range runs {
 		res.Counts[r.rec.Outcome]++
 		if !r.rec.Outcome.Final() {
-			res.Unfinished++
 			res.NotFinal = append(res.NotFinal, r.rec.Number)
 		}
 	}
@@ -319,7 +320,11 @@ func (r *rowRun) take(run refbatch.RunID) refbatch.Changes {
 func (r *rowRun) step(s refbatch.StepName) refbatch.StepRecord { return r.steps[s] }
 
 func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error) {
-	steps, err := x.opts.Journal.UnfinishedSteps(ctx, x.opts.Run)
+	numbers := make([]int, len(rows))
+	for i, p := range rows {
+		numbers[i] = p.Record.Number
+	}
+	steps, err := x.opts.Journal.StepsOf(ctx, x.opts.Run, numbers)
 	if err != nil {
 		return nil, fmt.Errorf("read journal steps: %w", err)
 	}

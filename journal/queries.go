@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -617,6 +618,26 @@ func (j *Journal) Steps(ctx context.Context, run refbatch.RunID) ([]refbatch.Ste
 // mostly finished run it reads a fraction of Steps.
 func (j *Journal) UnfinishedSteps(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error) {
 	return j.steps(ctx, run, ` AND row IN (SELECT number FROM rows WHERE run = ?1 AND outcome IN ('pending', 'in-doubt', 'failed', ''))`)
+}
+
+// StepsOf returns the steps of the given rows of a run: what the engine
+// needs to run a chunk of rows, without reading the run's other rows.
+func (j *Journal) StepsOf(ctx context.Context, run refbatch.RunID, rows []int) ([]refbatch.StepRecord, error) {
+	var out []refbatch.StepRecord
+	const chunk = 500
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		list := make([]string, len(part))
+		for i, n := range part {
+			list[i] = strconv.Itoa(n) // integers: safe to inline
+		}
+		steps, err := j.steps(ctx, run, ` AND row IN (`+strings.Join(list, ",")+`)`)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, steps...)
+	}
+	return out, nil
 }
 
 // SentWrites returns the run's write steps (create, link, patch, register)

@@ -57,6 +57,14 @@ func TestUnfinishedSteps(t *testing.T) {
 	if len(all) != len(rows) {
 		t.Errorf("Steps returned %d, want %d", len(all), len(rows))
 	}
+	// StepsOf reads the rows asked for, and only them.
+	some, err := j.StepsOf(ctx, run, []int{2, 5, 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(some) != 2 || some[0].Row != 2 || some[1].Row != 5 {
+		t.Errorf("StepsOf(2, 5, 99) = %+v, want the steps of rows 2 and 5", some)
+	}
 }
 
 // TestRowDigestsAndRowsOf: the light read of every row and the full read of

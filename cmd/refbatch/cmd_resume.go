@@ -83,9 +83,6 @@ func runResume(ctx context.Context, opts resumeOptions, e env) error {
 		}
 		defer sb.Close()
 		ep = sb.Endpoint()
-		if opts.exec.registerWait == 0 {
-			opts.exec.registerWait = sandboxRegisterWait
-		}
 	} else {
 		url := opts.exec.endpoint
 		if url == "" {

@@ -84,9 +84,6 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 		}
 		defer sb.Close()
 		ep = sb.Endpoint()
-		if opts.exec.registerWait == 0 {
-			opts.exec.registerWait = sandboxRegisterWait
-		}
 	} else {
 		if ep, err = realEndpoint(opts.exec.endpoint, opts.settings, e); err != nil {
 			return err

@@ -149,10 +149,6 @@ func newLogger(w io.Writer, f execFlags) *slog.Logger {
 // never the journal of real runs, refbatch.db.
 const sandboxDir = ".refbatch"
 
-// sandboxRegisterWait is the default --register-wait under --sandbox: the
-// embedded sandbox's Microsoft side accepts co-sell deals after 2 s.
-const sandboxRegisterWait = 30 * time.Second
-
 // defaultJournal is where a run's journal goes when --journal is not given.
 func defaultJournal(input string, sandbox bool) string {
 	dir := filepath.Dir(input)

@@ -46,9 +46,7 @@ func (o InputOptions) encode() string {
 }
 
 // InputOptionsOf returns the input options a run recorded.
-func InputOptionsOf(run refbatch.RunInfo) (InputOptions, error) { return decodeInputOptions(run) }
-
-func decodeInputOptions(run refbatch.RunInfo) (InputOptions, error) {
+func InputOptionsOf(run refbatch.RunInfo) (InputOptions, error) {
 	var o InputOptions
 	if run.Options == "" {
 		return o, nil

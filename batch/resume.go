@@ -55,7 +55,7 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	in0, err := decodeInputOptions(run)
+	in0, err := InputOptionsOf(run)
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,6 @@ package batch
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/refbatch/refbatch"
+	"github.com/refbatch/refbatch/credentials"
 	"github.com/refbatch/refbatch/engine"
 	"github.com/refbatch/refbatch/journal"
 	"github.com/refbatch/refbatch/partnercenter"
@@ -316,7 +315,7 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 func (c *Client) bind(ctx context.Context) error {
 	tenant := ""
 	if tok, err := c.ep.Token.Token(ctx); err == nil {
-		tenant = TenantOf(tok)
+		tenant = credentials.TenantOf(tok)
 	}
 	if err := c.jr.Bind(ctx, c.ep.name(), tenant); err != nil {
 		if errors.Is(err, journal.ErrOtherEndpoint) {
@@ -325,28 +324,6 @@ func (c *Client) bind(ctx context.Context) error {
 		return err
 	}
 	return nil
-}
-
-// TenantOf is the Azure AD tenant an access token names (its tid claim),
-// "" when the token is not a JWT that says. The token is not verified:
-// Partner Center does that; the journal only uses the tenant to refuse
-// runs for another tenant.
-func TenantOf(token string) string {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return ""
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return ""
-	}
-	var claims struct {
-		TID string `json:"tid"`
-	}
-	if json.Unmarshal(payload, &claims) != nil {
-		return ""
-	}
-	return claims.TID
 }
 
 // connection is the API a run talks to, paced by its limiter.

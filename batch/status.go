@@ -168,7 +168,7 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (ex Exported, e
 	if SameFile(run.InputPath, opts.Out) {
 		return ex, usageErrorf("%s is the run's input file: the export would replace it; choose another name", opts.Out)
 	}
-	in, err := decodeInputOptions(run)
+	in, err := InputOptionsOf(run)
 	if err != nil {
 		return ex, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/batch"
+	"github.com/refbatch/refbatch/credentials"
 	"github.com/refbatch/refbatch/partnercenter"
 )
 
@@ -22,10 +23,10 @@ func jwt(tid string) string {
 // access token names; the same endpoint signed in to another tenant is
 // refused before anything is sent.
 func TestJournalOfAnotherTenantIsRefused(t *testing.T) {
-	if got := batch.TenantOf(jwt("contoso-tid")); got != "contoso-tid" {
+	if got := credentials.TenantOf(jwt("contoso-tid")); got != "contoso-tid" {
 		t.Fatalf("TenantOf = %q", got)
 	}
-	if got := batch.TenantOf("not-a-jwt"); got != "" {
+	if got := credentials.TenantOf("not-a-jwt"); got != "" {
 		t.Fatalf("TenantOf(opaque) = %q", got)
 	}
 	ctx := context.Background()

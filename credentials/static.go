@@ -2,6 +2,8 @@ package credentials
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -80,4 +82,26 @@ func CheckPrivateMode(path string, mode os.FileMode) error {
 		return fmt.Errorf("%s holds a secret and is readable by others (mode %04o); make it private: chmod 600 %s", path, perm, path)
 	}
 	return nil
+}
+
+// TenantOf is the Azure AD tenant an access token names (its tid claim),
+// "" when the token is not a JWT that says. The token is not verified:
+// Partner Center does that; a journal only uses the tenant to refuse a
+// run for another tenant.
+func TenantOf(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		TID string `json:"tid"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return claims.TID
 }

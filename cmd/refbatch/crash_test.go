@@ -202,7 +202,7 @@ func TestCrashAndResumeExactlyOnce(t *testing.T) {
 			continue
 		}
 		// The run record exists once any run got that far.
-		if strings.Contains(out.String(), "the journal has no run yet") || strings.Contains(out.String(), "does not exist") {
+		if strings.Contains(out.String(), "has no run yet") || strings.Contains(out.String(), "does not exist") {
 			started = false
 			continue
 		}

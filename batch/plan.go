@@ -88,10 +88,26 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 			}
 			live = &r
 		}
+		var linkNote string
+		if live != nil && t.Upgrades(mapper, row) {
+			// As run does: an upgrade to Co-sell links only when the
+			// engagement has no Microsoft referral yet.
+			msft, err := microsoftReferralOf(ctx, api, live.EngagementID)
+			switch {
+			case errors.Is(err, context.Canceled):
+				return nil, in.v, err
+			case err != nil:
+				linkNote = fmt.Sprintf("run would fail this row: %v", err)
+			case msft != "":
+				t.MicrosoftReferralID = msft
+				linkNote = fmt.Sprintf("the engagement already has Microsoft's referral %s: nothing to link", msft)
+			}
+		}
 		p, err := engine.PlanRow(row, t, live, mapper)
 		if err != nil {
 			return nil, in.v, err
 		}
+		p.Note = joinNote(p.Note, linkNote)
 		if t.Referral.ID == engine.PlaceholderReferralID {
 			p.Note = joinNote(p.Note, "updates the referral an earlier row of the file creates")
 		}
@@ -106,8 +122,28 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 	return plans, in.v, nil
 }
 
+// microsoftReferralOf is the id of Microsoft's referral in an engagement,
+// "" when it has none.
+func microsoftReferralOf(ctx context.Context, api *partnercenter.Referrals, engagementID string) (string, error) {
+	if engagementID == "" {
+		return "", errors.New("the referral's engagement id is unknown; cannot link it for co-sell")
+	}
+	for ref, err := range api.Engagement(ctx, engagementID) {
+		if err != nil {
+			return "", fmt.Errorf("read engagement %s: %w", engagementID, err)
+		}
+		if strings.EqualFold(ref.OrganizationID, partnercenter.MicrosoftOrganizationID) {
+			return ref.ID, nil
+		}
+	}
+	return "", nil
+}
+
 func joinNote(a, b string) string {
-	if a == "" {
+	switch {
+	case b == "":
+		return a
+	case a == "":
 		return b
 	}
 	return a + "; " + b

@@ -227,7 +227,8 @@ func TestCosellTemplateOnTheWire(t *testing.T) {
 			if res == nil {
 				t.Fatal("no result")
 			}
-			want := map[refbatch.Outcome]int{refbatch.OutcomeCreated: 2, refbatch.OutcomeLinked: 4, refbatch.OutcomeUpdated: 5, refbatch.OutcomeSkippedInvalid: 1}
+			// Linked: four co-sell creates, and ref-u5's upgrade to co-sell.
+			want := map[refbatch.Outcome]int{refbatch.OutcomeCreated: 2, refbatch.OutcomeLinked: 5, refbatch.OutcomeUpdated: 4, refbatch.OutcomeSkippedInvalid: 1}
 			for o, n := range want {
 				if res.Counts[o] != n {
 					t.Errorf("%s: %d rows, want %d (counts %v, problems %+v)", o, res.Counts[o], n, res.Counts, res.Problems)
@@ -343,6 +344,12 @@ func checkCosellWire(t *testing.T, refs []pc.Referral) {
 		if got, want := solutionsOf(r), []solution{{"SOL-34104-EBB", "USD", 75, 1200}}; u.id != "ref-u4" && !slices.Equal(got, want) {
 			t.Errorf("%s: solutions %+v, want %+v", u.id, got, want)
 		}
+	}
+	// ref-u5 asked for Microsoft's help: upgraded to co-sell, with the
+	// help code it gave (2) and the referral's own customer.
+	if _, m := byExternalID(refs, "MS-CRM-U05"); m == nil || m.InviteContext == nil ||
+		m.InviteContext.AssistanceRequestCode != "CustomerTechnicalArchitecture" || m.CustomerProfile == nil || m.CustomerProfile.Name != "Downloaded Customer 5" {
+		t.Errorf("ref-u5: Microsoft referral %+v, want the upgrade's", m)
 	}
 	// Read-only after creation: the row's other customer name is not sent.
 	if r := byID(refs, "ref-u6"); r.CustomerProfile.Name != "Downloaded Customer 6 Ltd" {

@@ -14,6 +14,9 @@ import (
 const (
 	PlaceholderReferralID   = "{referral id from create}"
 	PlaceholderEngagementID = "{engagement id from create}"
+	// PlaceholderLiveEngagementID is the engagement of a referral an
+	// offline plan has not read.
+	PlaceholderLiveEngagementID = "{engagement id of the referral}"
 )
 
 // Target is what a row acts on, decided once by Resolve for plan, for the
@@ -71,9 +74,20 @@ func Resolve(row *refbatch.Row, known *refbatch.Known) Target {
 }
 
 // WantsLink reports whether the row, acting on t, needs a co-sell link: a
-// new co-sell referral, or a known one that has none yet.
+// new co-sell referral, or an existing one (an update row, or a create row
+// turned update) that is not known to have Microsoft's referral yet: the
+// row upgrades it to Co-sell. For an existing referral the run first reads
+// its engagement and links only when no Microsoft referral is there
+// (Upgraded), so a second run or a resume never links twice.
 func (t Target) WantsLink(m Mapper, row *refbatch.Row) bool {
-	return m.WantsLink(row) && (t.Action == refbatch.ActionCreate || (t.Known && t.MicrosoftReferralID == ""))
+	return m.WantsLink(row) && (t.Action == refbatch.ActionCreate || t.MicrosoftReferralID == "")
+}
+
+// Upgrades reports whether the row, acting on t, links an existing
+// referral to Microsoft (an upgrade to Co-sell), rather than the referral
+// it creates.
+func (t Target) Upgrades(m Mapper, row *refbatch.Row) bool {
+	return t.Action != refbatch.ActionCreate && t.WantsLink(m, row)
 }
 
 // NoReferralMessage says why an update row has no referral to update.
@@ -195,7 +209,20 @@ func PlanRow(row *refbatch.Row, t Target, live *refbatch.Remote, m Mapper) (RowP
 		}
 	}
 	if t.WantsLink(m, row) {
-		req, err := m.Link(row, target)
+		partner := target
+		if p.Action == refbatch.ActionUpdate {
+			// An upgrade to Co-sell: Microsoft's referral is made from the
+			// partner's referral as it is (run reads it after the patch).
+			if live != nil {
+				partner = *live
+			} else {
+				notes = append(notes, "offline: the link is sent only if the referral's engagement has no Microsoft referral yet (run reads it first; plan --online shows it)")
+			}
+			if partner.EngagementID == "" {
+				partner.EngagementID = PlaceholderLiveEngagementID
+			}
+		}
+		req, err := m.Link(row, partner)
 		if err != nil {
 			return p, fmt.Errorf("row %d: link: %w", row.Number, err)
 		}

@@ -942,11 +942,16 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 		t.Action = refbatch.ActionCreate
 	}
 	if t.WantsLink(x.opts.Mapper, row) {
-		ok := x.link(ctx, r, target)
+		ok := false
+		if created {
+			ok = x.link(ctx, r, target)
+			linked = ok
+		} else {
+			linked, ok = x.upgrade(ctx, r, target.ID)
+		}
 		if !ok {
 			return
 		}
-		linked = true
 	} else if t.Known {
 		r.rec.MicrosoftReferralID = t.MicrosoftReferralID
 	}
@@ -1131,6 +1136,48 @@ func (x *executor) link(ctx context.Context, r *rowRun, target refbatch.Remote) 
 			return false
 		}
 	}
+}
+
+// upgrade links an existing referral to Microsoft, once: an update row
+// that asks for Co-sell upgrades a Private or Partner-led referral
+// (create-referral.txt, "Upgrade from Private/Partner-led to Co-sell
+// deal"). It reads the referral (its engagement, and the partner details
+// Microsoft's referral is made from, after this row's patch) and links only
+// when the engagement has no Microsoft referral: a second run, another
+// journal, or a deal made co-sell in Partner Center's UI is not linked
+// again. A link whose answer was lost is reconciled by link. linked is
+// false when Microsoft's referral was there already.
+func (x *executor) upgrade(ctx context.Context, r *rowRun, id string) (linked, ok bool) {
+	if s := r.step(refbatch.StepLink); s.State == refbatch.StateDone {
+		r.rec.MicrosoftReferralID = s.ReferralID
+		return true, true
+	}
+	live, err := x.get(ctx, r, id)
+	if err != nil {
+		x.failRow(ctx, r, refbatch.StepGet, err)
+		return false, false
+	}
+	if live.EngagementID != "" {
+		r.rec.EngagementID = live.EngagementID
+	}
+	if live.EngagementID != "" && r.step(refbatch.StepLink).State != refbatch.StateSent {
+		found, _, err := x.findLink(ctx, live.EngagementID)
+		switch {
+		case err != nil:
+			x.failRow(ctx, r, refbatch.StepLink, fmt.Errorf("read the engagement before linking it for co-sell: %w", err))
+			return false, false
+		case found.ID != "":
+			r.rec.MicrosoftReferralID = found.ID
+			if ext := r.row.ExternalReferenceID; ext != "" {
+				x.remember(r, refbatch.Known{ExternalReferenceID: ext, MicrosoftReferralID: found.ID})
+			}
+			return false, true
+		}
+	}
+	if !x.link(ctx, r, live) {
+		return false, false
+	}
+	return true, true
 }
 
 func (x *executor) linked(r *rowRun, out refbatch.Remote) {

@@ -40,10 +40,14 @@ type Mapper struct{}
 // NewMapper returns a Mapper.
 func NewMapper() *Mapper { return &Mapper{} }
 
-// WantsLink reports whether a row, once created, also needs the co-sell
-// link: a create row whose Deal Type is Co-sell.
+// WantsLink reports whether a row asks for the co-sell link: its Deal Type
+// is Co-sell (or its Help Needed is yes). On a create row that is the link
+// after the create; on an update row it upgrades a Private or Partner-led
+// referral to Co-sell (create-referral.txt, "Upgrade from Private/Partner-led
+// to Co-sell deal"), unless the referral's engagement already has
+// Microsoft's referral, which the engine checks before it links.
 func (m *Mapper) WantsLink(row *refbatch.Row) bool {
-	return row.Action == refbatch.ActionCreate && sameFold(row.DealType, refbatch.DealTypeCosell)
+	return sameFold(row.DealType, refbatch.DealTypeCosell)
 }
 
 // Create returns the POST of a new referral. The Deal Type decides the type
@@ -255,6 +259,9 @@ func (m *Mapper) Link(row *refbatch.Row, created refbatch.Remote) (refbatch.Requ
 	if notes == "" {
 		notes = row.Notes
 	}
+	if row.Action == refbatch.ActionUpdate && len(created.Raw) > 0 {
+		return upgradeLink(row, created, invitedBy, notes)
+	}
 	ref := &Referral{
 		EngagementID:        created.EngagementID,
 		OrganizationID:      MicrosoftOrganizationID,
@@ -270,6 +277,73 @@ func (m *Mapper) Link(row *refbatch.Row, created refbatch.Remote) (refbatch.Requ
 			ConsentToShareReferralWithMicrosoftSellers: true,
 		},
 		Details: details(row, notes, false),
+		InviteContext: &InviteContext{
+			Notes:                 row.InviteNotes,
+			InvitedBy:             invitedBy,
+			AssistanceRequestCode: row.AssistanceRequestCode,
+		},
+		Target: []ReferralTarget{{Type: TargetBusinessProfileLocation, ID: MicrosoftOrganizationID}},
+	}
+	return request(refbatch.StepLink, http.MethodPost, referralsPath, ref)
+}
+
+// upgradeLink is the link of an update row that upgrades an existing
+// referral to Co-sell: the Microsoft referral is made from the partner's
+// referral as Partner Center holds it (create-referral.txt: "create a
+// Microsoft referral using partner referral details"), since an update row
+// fills only what changes and its customer fields are never sent (they are
+// read-only after creation). The row's own values of the columns an update
+// may change win, so the link says what the patch before it made true.
+func upgradeLink(row *refbatch.Row, partner refbatch.Remote, invitedBy *Organization, notes string) (refbatch.Request, error) {
+	p, _, err := DecodeReferral(partner.Raw)
+	if err != nil {
+		return refbatch.Request{}, fmt.Errorf("link row %d: read the referral: %w", row.Number, err)
+	}
+	name := p.Name
+	if has(row, refbatch.ColName) {
+		name = row.Name
+	}
+	qual := p.Qualification
+	if has(row, refbatch.ColQualification) {
+		qual = ReferralQualification(row.Qualification)
+	}
+	consent := &Consent{ConsentToShareReferralWithMicrosoftSellers: true}
+	if p.Consent != nil {
+		consent.ConsentToShareInfoWithOthers, consent.ConsentToContact = p.Consent.ConsentToShareInfoWithOthers, p.Consent.ConsentToContact
+	}
+	if has(row, refbatch.ColConsentToShareInfo) {
+		consent.ConsentToShareInfoWithOthers = row.ConsentToShareInfo
+	}
+	if has(row, refbatch.ColConsentToContact) {
+		consent.ConsentToContact = row.ConsentToContact
+	}
+	d := &ReferralDetails{}
+	if p.Details != nil {
+		d.DealValue, d.Currency, d.ClosingDateTime, d.Notes = p.Details.DealValue, p.Details.Currency, p.Details.ClosingDateTime, p.Details.Notes
+	}
+	if has(row, refbatch.ColDealValue) {
+		d.DealValue = NewAmount(row.DealValue)
+	}
+	if has(row, refbatch.ColCurrency) {
+		d.Currency = row.Currency
+	}
+	if has(row, refbatch.ColClosingDate) {
+		d.ClosingDateTime = new(day(row.ClosingDate))
+	}
+	if notes != "" {
+		d.Notes = notes
+	}
+	ref := &Referral{
+		EngagementID:        partner.EngagementID,
+		OrganizationID:      MicrosoftOrganizationID,
+		OrganizationName:    "Microsoft",
+		Name:                name,
+		ExternalReferenceID: cmp.Or(row.ExternalReferenceID, p.ExternalReferenceID),
+		Qualification:       qual,
+		Type:                TypeShared,
+		CustomerProfile:     p.CustomerProfile,
+		Consent:             consent,
+		Details:             d,
 		InviteContext: &InviteContext{
 			Notes:                 row.InviteNotes,
 			InvitedBy:             invitedBy,

@@ -380,10 +380,16 @@ func TestMapperCreate(t *testing.T) {
 			t.Errorf("err = %v, want an error naming row 7", err)
 		}
 	})
-	t.Run("update row wants no link", func(t *testing.T) {
+	t.Run("co-sell update row wants a link", func(t *testing.T) {
+		// An upgrade to Co-sell; the engine links only when the
+		// referral's engagement has no Microsoft referral yet.
 		row := makeRow(t, 2, with(cosellCells, cells{refbatch.ColReferralID: "4111fffc-f9ee-4d53-bba6-569135228642"}))
+		if !e.m.WantsLink(row) {
+			t.Error("a Co-sell update row wants no link")
+		}
+		row = makeRow(t, 3, with(privateCells, cells{refbatch.ColReferralID: "4111fffc-f9ee-4d53-bba6-569135228642"}))
 		if e.m.WantsLink(row) {
-			t.Error("an update row wants a link")
+			t.Error("a Private update row wants a link")
 		}
 	})
 }

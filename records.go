@@ -36,6 +36,11 @@ type Remote struct {
 	// SharedWithMicrosoft is consent.consentToShareReferralWithMicrosoftSellers
 	// as answered (false when the answer had no consent).
 	SharedWithMicrosoft bool
+	// Registered reports whether the referral has a deal registration, and
+	// RegistrationStatus its review state as answered (ReviewPending,
+	// ActionRequired, Approved…; "" when it has none or the answer said none).
+	Registered         bool
+	RegistrationStatus string
 	// Raw is the referral's JSON as answered (nil when the answer had no
 	// body). The Mapper reads it to build a minimal patch.
 	Raw json.RawMessage

@@ -183,6 +183,11 @@ type Row struct {
 	Live        bool
 	LiveShared  bool      // consent.consentToShareReferralWithMicrosoftSellers
 	LiveCreated time.Time // createdDateTime; zero when the answer had none
+	// LiveRegistrationStatus is the review state of the referral's deal
+	// registration ("" when it has none, or none was said), and
+	// LiveRegistrationEdit whether the row would change that registration.
+	LiveRegistrationStatus string
+	LiveRegistrationEdit   bool
 }
 
 // SolutionLine is one "Solution n" cell: "ID, Currency, Price, Quantity".

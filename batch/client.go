@@ -80,6 +80,10 @@ type Observer struct {
 	// Request is called with the status of every HTTP answer (0: none
 	// arrived).
 	Request func(status int)
+	// LiveWarning is called with each warning the live re-check
+	// (engine.LiveFindings) finds about a row before its patch, once per
+	// row; its errors fail the row instead.
+	LiveWarning func(row int, f refbatch.Finding)
 }
 
 // Started is what a run or resume is about to do.

@@ -112,9 +112,11 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 			p.Note = joinNote(p.Note, "updates the referral an earlier row of the file creates")
 		}
 		if live != nil {
-			if fs := engine.LiveFindings(checker, row, *live); len(fs) > 0 {
-				p.Valid, p.Findings = false, append(p.Findings, fs...)
-				p.Note = joinNote(p.Note, "run would fail this row before sending: "+fs[0].Message)
+			fs := engine.LiveFindings(checker, mapper, row, *live)
+			p.Findings = append(p.Findings, fs...)
+			if f, ok := engine.FirstError(fs); ok {
+				p.Valid = false
+				p.Note = joinNote(p.Note, fmt.Sprintf("run would fail this row before sending: %s (%s)", f.Message, f.Rule))
 			}
 		}
 		plans = append(plans, p)

@@ -444,7 +444,7 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 		Settle:       c.settle(),
 		Logger:       c.cfg.Logger,
 		Now:          c.cfg.Now,
-		Observer:     engine.Observer{RowFinished: obs.RowFinished, StepSent: obs.StepSent},
+		Observer:     engine.Observer{RowFinished: obs.RowFinished, StepSent: obs.StepSent, LiveWarning: obs.LiveWarning},
 		NoSettleWait: true,
 	}
 

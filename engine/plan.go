@@ -98,30 +98,29 @@ func NoReferralMessage(row *refbatch.Row) string {
 	return fmt.Sprintf("no Referral ID, and Partner Center holds no referral with External Reference ID %q (nor does a row above create one): fill the row's Referral ID, or make it a create row", row.ExternalReferenceID)
 }
 
-// LiveFindings re-checks row against the referral as Partner Center shows
-// it now: the status transition and the status/substatus pair from the live
-// status, and the lifecycle rules that read the live referral (a terminal
-// referral cannot change; sharing with Microsoft sellers cannot be
-// withdrawn). plan --online and run both use it, so what plan predicts is
-// what run does. It returns the error findings only; LiveWarnings returns
-// the warnings.
-func LiveFindings(p Policy, row *refbatch.Row, live refbatch.Remote) []refbatch.Finding {
-	return liveFindings(p, row, live, refbatch.SeverityError)
-}
-
-// LiveWarnings is LiveFindings' warnings: what the live referral makes
-// doubtful without refusing the row (a deal registered less than 72 hours
-// after the referral was created may be rejected: lifecycle-register).
-func LiveWarnings(p Policy, row *refbatch.Row, live refbatch.Remote) []refbatch.Finding {
-	return liveFindings(p, row, live, refbatch.SeverityWarning)
-}
-
-func liveFindings(p Policy, row *refbatch.Row, live refbatch.Remote, severity refbatch.Severity) []refbatch.Finding {
+// LiveFindings is the one live re-check: it re-checks row against the
+// referral as Partner Center shows it now, with the rules whose verdict
+// depends on it (liveRules): the status transition and the
+// status/substatus pair from the live status, and the lifecycle rules that
+// read the live referral (a terminal referral cannot change; sharing with
+// Microsoft sellers cannot be withdrawn; a registration changes only while
+// ActionRequired, which m, when not nil, tells: does the row change live's
+// registration; a deal registered less than 72 hours after its referral was
+// created may be rejected). plan --online and run both use it, so what plan
+// predicts is what run does. It returns errors and warnings: an error fails
+// the row before anything is sent, a warning is reported and the row goes
+// on.
+func LiveFindings(p Policy, m Mapper, row *refbatch.Row, live refbatch.Remote) []refbatch.Finding {
 	if p == nil || live.ID == "" {
 		return nil
 	}
 	r := *row
 	r.Live, r.LiveShared, r.LiveCreated = true, live.SharedWithMicrosoft, live.Created
+	r.LiveRegistrationStatus = live.RegistrationStatus
+	if m != nil && row.RegisterDeal && live.Registered {
+		_, edits, err := m.Register(row, live)
+		r.LiveRegistrationEdit = edits && err == nil
+	}
 	// The status rules compare the row's Status with the live one; a row
 	// that says no Status has no transition to check.
 	if row.Filled.Has(refbatch.ColStatus) && live.Status != "" {
@@ -132,13 +131,32 @@ func liveFindings(p Policy, row *refbatch.Row, live refbatch.Remote, severity re
 		}
 		r.Invalid = r.Invalid.Without(refbatch.ColCurrentStatus).Without(refbatch.ColCurrentSubstatus)
 	}
+	// A warning the row has offline too (lifecycle-register on a row that
+	// creates what it registers) was reported by validate: only what the
+	// live referral adds is returned.
+	offline := map[string]bool{}
+	for _, f := range p.Evaluate(nil, row) {
+		if f.Severity == refbatch.SeverityWarning {
+			offline[f.Rule+"\x00"+f.Message] = true
+		}
+	}
 	var out []refbatch.Finding
 	for _, f := range p.Evaluate(nil, &r) {
-		if f.Severity == severity && liveRules[f.Rule] {
+		if liveRules[f.Rule] && !(f.Severity == refbatch.SeverityWarning && offline[f.Rule+"\x00"+f.Message]) {
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// FirstError is the first error of findings, false when there is none.
+func FirstError(findings []refbatch.Finding) (refbatch.Finding, bool) {
+	for _, f := range findings {
+		if f.Severity == refbatch.SeverityError {
+			return f, true
+		}
+	}
+	return refbatch.Finding{}, false
 }
 
 // liveRules are the rules whose verdict depends on the referral's present

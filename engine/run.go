@@ -34,6 +34,10 @@ type Observer struct {
 	RowFinished func(rec refbatch.RowRecord)
 	// StepSent is called just before a step's request leaves.
 	StepSent func(row int, step refbatch.StepName)
+	// LiveWarning is called with each warning the live re-check
+	// (LiveFindings) finds about a row, once per row; its errors fail the
+	// row instead.
+	LiveWarning func(row int, f refbatch.Finding)
 }
 
 // ExecOptions configure Execute.
@@ -307,6 +311,8 @@ type rowRun struct {
 	// as the row's next "sent" or its outcome. A crash before that leaves
 	// the step "sent", which resume reconciles.
 	pend refbatch.Changes
+	// warned is set once the live re-check's warnings were reported.
+	warned bool
 }
 
 // take returns the row's gathered changes and forgets them.
@@ -1003,15 +1009,28 @@ func (x *executor) get(ctx context.Context, r *rowRun, id string) (refbatch.Remo
 	return live, nil
 }
 
-// checkLive re-checks the row against the live referral (LiveFindings).
+// checkLive re-checks the row against the live referral (LiveFindings):
+// an error refuses the row before anything is sent, naming the rule; the
+// warnings are logged and handed to Observer.LiveWarning, once per row.
 func (x *executor) checkLive(r *rowRun, live refbatch.Remote) error {
 	if x.policies == nil {
 		return nil
 	}
 	p := <-x.policies
-	defer func() { x.policies <- p }()
-	if fs := LiveFindings(p, r.row, live); len(fs) > 0 {
-		return &policyError{msg: fmt.Sprintf("the live referral is %s/%s: %s", live.Status, live.Substatus, fs[0].Message)}
+	fs := LiveFindings(p, x.opts.Mapper, r.row, live)
+	x.policies <- p
+	if f, ok := FirstError(fs); ok {
+		return &policyError{msg: fmt.Sprintf("the live referral is %s/%s: %s (%s)", live.Status, live.Substatus, f.Message, f.Rule)}
+	}
+	if r.warned {
+		return nil
+	}
+	for _, f := range fs {
+		r.warned = true
+		x.log.Warn("the live referral makes a row doubtful", "row", r.rec.Number, "rule", f.Rule, "message", f.Message)
+		if x.opts.Observer.LiveWarning != nil {
+			x.opts.Observer.LiveWarning(r.rec.Number, f)
+		}
 	}
 	return nil
 }
@@ -1218,6 +1237,15 @@ func (x *executor) register(ctx context.Context, r *rowRun, id string) (done, ok
 		}
 	}
 	return x.patchOnce(ctx, r, id, refbatch.StepRegister, func(live refbatch.Remote) (refbatch.Request, bool, error) {
+		// An update's registration may edit one the referral has, which
+		// the live re-check allows only while it is ActionRequired (the
+		// patch step checked too, but a resume may start here). A referral
+		// this row created has no registration to edit.
+		if r.rec.Action != refbatch.ActionCreate {
+			if err := x.checkLive(r, live); err != nil {
+				return refbatch.Request{}, false, err
+			}
+		}
 		return x.opts.Mapper.Register(r.row, live)
 	})
 }

@@ -377,17 +377,27 @@ func (m *Mapper) Patch(row *refbatch.Row, live refbatch.Remote) (refbatch.Reques
 
 // Register returns the add /registrations/- patch of an AzureIPCoSell deal
 // registration (update-referral-and-deal-registration.txt) from the
-// Contract… columns and one solutionDetails entry per Solution ID. ok is
-// false when live already has an AzureIPCoSell registration: a referral has
-// at most one, so a register whose answer was lost is not sent again.
+// Contract… columns and one solutionDetails entry per Solution ID. When
+// live already has an AzureIPCoSell registration (a referral has at most
+// one) it returns the edit of it instead: a replace of each registration
+// field whose filled column differs (the /registrations/0/… paths of the
+// Swagger), which Partner Center accepts only while the registration is
+// ActionRequired (rule lifecycle-registration-edit). ok is false when live
+// already shows it all, so a register whose answer was lost is not sent
+// again.
 func (m *Mapper) Register(row *refbatch.Row, live refbatch.Remote) (refbatch.Request, bool, error) {
 	cur, err := liveReferral(live)
 	if err != nil {
 		return refbatch.Request{}, false, fmt.Errorf("register row %d: %w", row.Number, err)
 	}
-	for _, reg := range cur.Registrations {
+	for i, reg := range cur.Registrations {
 		if strings.EqualFold(reg.Type, RegistrationTypeAzureIPCoSell) {
-			return refbatch.Request{}, false, nil
+			ops := registrationEdit(row, i, reg)
+			if len(ops) == 0 {
+				return refbatch.Request{}, false, nil
+			}
+			req, err := request(refbatch.StepRegister, http.MethodPatch, referralPath(live.ID), ops)
+			return req, err == nil, err
 		}
 	}
 	ops := []PatchOp{{Op: OpAdd, Path: "/registrations/-", Value: registration(row, cur)}}
@@ -441,6 +451,47 @@ func registration(row *refbatch.Row, live *Referral) Registration {
 		reg.SolutionDetails = append(reg.SolutionDetails, s)
 	}
 	return reg
+}
+
+// registrationEdit is the patch that makes registration i (reg) show the
+// registration columns the row fills: the contract's fields, and each
+// registered solution's (those the row's Solution IDs name, else all).
+func registrationEdit(row *refbatch.Row, i int, reg Registration) []PatchOp {
+	b := &patchBuilder{row: row}
+	base := fmt.Sprintf("/registrations/%d", i)
+	c := reg.Contract
+	if c == nil {
+		c = &Contract{}
+	}
+	b.number(refbatch.ColContractValue, base+"/contract/value", c.Value)
+	b.enum(refbatch.ColContractCurrency, base+"/contract/currency", c.Currency)
+	b.enum(refbatch.ColContractTerm, base+"/contract/term", c.Term)
+	b.date(refbatch.ColContractSignDate, base+"/contract/signDateTime", c.SignDateTime)
+	b.date(refbatch.ColContractStartDate, base+"/contract/startDateTime", c.StartDateTime)
+	b.date(refbatch.ColContractEndDate, base+"/contract/endDateTime", c.EndDateTime)
+	for j, sol := range reg.SolutionDetails {
+		if len(row.SolutionIDs) > 0 && !containsFold(row.SolutionIDs, sol.ID) {
+			continue
+		}
+		path := fmt.Sprintf("%s/solutionDetails/%d", base, j)
+		b.number(refbatch.ColSolutionValue, path+"/value", sol.Value)
+		if !b.filled(refbatch.ColSolutionValue) && len(reg.SolutionDetails) == 1 {
+			// As registration sends it: a sole solution's value is the
+			// contract's.
+			b.number(refbatch.ColContractValue, path+"/value", sol.Value)
+		}
+		b.enum(refbatch.ColSolutionCurrency, path+"/currency", sol.Currency)
+		b.flag(refbatch.ColDeployedOnAzure, path+"/isDeployedOnAzure", &sol.IsDeployedOnAzure)
+		b.enum(refbatch.ColPrimaryDeploymentOn, path+"/primaryDeploymentOn", sol.PrimaryDeploymentOn)
+		b.enum(refbatch.ColPricingModel, path+"/pricingModel", sol.PricingModel)
+		mt := sol.MarketplaceTransactionDetails
+		if mt == nil {
+			mt = &MarketplaceTransactionDetails{}
+		}
+		b.flag(refbatch.ColMarketplaceTransacted, path+"/marketplaceTransactionDetails/isMarketplaceTransacted", &mt.IsMarketplaceTransacted)
+		b.date(refbatch.ColMarketplaceTransactionDate, path+"/marketplaceTransactionDetails/marketplaceTransactionDateTime", mt.MarketplaceTransactionDateTime)
+	}
+	return b.ops
 }
 
 func optionalDay(t time.Time) *time.Time {

@@ -165,6 +165,12 @@ func remoteOf(r *Referral, raw []byte) refbatch.Remote {
 	if r.Consent != nil {
 		rem.SharedWithMicrosoft = r.Consent.ConsentToShareReferralWithMicrosoftSellers
 	}
+	for _, reg := range r.Registrations {
+		if strings.EqualFold(reg.Type, RegistrationTypeAzureIPCoSell) || len(r.Registrations) == 1 {
+			rem.Registered, rem.RegistrationStatus = true, reg.Status
+			break
+		}
+	}
 	if len(raw) > 0 {
 		rem.Raw = json.RawMessage(raw)
 	}

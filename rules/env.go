@@ -200,6 +200,9 @@ var zeroRow refbatch.Row
 
 // rowText reads a text or enum column.
 func rowText(name string) func(*scope) string {
+	if name == "LiveRegistrationStatus" {
+		return func(s *scope) string { return s.row.LiveRegistrationStatus }
+	}
 	c, ok := fieldColumn[name]
 	if !ok || zeroRow.TextField(c) == nil {
 		return nil
@@ -214,6 +217,8 @@ func rowBool(name string) func(*scope) bool {
 		return func(s *scope) bool { return s.row.Live }
 	case "LiveShared":
 		return func(s *scope) bool { return s.row.LiveShared }
+	case "LiveRegistrationEdit":
+		return func(s *scope) bool { return s.row.LiveRegistrationEdit }
 	}
 	c, ok := fieldColumn[name]
 	if !ok || zeroRow.BoolField(c) == nil {

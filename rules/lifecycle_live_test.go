@@ -1,0 +1,62 @@
+package rules
+
+import (
+	"testing"
+
+	"github.com/refbatch/refbatch"
+)
+
+// TestRegistrationEditLive: the live facts of lifecycle-registration-edit
+// (set by engine.LiveFindings for plan --online and run). A row that would
+// change the referral's deal registration is refused unless the
+// registration is ActionRequired ("Action Pending" in
+// bulk-operations-deal-registrations.md); a row that changes nothing, or a
+// referral without a registration, is not. The same expression is
+// lowered (lower.go) and run by the VM: both must agree.
+func TestRegistrationEditLive(t *testing.T) {
+	p := loadPolicy(t, "")
+	update := registration().with("Referral ID", "4111fffc-f9ee-4d53-bba6-569135228642", "Action", "update",
+		"Name", "", "Deal Type", "", "Customer Name", "", "Country", "", "Deal Value", "", "Currency", "", "Closing Date", "",
+		"External Reference ID", "", "Solution IDs", "", "Assistance Request Code", "", "Contact Email", "",
+		"Contact First Name", "", "Contact Last Name", "", "Notes", "")
+	for _, tc := range []struct {
+		name   string
+		status string
+		edit   bool
+		want   bool
+	}{
+		{"action required, edited", "ActionRequired", true, false},
+		{"review pending, edited", "ReviewPending", true, true},
+		{"approved, edited", "Approved", true, true},
+		{"passed, edited", "Passed", true, true},
+		{"failed, edited", "Failed", true, true},
+		{"closed, edited", "Closed", true, true},
+		{"approved, nothing changes", "Approved", false, false},
+		{"no status said, edited", "", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			row, _ := update.row(t)
+			row.Live, row.LiveRegistrationStatus, row.LiveRegistrationEdit = true, tc.status, tc.edit
+			var got []refbatch.Finding
+			for _, f := range p.NewEvaluator().Evaluate(nil, row) {
+				if f.Rule == refbatch.RuleLifecycleRegistrationEdit {
+					got = append(got, f)
+				}
+			}
+			if (len(got) == 1) != tc.want || len(got) > 1 {
+				t.Fatalf("findings %v, want a lifecycle-registration-edit error: %v", got, tc.want)
+			}
+			if tc.want && (got[0].Severity != refbatch.SeverityError || got[0].Column != "Register Deal") {
+				t.Errorf("finding %+v", got[0])
+			}
+		})
+	}
+	// Offline (Live false) the live facts say nothing.
+	row, _ := update.row(t)
+	row.LiveRegistrationStatus, row.LiveRegistrationEdit = "Approved", true
+	for _, f := range p.NewEvaluator().Evaluate(nil, row) {
+		if f.Rule == refbatch.RuleLifecycleRegistrationEdit {
+			t.Errorf("offline: %+v", f)
+		}
+	}
+}

@@ -231,3 +231,37 @@ func TestUpgradeToCosellInDoubt(t *testing.T) {
 		checkOneMicrosoftReferralEach(t, sb, "after resume")
 	})
 }
+
+// TestUpgradeOfAnUnsharedReferralNeedsTheRowsWord: upgrading a Private
+// referral shares it with Microsoft sellers, which cannot be withdrawn, so
+// a row that asks for co-sell without saying Share With Microsoft Sellers
+// yes fails before anything is sent (cosell, known from the live
+// referral); plan --online says so.
+func TestUpgradeOfAnUnsharedReferralNeedsTheRowsWord(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sb := startSandbox(t, nil)
+	seedUpgrades(t, sb)
+	file := filepath.Join(dir, "private.csv")
+	if err := os.WriteFile(file, []byte("Referral ID,Deal Type,Assistance Request Code\nref-pv,Co-sell,GeneralOrOther\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, filepath.Join(dir, "j.db"), sb.Endpoint(), batch.Config{})
+	plans, _, err := c.Plan(ctx, file, batch.PlanOptions{Online: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := plans[0]; p.Valid || firstRule(p) != refbatch.RuleCosell {
+		t.Errorf("plan --online: valid %v, rule %q (%s), want cosell", p.Valid, firstRule(p), p.Note)
+	}
+	res, err := c.Run(ctx, file)
+	if err == nil || res.Counts[refbatch.OutcomeFailed] != 1 || !strings.Contains(res.Problems[0].Error, "(cosell)") {
+		t.Errorf("run: %v %+v, want the row refused by cosell", err, res)
+	}
+	if n := microsoftReferrals(sb)[engPrivate]; n != 0 {
+		t.Errorf("%d Microsoft referrals linked to the private referral", n)
+	}
+	if p := byID(sb.Server().Referrals(), "ref-pv"); p.Consent.ConsentToShareReferralWithMicrosoftSellers {
+		t.Error("ref-pv was shared")
+	}
+}

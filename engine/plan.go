@@ -162,6 +162,7 @@ func FirstError(findings []refbatch.Finding) (refbatch.Finding, bool) {
 // liveRules are the rules whose verdict depends on the referral's present
 // state, so LiveFindings re-checks them against the live referral.
 var liveRules = map[string]bool{
+	refbatch.RuleCosell:                    true, // an upgrade to Co-sell of an unshared referral
 	refbatch.RuleStatusTransition:          true,
 	refbatch.RuleStatusPair:                true,
 	refbatch.RuleLifecycleTerminal:         true,

@@ -60,3 +60,38 @@ func TestRegistrationEditLive(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgradeSharingLive: an update row asking for Co-sell on a live
+// referral that is not shared must say Share With Microsoft Sellers yes in
+// its own cell (the Deal Type's default does not share an existing
+// referral, which cannot be undone).
+func TestUpgradeSharingLive(t *testing.T) {
+	p := loadPolicy(t, "")
+	update := cells{"Referral ID": "4111fffc-f9ee-4d53-bba6-569135228642", "Deal Type": "Co-sell"}
+	for _, tc := range []struct {
+		name         string
+		row          cells
+		live, shared bool
+		want         bool
+	}{
+		{"unshared, no word", update, true, false, true},
+		{"unshared, shared by the row", update.with("Share With Microsoft Sellers", "yes"), true, false, false},
+		{"shared already", update, true, true, false},
+		{"offline", update, false, false, false},
+		{"partner-led on unshared", update.with("Deal Type", "Partner-led"), true, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			row, _ := tc.row.row(t)
+			row.Live, row.LiveShared = tc.live, tc.shared
+			got := 0
+			for _, f := range p.NewEvaluator().Evaluate(nil, row) {
+				if f.Rule == refbatch.RuleCosell {
+					got++
+				}
+			}
+			if (got == 1) != tc.want || got > 1 {
+				t.Errorf("%d cosell findings, want one: %v", got, tc.want)
+			}
+		})
+	}
+}

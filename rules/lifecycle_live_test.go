@@ -11,8 +11,8 @@ import (
 // change the referral's deal registration is refused unless the
 // registration is ActionRequired ("Action Pending" in
 // bulk-operations-deal-registrations.md); a row that changes nothing, or a
-// referral without a registration, is not. The same expression is
-// lowered (lower.go) and run by the VM: both must agree.
+// referral without a registration, is not. The lowered tests (lower.go)
+// and the VM agree on the live facts (liveAgree).
 func TestRegistrationEditLive(t *testing.T) {
 	p := loadPolicy(t, "")
 	update := registration().with("Referral ID", "4111fffc-f9ee-4d53-bba6-569135228642", "Action", "update",
@@ -37,6 +37,7 @@ func TestRegistrationEditLive(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			row, _ := update.row(t)
 			row.Live, row.LiveRegistrationStatus, row.LiveRegistrationEdit = true, tc.status, tc.edit
+			liveAgree(t, p, row)
 			var got []refbatch.Finding
 			for _, f := range p.NewEvaluator().Evaluate(nil, row) {
 				if f.Rule == refbatch.RuleLifecycleRegistrationEdit {
@@ -83,6 +84,7 @@ func TestUpgradeSharingLive(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			row, _ := tc.row.row(t)
 			row.Live, row.LiveShared = tc.live, tc.shared
+			liveAgree(t, p, row)
 			got := 0
 			for _, f := range p.NewEvaluator().Evaluate(nil, row) {
 				if f.Rule == refbatch.RuleCosell {
@@ -93,5 +95,33 @@ func TestUpgradeSharingLive(t *testing.T) {
 				t.Errorf("%d cosell findings, want one: %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// liveAgree checks that every built-in rule's lowered test and its
+// compiled program agree on row, as TestLoweredMatchesVM does on random
+// rows, which carry no live facts.
+func liveAgree(t *testing.T, p *Policy, row *refbatch.Row) {
+	t.Helper()
+	e := p.NewEvaluator()
+	e.start(row)
+	env := e.envOf(row)
+	for _, r := range p.rows {
+		for _, x := range []*expression{r.when, r.check} {
+			if x == nil {
+				continue
+			}
+			got, err := e.holds(x, row)
+			if err != nil {
+				t.Fatalf("%s %q: %v", r.id, x.source, err)
+			}
+			out, err := e.machine.Run(x.program, env)
+			if err != nil {
+				t.Fatalf("%s %q: %v", r.id, x.source, err)
+			}
+			if got != out.(bool) {
+				t.Errorf("rule %s, %q: lowered says %v, the VM %v", r.id, x.source, got, out)
+			}
+		}
 	}
 }

@@ -76,9 +76,10 @@ func Resolve(row *refbatch.Row, known *refbatch.Known) Target {
 // WantsLink reports whether the row, acting on t, needs a co-sell link: a
 // new co-sell referral, or an existing one (an update row, or a create row
 // turned update) that is not known to have Microsoft's referral yet: the
-// row upgrades it to Co-sell. For an existing referral the run first reads
-// its engagement and links only when no Microsoft referral is there
-// (Upgraded), so a second run or a resume never links twice.
+// row upgrades it to Co-sell (Upgrades). For an existing referral the run
+// first reads its engagement and links only when no Microsoft referral is
+// there, as plan --online does, so a second run or a resume never links
+// twice.
 func (t Target) WantsLink(m Mapper, row *refbatch.Row) bool {
 	return m.WantsLink(row) && (t.Action == refbatch.ActionCreate || t.MicrosoftReferralID == "")
 }

@@ -31,8 +31,12 @@ type Remote struct {
 	ETag                string
 	Status              string
 	Substatus           string
-	Created             time.Time // createdDateTime; zero when the answer had none
-	Updated             time.Time // updatedDateTime; zero when the answer had none
+	// Direction is "Incoming" for a referral sent to the partner (a lead
+	// from Microsoft or another partner), "Outgoing" for the partner's own;
+	// "" when the answer did not say.
+	Direction string
+	Created   time.Time // createdDateTime; zero when the answer had none
+	Updated   time.Time // updatedDateTime; zero when the answer had none
 	// SharedWithMicrosoft is consent.consentToShareReferralWithMicrosoftSellers
 	// as answered (false when the answer had no consent).
 	SharedWithMicrosoft bool

@@ -155,6 +155,7 @@ func remoteOf(r *Referral, raw []byte) refbatch.Remote {
 		ETag:                r.ETag,
 		Status:              string(r.Status),
 		Substatus:           string(r.Substatus),
+		Direction:           r.Direction,
 	}
 	if r.CreatedDateTime != nil {
 		rem.Created = *r.CreatedDateTime

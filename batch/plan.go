@@ -96,7 +96,12 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 			p.Note = joinNote(p.Note, "updates the referral an earlier row of the file creates")
 		}
 		if live != nil {
-			if fs := engine.LiveFindings(checker, row, *live); len(fs) > 0 {
+			fs, err := engine.RoundTripFindings(mapper, row, *live, c.cfg.Now())
+			if err != nil {
+				return nil, in.v, err
+			}
+			fs = append(fs, engine.LiveFindings(checker, row, *live)...)
+			if len(fs) > 0 {
 				p.Valid, p.Findings = false, append(p.Findings, fs...)
 				p.Note = joinNote(p.Note, "run would fail this row before sending: "+fs[0].Message)
 			}

@@ -1000,6 +1000,13 @@ func (x *executor) get(ctx context.Context, r *rowRun, id string) (refbatch.Remo
 
 // checkLive re-checks the row against the live referral (LiveFindings).
 func (x *executor) checkLive(r *rowRun, live refbatch.Remote) error {
+	fs, err := RoundTripFindings(x.opts.Mapper, r.row, live, x.opts.Now())
+	if err != nil {
+		return err
+	}
+	if len(fs) > 0 {
+		return &policyError{msg: fs[0].Message}
+	}
 	if x.policies == nil {
 		return nil
 	}

@@ -173,6 +173,13 @@ func (m *Mapper) RowOf(live refbatch.Remote, microsoft *refbatch.Remote) (Pulled
 	return Pulled{Row: row, Facts: facts}, nil
 }
 
+// LiveRow is RowOf's row, without Microsoft's side: what the round trip
+// compares a pulled workbook's cells with.
+func (m *Mapper) LiveRow(live refbatch.Remote) (*refbatch.Row, error) {
+	p, err := m.RowOf(live, nil)
+	return p.Row, err
+}
+
 func requirementIDs(reqs []Requirement) []string {
 	var out []string
 	for _, q := range reqs {

@@ -163,6 +163,9 @@ func remoteOf(r *Referral, raw []byte) refbatch.Remote {
 	if r.UpdatedDateTime != nil {
 		rem.Updated = *r.UpdatedDateTime
 	}
+	if r.ExpirationDateTime != nil {
+		rem.Expires = *r.ExpirationDateTime
+	}
 	if r.Consent != nil {
 		rem.SharedWithMicrosoft = r.Consent.ConsentToShareReferralWithMicrosoftSellers
 	}

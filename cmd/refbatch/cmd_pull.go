@@ -21,6 +21,7 @@ type pullOptions struct {
 	updatedSince string
 	sandbox      bool
 	sandboxState string
+	leads        int
 	settings     *batch.Settings
 	now          func() time.Time
 }
@@ -40,6 +41,7 @@ func runPullCmd(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&opts.exec.verbose, "verbose", false, "log every retry")
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "pull from the local sandbox a run --sandbox used (its state is kept beside the journal)")
 	fs.StringVar(&opts.sandboxState, "sandbox-state", "", "with --sandbox: the sandbox's state `FILE` (default sandbox-state.json beside the journal)")
+	fs.IntVar(&opts.leads, "sandbox-leads", 0, "with --sandbox: first add `N` leads sent to you (lead-0001…, New, 14 days to answer), to rehearse accepting and declining them")
 	settings, err := parseWithConfig(fs, args, e)
 	if err != nil {
 		return usageOrHelp(err)
@@ -57,6 +59,12 @@ func runPull(ctx context.Context, opts pullOptions, e env) error {
 	}
 	if opts.sandbox && opts.exec.endpoint != "" {
 		return usageError("--sandbox and --endpoint exclude each other")
+	}
+	if opts.leads != 0 && !opts.sandbox {
+		return usageError("--sandbox-leads needs --sandbox")
+	}
+	if opts.leads < 0 || opts.leads > 9999 {
+		return usageError("--sandbox-leads must be 0 to 9999, got %d", opts.leads)
 	}
 	if _, err := os.Stat(opts.out); err == nil && !opts.force {
 		return usageError("%s exists: refusing to replace it (use --force)", opts.out)
@@ -84,7 +92,7 @@ func runPull(ctx context.Context, opts pullOptions, e env) error {
 		if state == "" {
 			state = filepath.Join(filepath.Dir(jpath), "sandbox-state.json")
 		}
-		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables, Options: &sandbox.Options{Now: opts.now}})
+		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables, Leads: opts.leads, Options: &sandbox.Options{Now: opts.now}})
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -212,4 +213,101 @@ func sandboxReferrals(t *testing.T, url string) []partnercenter.Referral {
 		out = append(out, ref)
 	}
 	return out
+}
+
+// TestLeadsAnsweredFromAPulledSheet: leads sent to the partner are pulled
+// (--direction incoming), accepted and declined from the sheet within
+// their 14-day window; an answer after the window fails before anything is
+// sent, and a lead Partner Center archived as Expired cannot be answered.
+func TestLeadsAnsweredFromAPulledSheet(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var mu sync.Mutex
+	serverNow := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return serverNow }
+	sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{Leads: 4, Options: &sandbox.Options{Now: clock}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	jpath := filepath.Join(dir, "j.db")
+	pulled := filepath.Join(dir, "leads.xlsx")
+	p, err := newClient(t, jpath, sb.Endpoint(), batch.Config{Now: clock}).Pull(ctx, batch.PullOptions{Out: pulled, Direction: "incoming"})
+	if err != nil || p.Rows != 4 {
+		t.Fatalf("pull: %+v %v", p, err)
+	}
+	rows := readSheet(t, pulled)
+	head := rows[0]
+	col := func(name string) int { return slices.Index(head, name) }
+	if due := rows[1][col("Response Due")]; !strings.HasPrefix(due, "2026-12-15") {
+		t.Errorf("Response Due %q, want 14 days after 2026-12-01", due)
+	}
+	answer := func(i int, status, sub, reason string) {
+		rows[i][col("Status")], rows[i][col("Substatus")] = status, sub
+		if reason != "" {
+			rows[i][col("Status Reason")] = reason
+		}
+	}
+	answer(1, "Active", "Accepted", "")
+	answer(2, "Closed", "Declined", "Outside our region")
+	edited := filepath.Join(dir, "answered.xlsx")
+	write := func(rows [][]string) {
+		out := make([][]any, len(rows))
+		for i, r := range rows {
+			out[i] = toAny(r)
+		}
+		if err := xlsxtest.WriteFile(edited, out, xlsxtest.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(rows)
+	res, err := newClient(t, jpath, sb.Endpoint(), batch.Config{Now: clock}).Run(ctx, edited)
+	if err != nil || res.Counts[refbatch.OutcomeUpdated] != 2 || res.Counts[refbatch.OutcomeUnchanged] != 2 {
+		t.Fatalf("answers: %v %v", res, err)
+	}
+	got := map[string]partnercenter.Referral{}
+	for _, r := range sb.Server().Referrals() {
+		got[r.ID] = r
+	}
+	if r := got["lead-0001"]; r.Status != partnercenter.StatusActive || r.Substatus != partnercenter.SubstatusAccepted {
+		t.Errorf("lead-0001: %s/%s, want Active/Accepted", r.Status, r.Substatus)
+	}
+	if r := got["lead-0002"]; r.Status != partnercenter.StatusClosed || r.Substatus != partnercenter.SubstatusDeclined || r.StatusReason != "Outside our region" {
+		t.Errorf("lead-0002: %s/%s %q, want Closed/Declined with the reason", r.Status, r.Substatus, r.StatusReason)
+	}
+
+	// Fifteen days later by the partner's clock (Partner Center has not
+	// archived the lead yet): the answer fails locally, nothing is sent.
+	later := func() time.Time { return clock().Add(15 * 24 * time.Hour) }
+	answer(3, "Active", "Accepted", "")
+	write(rows)
+	res, err = newClient(t, jpath, sb.Endpoint(), batch.Config{Now: later}).Run(ctx, edited)
+	if err == nil || res == nil || res.Counts[refbatch.OutcomeFailed] != 1 || !strings.Contains(res.Problems[0].Error, "response window closed") {
+		t.Fatalf("late answer: %v %v", res, err)
+	}
+	if r := sb.Server().Referrals(); findID(r, "lead-0003").Status != partnercenter.StatusNew {
+		t.Errorf("lead-0003 changed: %s", findID(r, "lead-0003").Status)
+	}
+	// Partner Center archives it as Expired: the answer cannot land.
+	mu.Lock()
+	serverNow = serverNow.Add(15 * 24 * time.Hour)
+	mu.Unlock()
+	answer(4, "Active", "Accepted", "")
+	write(rows)
+	res, err = newClient(t, jpath, sb.Endpoint(), batch.Config{Now: clock}).Run(ctx, edited)
+	if err == nil || res == nil || res.Counts[refbatch.OutcomeFailed] != 2 {
+		t.Fatalf("expired leads: %v %v", res, err)
+	}
+	if r := findID(sb.Server().Referrals(), "lead-0004"); r.Substatus != partnercenter.SubstatusExpired {
+		t.Errorf("lead-0004: %s/%s, want Closed/Expired", r.Status, r.Substatus)
+	}
+}
+
+func findID(refs []partnercenter.Referral, id string) partnercenter.Referral {
+	for _, r := range refs {
+		if r.ID == id {
+			return r
+		}
+	}
+	return partnercenter.Referral{}
 }

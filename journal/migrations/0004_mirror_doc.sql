@@ -13,3 +13,5 @@ ALTER TABLE mirror ADD COLUMN doc TEXT;
 UPDATE binding SET mirror_full = NULL;
 
 CREATE INDEX mirror_by_updated ON mirror (updated);
+-- pull lists the mirror oldest first, streaming: in index order, not sorted.
+CREATE INDEX mirror_by_created ON mirror (created, id);

@@ -37,6 +37,9 @@ const (
 	RuleLifecycleRegister         = "lifecycle-register"          // register a Won deal, 72 hours after its creation
 	RuleLifecycleReadOnly         = "lifecycle-readonly"          // customer fields are read-only after creation
 	RuleMarketplaceIntent         = "marketplace-intent"          // the co-sell template requires it on creates
+	RulePullConflict              = "pull-conflict"               // a cell changed in the workbook and in Partner Center since the pull
+	RulePullCleared               = "pull-cleared"                // a pulled cell emptied: refbatch never clears a value
+	RuleResponseWindow            = "response-window"             // an incoming lead answered after its response window
 	// RuleCRMStage is a CRM export's stage that says no Partner Center
 	// status (an open deal's "Prospecting", "Qualified To Buy"…).
 	RuleCRMStage = "crm-stage"

@@ -31,8 +31,15 @@ type Remote struct {
 	ETag                string
 	Status              string
 	Substatus           string
-	Created             time.Time // createdDateTime; zero when the answer had none
-	Updated             time.Time // updatedDateTime; zero when the answer had none
+	// Direction is "Incoming" for a referral sent to the partner (a lead
+	// from Microsoft or another partner), "Outgoing" for the partner's own;
+	// "" when the answer did not say.
+	Direction string
+	// Expires is expirationDateTime: for an incoming lead, the end of its
+	// response window; zero when the answer had none.
+	Expires time.Time
+	Created time.Time // createdDateTime; zero when the answer had none
+	Updated time.Time // updatedDateTime; zero when the answer had none
 	// SharedWithMicrosoft is consent.consentToShareReferralWithMicrosoftSellers
 	// as answered (false when the answer had no consent).
 	SharedWithMicrosoft bool

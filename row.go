@@ -35,6 +35,12 @@ type Header struct {
 	// export note, a logo row's text), in order, so outputs can put them
 	// back where the user had them. A merged title is its first cell's text.
 	TitleRows []TitleRow
+	// Pulled maps a canonical column to the position of its hidden
+	// "Pulled <column>" header in a workbook `refbatch pull` wrote (the
+	// value as pulled); nil for any other file. PulledETag is the position
+	// of "Pulled ETag", -1 when absent.
+	Pulled     map[Column]int
+	PulledETag int
 }
 
 // IgnoredHeader is a recognised header whose cells are not sent. A filled
@@ -55,7 +61,7 @@ type TitleRow struct {
 
 // NewHeader returns a Header with every canonical column marked absent.
 func NewHeader(file, sheet string, row int, names []string) *Header {
-	h := &Header{File: file, Sheet: sheet, Row: row, Names: names, Columns: make([]Column, len(names))}
+	h := &Header{File: file, Sheet: sheet, Row: row, Names: names, Columns: make([]Column, len(names)), PulledETag: -1}
 	for i := range h.Index {
 		h.Index[i] = -1
 	}

@@ -112,7 +112,11 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 			p.Note = joinNote(p.Note, "updates the referral an earlier row of the file creates")
 		}
 		if live != nil {
-			fs := engine.LiveFindings(checker, mapper, row, *live)
+			fs, err := engine.RoundTripFindings(mapper, row, *live, c.cfg.Now())
+			if err != nil {
+				return nil, in.v, err
+			}
+			fs = append(fs, engine.LiveFindings(checker, mapper, row, *live)...)
 			p.Findings = append(p.Findings, fs...)
 			if f, ok := engine.FirstError(fs); ok {
 				p.Valid = false

@@ -39,6 +39,10 @@ type SandboxConfig struct {
 	// AcceptAfter is how soon Microsoft's side accepts a co-sell referral
 	// (default 2 s, so that a rehearsal registers deals in the same run).
 	AcceptAfter time.Duration
+	// Leads seeds that many leads sent to the partner (sandbox.SeedLeads:
+	// lead-0001…, New, expiring in 14 days), once: a rehearsal of
+	// accepting and declining leads from a pulled workbook.
+	Leads int
 	// Options, when not nil, are the sandbox's own options (faults, rate
 	// limits, clock); StateFile, Tables and AcceptAfter fill what they
 	// leave empty.
@@ -89,6 +93,11 @@ func StartSandbox(ctx context.Context, cfg SandboxConfig) (*Sandbox, error) {
 	srv, err := sandbox.Open(opts)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Leads > 0 {
+		if _, err := srv.SeedLeads(cfg.Leads); err != nil {
+			return nil, fmt.Errorf("sandbox: seed %d leads: %w", cfg.Leads, err)
+		}
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")

@@ -25,6 +25,13 @@ type RunStatus struct {
 	Outcomes map[refbatch.Outcome]int   `json:"outcomes"`
 	RowList  []RowStatus                `json:"rowList,omitempty"`
 	Steps    map[refbatch.StepState]int `json:"steps"`
+	// Microsoft counts Microsoft's side of the run's co-sell referrals
+	// ("Active/Accepted", "Closed/Declined: reason") and Registrations
+	// the reviews of its deal registrations, as the journal's mirror of
+	// Partner Center last saw them (MirrorAsOf: its last refresh).
+	Microsoft     map[string]int `json:"microsoft,omitempty"`
+	Registrations map[string]int `json:"registrations,omitempty"`
+	MirrorAsOf    *time.Time     `json:"mirrorAsOf,omitempty"`
 }
 
 // RowStatus is one row of a run, as status --rows lists it.
@@ -37,6 +44,10 @@ type RowStatus struct {
 	MicrosoftReferralID string           `json:"microsoftReferralId,omitempty"`
 	ClientRequestID     string           `json:"clientRequestId,omitempty"`
 	Error               string           `json:"error,omitempty"`
+	// Microsoft and Registration are Microsoft's side of the referral and
+	// its deal registration's review, as the mirror last saw them.
+	Microsoft    string `json:"microsoft,omitempty"`
+	Registration string `json:"registration,omitempty"`
 }
 
 // StatusOptions choose what Status reads.
@@ -91,11 +102,41 @@ func (c *Client) runStatus(ctx context.Context, run refbatch.RunInfo, withRows b
 		s.Steps[st.State]++
 	}
 	s.Rows = len(rows)
+	var ids []string
+	for _, r := range rows {
+		if r.ReferralID != "" {
+			ids = append(ids, r.ReferralID)
+		}
+	}
+	side, err := c.microsoftSide(ctx, ids)
+	if err != nil {
+		return s, err
+	}
+	if b, ok, err := c.jr.Binding(ctx); err != nil {
+		return s, err
+	} else if ok && !b.MirrorUpdated.IsZero() {
+		at := b.MirrorUpdated
+		s.MirrorAsOf = &at
+	}
 	for _, r := range rows {
 		s.Outcomes[r.Outcome]++
+		f := side[r.ReferralID]
+		if t := MicrosoftText(f); t != "" {
+			if s.Microsoft == nil {
+				s.Microsoft = map[string]int{}
+			}
+			s.Microsoft[t]++
+		}
+		if t := RegistrationText(f); t != "" {
+			if s.Registrations == nil {
+				s.Registrations = map[string]int{}
+			}
+			s.Registrations[t]++
+		}
 		if withRows {
 			s.RowList = append(s.RowList, RowStatus{Row: r.Number, Action: r.Action, Outcome: r.Outcome, ReferralID: r.ReferralID,
-				EngagementID: r.EngagementID, MicrosoftReferralID: r.MicrosoftReferralID, ClientRequestID: lastRequest[r.Number], Error: r.Error})
+				EngagementID: r.EngagementID, MicrosoftReferralID: r.MicrosoftReferralID, ClientRequestID: lastRequest[r.Number], Error: r.Error,
+				Microsoft: MicrosoftText(f), Registration: RegistrationText(f)})
 		}
 	}
 	sort.Slice(s.RowList, func(i, j int) bool { return s.RowList[i].Row < s.RowList[j].Row })
@@ -182,8 +223,16 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (ex Exported, e
 	}
 	lastRequest := latestRequestIDs(steps)
 	byNumber := make(map[int]refbatch.RowRecord, len(rows))
+	var ids []string
 	for _, r := range rows {
 		byNumber[r.Number] = r
+		if r.ReferralID != "" {
+			ids = append(ids, r.ReferralID)
+		}
+	}
+	side, err := c.microsoftSide(ctx, ids)
+	if err != nil {
+		return ex, err
 	}
 	policy, err := LoadPolicy(in, c.cfg.Today)
 	if err != nil {
@@ -210,7 +259,8 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (ex Exported, e
 			ex.Counts[rec.Outcome]++
 			ex.Rows++
 			return results.WriteRow(row, exporter.RowResult{Outcome: rec.Outcome, ReferralID: rec.ReferralID, EngagementID: rec.EngagementID,
-				MicrosoftReferralID: rec.MicrosoftReferralID, Error: rec.Error, ClientRequestID: lastRequest[row.Number]})
+				MicrosoftReferralID: rec.MicrosoftReferralID, Error: rec.Error, ClientRequestID: lastRequest[row.Number],
+				MicrosoftStatus: MicrosoftText(side[rec.ReferralID]), RegistrationStatus: RegistrationText(side[rec.ReferralID])})
 		},
 	}, false, "")
 	if err != nil {

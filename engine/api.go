@@ -50,6 +50,9 @@ type Mapper interface {
 	Register(row *refbatch.Row, live refbatch.Remote) (req refbatch.Request, ok bool, err error)
 	// WantsLink reports whether a created row also needs a co-sell link.
 	WantsLink(row *refbatch.Row) bool
+	// LiveRow reads a live referral back into the canonical columns, as a
+	// pulled workbook shows it (refbatch.CanonicalText of each).
+	LiveRow(live refbatch.Remote) (*refbatch.Row, error)
 }
 
 // Policy re-checks a row against the policies, as validate does; the

@@ -213,9 +213,18 @@ func PlanRow(row *refbatch.Row, t Target, live *refbatch.Remote, m Mapper) (RowP
 		}
 		p.Requests = append(p.Requests, refbatch.Request{Step: refbatch.StepGet, Method: "GET", Path: referralPath(target.ID)})
 		base := refbatch.Remote{ID: target.ID, Raw: emptyReferral}
-		if live != nil {
+		nothing := "the live referral already shows every value of the row: nothing to patch"
+		switch {
+		case live != nil:
 			base = *live
-		} else {
+		case row.IsPulled():
+			if pulled, ok := pulledReferral(row, target.ID, m); ok {
+				base, nothing = pulled, "no cell changed since the pull: nothing to patch"
+				notes = append(notes, "offline: the cells changed since the pull; --online also checks Partner Center's changes since")
+				break
+			}
+			fallthrough
+		default:
 			notes = append(notes, "offline: the patch shows every filled column; with --online only what differs from the live referral")
 		}
 		req, need, err := m.Patch(row, base)
@@ -225,7 +234,7 @@ func PlanRow(row *refbatch.Row, t Target, live *refbatch.Remote, m Mapper) (RowP
 		if need {
 			p.Requests = append(p.Requests, req)
 		} else {
-			notes = append(notes, "the live referral already shows every value of the row: nothing to patch")
+			notes = append(notes, nothing)
 		}
 	}
 	if t.WantsLink(m, row) {
@@ -266,6 +275,17 @@ func PlanRow(row *refbatch.Row, t Target, live *refbatch.Remote, m Mapper) (RowP
 	}
 	p.Note = strings.Join(notes, "; ")
 	return p, nil
+}
+
+// pulledReferral is the referral as a pulled workbook's row was pulled,
+// built as the Mapper would create it: an offline plan's patch against it
+// holds the cells the user changed since.
+func pulledReferral(row *refbatch.Row, id string, m Mapper) (refbatch.Remote, bool) {
+	req, err := m.Create(row.PulledRow())
+	if err != nil || len(req.Body) == 0 {
+		return refbatch.Remote{}, false
+	}
+	return refbatch.Remote{ID: id, Raw: req.Body}, true
 }
 
 // emptyReferral is what an offline plan patches against: every column the

@@ -1013,6 +1013,13 @@ func (x *executor) get(ctx context.Context, r *rowRun, id string) (refbatch.Remo
 // an error refuses the row before anything is sent, naming the rule; the
 // warnings are logged and handed to Observer.LiveWarning, once per row.
 func (x *executor) checkLive(r *rowRun, live refbatch.Remote) error {
+	trip, err := RoundTripFindings(x.opts.Mapper, r.row, live, x.opts.Now())
+	if err != nil {
+		return err
+	}
+	if len(trip) > 0 {
+		return &policyError{msg: fmt.Sprintf("%s (%s)", trip[0].Message, trip[0].Rule)}
+	}
 	if x.policies == nil {
 		return nil
 	}

@@ -21,6 +21,8 @@ const (
 	MicrosoftReferralIDHeader = "Microsoft Referral ID"
 	ErrorHeader               = "Error"
 	ClientRequestIDHeader     = "client-request-id"
+	MicrosoftStatusHeader     = "Microsoft Status"
+	RegistrationStatusHeader  = "Registration Status"
 )
 
 // SheetResults is the sheet of a .xlsx results export that holds the rows;
@@ -29,6 +31,7 @@ const SheetResults = "Results"
 
 var resultHeaders = [...]string{
 	OutcomeHeader, ReferralIDHeader, EngagementIDHeader, MicrosoftReferralIDHeader, ErrorHeader, ClientRequestIDHeader,
+	MicrosoftStatusHeader, RegistrationStatusHeader,
 }
 
 // RowResult is what a run did with one input row.
@@ -39,11 +42,16 @@ type RowResult struct {
 	MicrosoftReferralID string // the referral a co-sell link created
 	Error               string // why the row failed, is in doubt or was skipped
 	ClientRequestID     string // of the row's latest request, for Microsoft support
+	// Microsoft's side of a co-sell referral and the deal registration's
+	// review, as the journal's mirror of Partner Center last saw them.
+	MicrosoftStatus    string
+	RegistrationStatus string
 }
 
 // fields returns the result columns in the order of resultHeaders.
 func (res *RowResult) fields() [len(resultHeaders)]string {
-	return [...]string{string(res.Outcome), res.ReferralID, res.EngagementID, res.MicrosoftReferralID, res.Error, res.ClientRequestID}
+	return [...]string{string(res.Outcome), res.ReferralID, res.EngagementID, res.MicrosoftReferralID, res.Error, res.ClientRequestID,
+		res.MicrosoftStatus, res.RegistrationStatus}
 }
 
 // Results writes the results export of a run (`refbatch export`, SPEC §2

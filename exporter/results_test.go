@@ -94,7 +94,7 @@ func TestResultsXLSX(t *testing.T) {
 	})
 
 	t.Run("title rows as in the report", func(t *testing.T) {
-		if got := cellValue(t, f, SheetSummary, "A2"); !strings.Contains(got, "Q3-pipeline.xlsx") || !strings.Contains(got, "G to L") {
+		if got := cellValue(t, f, SheetSummary, "A2"); !strings.Contains(got, "Q3-pipeline.xlsx") || !strings.Contains(got, "G to N") {
 			t.Errorf("Summary A2 = %q", got)
 		}
 		// Blank in the input (no TitleRows), so empty, but not hidden:
@@ -418,11 +418,11 @@ func TestResultsCellsBeyondHeader(t *testing.T) {
 		}
 	}
 	f := openXLSX(t, filepath.Join(dir, "r.xlsx"))
-	if got := cellValue(t, f, SheetResults, "H2"); got != "stray" {
-		t.Errorf("H2 = %q, want the stray cell after the six result columns", got)
+	if got := cellValue(t, f, SheetResults, "J2"); got != "stray" {
+		t.Errorf("J2 = %q, want the stray cell after the eight result columns", got)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "r.csv"))
-	if !strings.HasSuffix(string(data), "A,created,,,,,,stray\n") {
+	if !strings.HasSuffix(string(data), "A,created,,,,,,,,stray\n") {
 		t.Errorf("csv %q", data)
 	}
 	data, _ = os.ReadFile(filepath.Join(dir, "r.json"))

@@ -78,6 +78,8 @@ type resultRow struct {
 	MicrosoftReferralID string     `json:"microsoftReferralId"`
 	Error               string     `json:"error"`
 	ClientRequestID     string     `json:"clientRequestId"`
+	MicrosoftStatus     string     `json:"microsoftStatus,omitempty"`
+	RegistrationStatus  string     `json:"registrationStatus,omitempty"`
 	Cells               inputCells `json:"cells"`
 }
 
@@ -135,6 +137,7 @@ func (j *jsonResults) writeRow(row *refbatch.Row, res *RowResult) error {
 	err := appendJSON(&j.buf, resultRow{
 		Row: row.Number, Outcome: string(res.Outcome), ReferralID: res.ReferralID, EngagementID: res.EngagementID,
 		MicrosoftReferralID: res.MicrosoftReferralID, Error: res.Error, ClientRequestID: res.ClientRequestID,
+		MicrosoftStatus: res.MicrosoftStatus, RegistrationStatus: res.RegistrationStatus,
 		Cells: inputCells{keys: j.keys, raw: texts},
 	})
 	if err != nil {

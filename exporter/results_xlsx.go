@@ -20,6 +20,7 @@ type xlsxResults struct {
 var resultColumns = []addedColumn{
 	{OutcomeHeader, 16}, {ReferralIDHeader, 38}, {EngagementIDHeader, 38},
 	{MicrosoftReferralIDHeader, 38}, {ErrorHeader, 60}, {ClientRequestIDHeader, 38},
+	{MicrosoftStatusHeader, 28}, {RegistrationStatusHeader, 28},
 }
 
 func newXLSXResults(h *refbatch.Header, wd *workDir) (*xlsxResults, error) {

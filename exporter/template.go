@@ -92,7 +92,7 @@ func writeTemplate(path string, opts TemplateOptions) error {
 		return err
 	}
 	defer wd.remove()
-	t := &templateWriter{f: excelize.NewFile(excelize.Options{TmpDir: wd.path}), opts: opts, rows: rows}
+	t := &templateWriter{f: excelize.NewFile(excelize.Options{TmpDir: wd.path}), opts: opts, rows: rows, cols: refbatch.Columns()}
 	defer t.f.Close()
 	if err := t.build(); err != nil {
 		return err
@@ -112,6 +112,11 @@ type templateWriter struct {
 	f    *excelize.File
 	opts TemplateOptions
 	rows int
+	// cols are the Referrals sheet's columns (every canonical column for
+	// a template, the pulled ones for a pulled workbook); guide adds lines
+	// to the Guide sheet's introduction.
+	cols  []refbatch.Column
+	guide []string
 
 	lists     map[refbatch.Column]string // defined name of each column's list
 	listCol   int                        // next free column on the Lists sheet, 1-based
@@ -324,7 +329,7 @@ func requiredFor(c refbatch.Column) string {
 
 func (t *templateWriter) writeReferrals() error {
 	f, sheet := t.f, SheetReferrals
-	cols := refbatch.Columns()
+	cols := t.cols
 	header := func(color string) (int, error) {
 		return f.NewStyle(&excelize.Style{
 			Font:      &excelize.Font{Bold: true},
@@ -509,6 +514,7 @@ func (t *templateWriter) writeGuide() error {
 		"Check the file before anything is sent:   refbatch validate FILE.xlsx --report report.xlsx   (the report marks every cell to fix, with the reason).",
 		"Then load it:   refbatch run FILE.xlsx   (rehearse first with   refbatch run FILE.xlsx --sandbox).",
 	}
+	intro = append(intro, t.guide...)
 	if err := f.SetCellStr(sheet, "A1", "refbatch referral template"); err != nil {
 		return err
 	}
@@ -530,7 +536,7 @@ func (t *templateWriter) writeGuide() error {
 	if err := f.SetCellStyle(sheet, "A"+strconv.Itoa(r), refbatch.CellRef(len(GuideHeaders)-1, r), head); err != nil {
 		return err
 	}
-	for _, c := range refbatch.Columns() {
+	for _, c := range t.cols {
 		r++
 		info := c.Info()
 		req := ""

@@ -379,7 +379,7 @@ func TestResultsKeepCellTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimPrefix(string(b), "\ufeff"), "\n")
-	if want := "Contoso cloud,30000,3/31/2027,TRUE,00123,blue,created,id,,,,"; lines[1] != want {
+	if want := "Contoso cloud,30000,3/31/2027,TRUE,00123,blue,created,id,,,,,,"; lines[1] != want {
 		t.Errorf("csv row 3 = %q\nwant %q", lines[1], want)
 	}
 

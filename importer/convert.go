@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ type converter struct {
 	decimalComma bool
 	order        DateOrder
 	workbook     bool // cells are a workbook's raw values (numbers with '.', dates as serials)
+	hasBase      bool // a pulled workbook: rows keep only the cells changed since the pull (keepChanges)
+	pulled       bool // a pulled .csv: text cells carry the CSV-injection guard (refbatch.Unguard)
 	date1904     bool
 	// splitName is set when one "Contact Name" column fills both the
 	// contact's first and last name.
@@ -60,6 +63,8 @@ func newConverter(h *refbatch.Header, opts Options, src source, units map[refbat
 	}
 	cv.numbered = h.Numbered
 	cv.stage = stageOf(h)
+	cv.hasBase = len(h.Pulled) > 0
+	cv.pulled = cv.hasBase && !cv.workbook
 	for amount, code := range units {
 		cur := refbatch.ColCurrency
 		if amount == refbatch.ColContractValue {
@@ -94,6 +99,8 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 		case refbatch.KindText:
 			if cv.workbook {
 				v = tidyRawNumber(v)
+			} else if cv.pulled {
+				v = refbatch.Unguard(v)
 			}
 			if cv.splitName && sl.col == refbatch.ColContactFirstName {
 				first, last := splitFullName(v)
@@ -154,6 +161,44 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 	row.Filled = filled
 	if cv.stage.stage >= 0 {
 		finds = cv.applyStage(row, finds)
+	}
+	if cv.hasBase {
+		finds = keepChanges(row, finds)
+	}
+	return finds
+}
+
+// keepChanges makes a row of a pulled workbook say only what the user
+// changed since the pull: a cell equal to its pulled value is not the
+// user's word (Partner Center's value, even a newer one, stands), so it
+// leaves Filled and is neither checked nor sent. Referral ID and External
+// Reference ID stay: they say which referral the row is. Status and
+// Substatus go together, as a pair. A cell emptied since the pull is a
+// warning: refbatch never clears a value in Partner Center.
+func keepChanges(row *refbatch.Row, finds []refbatch.Finding) []refbatch.Finding {
+	same := func(c refbatch.Column) bool {
+		base, ok := row.PulledText(c)
+		return ok && row.Filled.Has(c) && !row.Invalid.Has(c) && refbatch.SameCanonical(c, refbatch.CanonicalText(row, c), base)
+	}
+	pair := same(refbatch.ColStatus) && same(refbatch.ColSubstatus)
+	for c := range row.Header.Pulled {
+		switch c {
+		case refbatch.ColReferralID, refbatch.ColExternalReferenceID:
+			continue
+		case refbatch.ColStatus, refbatch.ColSubstatus:
+			if !pair {
+				continue
+			}
+		}
+		if same(c) {
+			row.Filled = row.Filled.Without(c)
+			continue
+		}
+		if base, _ := row.PulledText(c); base != "" && !row.Filled.Has(c) && !row.Invalid.Has(c) && row.Header.Has(c) {
+			finds = append(finds, row.Finding(c, refbatch.RulePullCleared, refbatch.SeverityWarning,
+				fmt.Sprintf("%s was %q when pulled and is empty now: refbatch never clears a value in Partner Center, so it stays %q; clear it in Partner Center if it must go",
+					row.Header.Written(c), base, base)))
+		}
 	}
 	return finds
 }

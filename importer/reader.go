@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -318,9 +319,19 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 	fullName := -1
 	var numbered numberedHeaders
 	dynamics := isDynamicsExport(names)
+	pulled := markPulled(h)
 	for i, name := range names {
 		if name == "" {
 			continue
+		}
+		if pulled {
+			if _, ok := refbatch.PulledHeader(name); ok {
+				continue // markPulled placed it
+			}
+			if slices.ContainsFunc(refbatch.PulledFactHeaders, func(f string) bool { return refbatch.FoldKey(f) == refbatch.FoldKey(name) }) {
+				h.Ignored = append(h.Ignored, refbatch.IgnoredHeader{Index: i, Reason: reasonPulledFact})
+				continue
+			}
 		}
 		c, ok := m.match(name)
 		if key := refbatch.FoldKey(name); (!ok && stageHeaders[key]) || (dynamics && (key == "status" || key == "statusreason")) {

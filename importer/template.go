@@ -55,6 +55,28 @@ var templateHeaders = func() map[string]ignoredSpec {
 	return m
 }()
 
+// reasonPulledFact is why a pulled workbook's read-only columns are not sent.
+const reasonPulledFact = "read-only: what Partner Center said when the workbook was pulled; refbatch never sends it"
+
+// markPulled records the hidden "Pulled …" columns of a workbook `refbatch
+// pull` wrote, and reports whether the header has any.
+func markPulled(h *refbatch.Header) bool {
+	for i, name := range h.Names {
+		c, ok := refbatch.PulledHeader(name)
+		switch {
+		case !ok:
+		case !c.Valid():
+			h.PulledETag = i
+		default:
+			if h.Pulled == nil {
+				h.Pulled = map[refbatch.Column]int{}
+			}
+			h.Pulled[c] = i
+		}
+	}
+	return h.Pulled != nil || h.PulledETag >= 0
+}
+
 // templateMarkers are headers only Microsoft's templates use, folded; one of
 // them makes the header a template's.
 var templateMarkers = map[string]string{

@@ -104,11 +104,12 @@ ON CONFLICT (one) DO UPDATE SET tenant = excluded.tenant WHERE binding.tenant = 
 func (j *Journal) PutMirror(ctx context.Context, refs []refbatch.Remote, updated time.Time, full bool) error {
 	now := j.now()
 	return j.submit(ctx, fmt.Sprintf("mirror %d referrals", len(refs)), func(tx *sql.Tx) error {
-		stmt, err := tx.Prepare(`INSERT INTO mirror (id, engagement_id, organization_id, external_reference_id, status, substatus, created, updated)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+		stmt, err := tx.Prepare(`INSERT INTO mirror (id, engagement_id, organization_id, external_reference_id, status, substatus, created, updated, etag, direction, doc)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
 ON CONFLICT (id) DO UPDATE SET engagement_id = excluded.engagement_id, organization_id = excluded.organization_id,
 	external_reference_id = excluded.external_reference_id, status = excluded.status, substatus = excluded.substatus,
-	created = excluded.created, updated = excluded.updated`)
+	created = excluded.created, updated = excluded.updated, etag = excluded.etag, direction = excluded.direction,
+	doc = coalesce(excluded.doc, mirror.doc)`)
 		if err != nil {
 			return err
 		}
@@ -117,8 +118,12 @@ ON CONFLICT (id) DO UPDATE SET engagement_id = excluded.engagement_id, organizat
 			if r.ID == "" {
 				continue
 			}
+			var doc any
+			if len(r.Raw) > 0 {
+				doc = string(r.Raw)
+			}
 			if _, err := stmt.Exec(r.ID, r.EngagementID, r.OrganizationID, r.ExternalReferenceID, r.Status, r.Substatus,
-				nullTime(r.Created), nullTime(r.Updated)); err != nil {
+				nullTime(r.Created), nullTime(r.Updated), r.ETag, r.Direction, doc); err != nil {
 				return err
 			}
 		}

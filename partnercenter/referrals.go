@@ -155,12 +155,16 @@ func remoteOf(r *Referral, raw []byte) refbatch.Remote {
 		ETag:                r.ETag,
 		Status:              string(r.Status),
 		Substatus:           string(r.Substatus),
+		Direction:           r.Direction,
 	}
 	if r.CreatedDateTime != nil {
 		rem.Created = *r.CreatedDateTime
 	}
 	if r.UpdatedDateTime != nil {
 		rem.Updated = *r.UpdatedDateTime
+	}
+	if r.ExpirationDateTime != nil {
+		rem.Expires = *r.ExpirationDateTime
 	}
 	if r.Consent != nil {
 		rem.SharedWithMicrosoft = r.Consent.ConsentToShareReferralWithMicrosoftSellers

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -103,13 +104,46 @@ func printStatus(w io.Writer, path string, statuses []batch.RunStatus) {
 		if s.Steps[refbatch.StateSent] > 0 {
 			fmt.Fprintf(w, "  %d steps in doubt (sent, answer not recorded): resume reconciles them\n", s.Steps[refbatch.StateSent])
 		}
+		if len(s.Microsoft)+len(s.Registrations) > 0 {
+			asOf := ""
+			if s.MirrorAsOf != nil {
+				asOf = " as of " + s.MirrorAsOf.Local().Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(w, "  Microsoft's side%s (refbatch sync refreshes it):\n", asOf)
+			if len(s.Microsoft) > 0 {
+				fmt.Fprintf(w, "    co-sell: %s\n", countsText(s.Microsoft))
+			}
+			if len(s.Registrations) > 0 {
+				fmt.Fprintf(w, "    registrations: %s\n", countsText(s.Registrations))
+			}
+		}
 		if len(s.RowList) > 0 {
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "  ROW\tACTION\tOUTCOME\tREFERRAL ID\tCLIENT-REQUEST-ID\tERROR")
+			fmt.Fprintln(tw, "  ROW\tACTION\tOUTCOME\tREFERRAL ID\tMICROSOFT\tREGISTRATION\tCLIENT-REQUEST-ID\tERROR")
 			for _, r := range s.RowList {
-				fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", r.Row, r.Action, r.Outcome, dash(r.ReferralID), dash(r.ClientRequestID), oneLine(r.Error))
+				fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Row, r.Action, r.Outcome, dash(r.ReferralID),
+					dash(oneLine(r.Microsoft)), dash(oneLine(r.Registration)), dash(r.ClientRequestID), oneLine(r.Error))
 			}
 			tw.Flush()
 		}
 	}
+}
+
+// countsText is "3 Active/Accepted, 1 Closed/Declined: …", largest first.
+func countsText(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", m[k], k)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/refbatch/refbatch/batch"
 	"github.com/refbatch/refbatch/exporter"
 )
 
@@ -43,11 +44,9 @@ func runTemplate(_ context.Context, opts templateOptions, e env) error {
 	if err != nil {
 		return err
 	}
-	err = exporter.WriteTemplate(opts.out, exporter.TemplateOptions{
-		Vocabulary: vocabulary(policy),
-		Plays:      areaPlays(policy),
-		Rows:       opts.rows,
-	})
+	to := batch.TemplateOptions(policy)
+	to.Rows = opts.rows
+	err = exporter.WriteTemplate(opts.out, to)
 	if err != nil {
 		return err
 	}

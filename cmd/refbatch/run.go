@@ -61,6 +61,7 @@ func commands() map[string]command {
 		"rules":    {"check, list or test the policy rules (rules check|list|test)", runRulesCmd},
 		"plan":     {"show what a run would send, row by row, without sending it", runPlanCmd},
 		"run":      {"validate a spreadsheet, then load its valid rows into Partner Center", runRunCmd},
+		"pull":     {"write the partner's referrals from Partner Center into a workbook to edit and run back", runPullCmd},
 		"resume":   {"finish an interrupted or partly failed run", runResumeCmd},
 		"status":   {"list the runs in a journal and where their rows stand", runStatusCmd},
 		"export":   {"write a run's rows with their outcome, referral ids and errors", runExportCmd},

@@ -120,7 +120,7 @@ func (s *Server) microsoftReferralCreated(ref *pc.Referral, now time.Time) {
 // automatic acceptance is tracked by s.pending. Callers hold s.mu.
 func (s *Server) track(rec *record) {
 	r := &rec.ref
-	if r.OrganizationID == pc.MicrosoftOrganizationID && r.Status == pc.StatusNew && r.ExpirationDateTime != nil {
+	if (r.OrganizationID == pc.MicrosoftOrganizationID || strings.EqualFold(r.Direction, DirectionIncoming)) && r.Status == pc.StatusNew && r.ExpirationDateTime != nil {
 		s.expiring[rec] = struct{}{}
 	} else {
 		delete(s.expiring, rec)

@@ -48,6 +48,13 @@ func (s *Server) seedLocked(refs []pc.Referral) error {
 		} else {
 			ref.OrganizationID, ref.OrganizationName = s.opts.OrganizationID, s.opts.OrganizationName
 		}
+		// A lead sent to the partner keeps its direction; anything else
+		// seeded is the partner's own, as a create is.
+		if strings.EqualFold(ref.Direction, DirectionIncoming) {
+			ref.Direction = DirectionIncoming
+		} else {
+			ref.Direction = DirectionOutgoing
+		}
 		normaliseEnums(&ref)
 		if ref.Status == "" {
 			ref.Status, ref.Substatus = pc.StatusNew, pc.SubstatusPending

@@ -1,0 +1,104 @@
+package batch_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/refbatch/refbatch/batch"
+)
+
+// BenchmarkPull: pull 10,000 and 100,000 referrals into an .xlsx from a
+// sandbox without a rate limit, into a new journal (the mirror's first,
+// full listing and the workbook) and again (an incremental refresh and the
+// workbook). It reports the seconds of each and the peak Go heap in use
+// while pulling above what the in-process sandbox holds before, sampled
+// every 5 ms: flat memory means the peak does not grow with the number of
+// referrals. (The sandbox serves the pages from the same process, so its
+// answers' garbage counts too.)
+//
+//	go test ./batch -run '^$' -bench Pull -benchtime 1x
+func BenchmarkPull(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			sb, err := batch.StartSandbox(context.Background(), batch.SandboxConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sb.Close()
+			seedReferrals(b, sb.Server(), n)
+			for b.Loop() {
+				dir := b.TempDir()
+				jpath := filepath.Join(dir, "j.db")
+				var first, again batch.Pulled
+				peak := peakHeap(func() {
+					first = pullTo(b, jpath, sb, filepath.Join(dir, "first."+pullExt))
+				})
+				peakAgain := peakHeap(func() {
+					again = pullTo(b, jpath, sb, filepath.Join(dir, "again."+pullExt))
+				})
+				if first.Rows != n || again.Rows != n {
+					b.Fatalf("pulled %d and %d of %d", first.Rows, again.Rows, n)
+				}
+				b.ReportMetric(first.Elapsed.Seconds(), "s-first-pull")
+				b.ReportMetric(again.Elapsed.Seconds(), "s-pull-again")
+				b.ReportMetric(float64(peak)/1e6, "MB-peak-heap-first")
+				b.ReportMetric(float64(peakAgain)/1e6, "MB-peak-heap-again")
+			}
+		})
+	}
+}
+
+func pullTo(b *testing.B, jpath string, sb *batch.Sandbox, out string) batch.Pulled {
+	b.Helper()
+	jr, err := batch.OpenJournal(context.Background(), jpath, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer jr.Close()
+	c, err := batch.NewClient(jr, sb.Endpoint(), batch.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := c.Pull(context.Background(), batch.PullOptions{Out: out})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// peakHeap runs fn and returns the most heap in use seen while it ran,
+// above what was in use before (the in-process sandbox's referrals).
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var ms runtime.MemStats
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(done)
+	return peak.Load() - min(peak.Load(), before.HeapInuse)
+}
+
+// pullExt is the benchmark's output format.
+const pullExt = "xlsx"

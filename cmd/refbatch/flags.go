@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/refbatch/refbatch/batch"
+	"github.com/refbatch/refbatch/engine"
 	"github.com/refbatch/refbatch/rules"
 )
 
@@ -86,6 +87,8 @@ type execFlags struct {
 	quiet        bool
 	strict       bool
 	registerWait time.Duration
+	registerAge  time.Duration
+	acceptWithin time.Duration
 	settle       time.Duration
 	logFormat    string
 	verbose      bool
@@ -98,7 +101,9 @@ func (f *execFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.journal, "journal", "", "journal `FILE` (default: refbatch.db beside the input; .refbatch/sandbox.db with --sandbox)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&f.strict, "strict", false, "warnings fail the run too (exit 1)")
-	fs.DurationVar(&f.registerWait, "register-wait", 0, "how long a deal registration may wait for Microsoft to accept its co-sell referral (default 0; 30s with --sandbox)")
+	fs.DurationVar(&f.registerWait, "register-wait", 0, "how long a run polls for Microsoft to accept a co-sell referral before it leaves the deal registration waiting for refbatch sync (default 0: one check; 30s with --sandbox)")
+	fs.DurationVar(&f.acceptWithin, "accept-deadline", engine.DefaultAcceptDeadline, "how long a waiting deal registration may wait for Microsoft's acceptance, from the co-sell link, before the row fails")
+	fs.DurationVar(&f.registerAge, "register-age", 0, "register a deal only once its referral is this old (Microsoft asks for 72h); a younger one waits (default 0: no wait, a warning)")
 	fs.DurationVar(&f.settle, "settle", 0, "how long after a create or link whose answer was lost Partner Center's listing may prove it absent (default 5m against Partner Center, 1s against the embedded sandbox)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines on stderr when not a terminal: text or json")
 	fs.BoolVar(&f.verbose, "verbose", false, "log every retry and reconciliation")
@@ -114,8 +119,8 @@ func (f *execFlags) check() error {
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return usageError("--log-format must be text or json, got %q", f.logFormat)
 	}
-	if f.registerWait < 0 {
-		return usageError("--register-wait must not be negative")
+	if f.registerWait < 0 || f.registerAge < 0 || f.acceptWithin < 0 {
+		return usageError("--register-wait, --register-age and --accept-deadline must not be negative")
 	}
 	if f.settle < 0 {
 		return usageError("--settle must not be negative")
@@ -127,6 +132,7 @@ func (f *execFlags) check() error {
 // now is the real clock (nil: time.Now), today the one rules see.
 func (f *execFlags) config(in batch.InputOptions, now, today func() time.Time, stderr io.Writer) batch.Config {
 	return batch.Config{Input: in, Concurrency: f.concurrency, Rate: f.rate, RegisterWait: f.registerWait, Settle: f.settle,
+		AcceptDeadline: f.acceptWithin, RegisterAge: f.registerAge,
 		Strict: f.strict, Logger: newLogger(stderr, *f), Now: now, Today: today}
 }
 

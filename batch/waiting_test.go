@@ -47,10 +47,13 @@ type waitEnv struct {
 	dir   string
 }
 
-func newWaitEnv(t *testing.T, acceptAfter time.Duration) *waitEnv {
+func newWaitEnv(t *testing.T, acceptAfter time.Duration, declineRate ...float64) *waitEnv {
 	t.Helper()
 	e := &waitEnv{clock: &shiftClock{}, dir: t.TempDir()}
 	opts := &sandbox.Options{Now: e.clock.now, AcceptAfter: acceptAfter}
+	if len(declineRate) > 0 {
+		opts.DeclineRate = declineRate[0]
+	}
 	if acceptAfter == 0 {
 		opts.AcceptAfter = -1 // never by itself (StartSandbox's default is 2 s)
 	}
@@ -246,5 +249,26 @@ func TestRegistrationWaitsForTheDealsAge(t *testing.T) {
 	}
 	if n := len(e.partnerReferrals(t)["AGE-1"][0].Registrations); n != 1 {
 		t.Errorf("%d registrations, want 1", n)
+	}
+}
+
+// TestWaitingRowDeclinedFailsAtOnce: Microsoft declines the co-sell
+// referral a day later; the next sync fails the row then, saying so, rather
+// than waiting out the 14 days.
+func TestWaitingRowDeclinedFailsAtOnce(t *testing.T) {
+	e := newWaitEnv(t, 24*time.Hour, 1)
+	input := filepath.Join(e.dir, "pipeline.csv")
+	registrationRows(t, input, "DECL-1")
+	c := e.client(t, batch.Config{})
+	if _, err := c.Run(t.Context(), input); !errors.Is(err, refbatch.ErrWaiting) {
+		t.Fatalf("run: %v, want ErrWaiting", err)
+	}
+	e.clock.advance(25 * time.Hour)
+	sr, err := c.Sync(t.Context())
+	if !errors.Is(err, refbatch.ErrFindings) || len(sr.Rows) != 1 {
+		t.Fatalf("sync: %v %+v, want the row failed", err, sr.Rows)
+	}
+	if r := sr.Rows[0]; r.Outcome != refbatch.OutcomeFailed || !strings.Contains(r.Error, "Closed/Declined") {
+		t.Errorf("row: %s %q, want failed, naming Microsoft's decline", r.Outcome, r.Error)
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -1304,14 +1305,57 @@ func (x *executor) eligible(ctx context.Context, r *rowRun, id string) bool {
 			continue
 		}
 		if waiting {
-			x.wait(ctx, r, &waitError{reason: refbatch.WaitAcceptance, notBefore: x.opts.Now(),
-				msg: "Microsoft has not accepted the co-sell referral yet (eligibility: " + answer.Failed[0] + ")"})
+			closed, handled := x.microsoftClosed(ctx, r)
+			switch {
+			case handled:
+			case closed != "":
+				x.failRow(ctx, r, refbatch.StepEligibility, fmt.Errorf("%w: %s", errNotEligible, closed))
+			default:
+				x.wait(ctx, r, &waitError{reason: refbatch.WaitAcceptance, notBefore: x.opts.Now(),
+					msg: "Microsoft has not accepted the co-sell referral yet (eligibility: " + answer.Failed[0] + ")"})
+			}
 			return false
 		}
 		failed := slices.Clone(answer.Failed)
 		x.failRow(ctx, r, refbatch.StepEligibility, fmt.Errorf("%w: Partner Center says the deal fails %s", errNotEligible, strings.Join(failed, "; ")))
 		return false
 	}
+}
+
+// microsoftClosed reads Microsoft's referral of the row's engagement, when
+// the row knows it: one Microsoft closed (declined, expired) will never be
+// accepted, so the registration fails now instead of waiting out its
+// deadline; closed then says why. handled is set when the read failed in
+// a way that ended the row (interrupted, credentials refused); any other
+// failed read leaves the row to wait and be checked again.
+func (x *executor) microsoftClosed(ctx context.Context, r *rowRun) (closed string, handled bool) {
+	id := r.rec.MicrosoftReferralID
+	if id == "" {
+		return "", false
+	}
+	ms, err := x.send(ctx, r, refbatch.StepGet, func(ctx context.Context, rid string) (refbatch.Remote, error) {
+		return x.opts.API.Get(ctx, rid, id)
+	})
+	if err != nil {
+		if refbatch.IsFatal(err) || ctx.Err() != nil {
+			x.failRow(ctx, r, refbatch.StepGet, err)
+			return "", true
+		}
+		x.log.Warn("could not read Microsoft's referral; the registration waits", "row", r.rec.Number, "referral", id, "err", err)
+		return "", false
+	}
+	x.markDone(r, refbatch.StepGet, ms)
+	if !strings.EqualFold(ms.Status, "Closed") {
+		return "", false
+	}
+	why := ""
+	var body struct {
+		StatusReason string `json:"statusReason"`
+	}
+	if json.Unmarshal(ms.Raw, &body) == nil && body.StatusReason != "" {
+		why = ": " + body.StatusReason
+	}
+	return fmt.Sprintf("Microsoft's co-sell referral %s is %s/%s%s; it will not be accepted, so the deal cannot be registered", id, ms.Status, ms.Substatus, why), false
 }
 
 // waitError is a condition of a row's registration that does not hold

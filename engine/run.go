@@ -373,9 +373,12 @@ func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error)
 		}
 		m[s.Step] = s
 	}
+	// A row that waited keeps its wait (and its deadline) when a sync or
+	// resume was stopped while checking it: pending and in-doubt rows may
+	// have one too.
 	var waiting []int
 	for _, p := range rows {
-		if p.Record.Outcome == refbatch.OutcomeWaiting {
+		if !p.Record.Outcome.Final() && p.Record.Valid {
 			waiting = append(waiting, p.Record.Number)
 		}
 	}

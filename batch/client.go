@@ -52,8 +52,9 @@ type Config struct {
 	// fails (default engine.DefaultAcceptDeadline, 14 days).
 	AcceptDeadline time.Duration
 	// RegisterAge is how old a referral must be before its deal is
-	// registered; a younger one waits until then (0: no wait, the
-	// lifecycle-register warning says it). Microsoft asks for 72 hours.
+	// registered; a younger one waits until then. 0: the endpoint's
+	// (Endpoint.RegisterAge); negative: no wait (the lifecycle-register
+	// warning says it). Microsoft asks for 72 hours (RegisterAgeMicrosoft).
 	RegisterAge time.Duration
 	// Settle is how long after a create or link was sent Partner Center's
 	// listing may prove it absent (listings are eventually consistent):
@@ -127,7 +128,18 @@ type Endpoint struct {
 	// endpoint's Microsoft side to accept a co-sell referral when
 	// Config.RegisterWait is 0 (the embedded sandbox accepts after 2 s).
 	RegisterWait time.Duration
+	// RegisterAge is how old a referral must be before its deal is
+	// registered against this endpoint when Config.RegisterAge is 0:
+	// RegisterAgeMicrosoft for Partner Center; 0 (no wait) for a sandbox,
+	// so that a rehearsal registers the deals it has just created.
+	RegisterAge time.Duration
 }
+
+// RegisterAgeMicrosoft is the age Partner Center asks of a deal before it
+// is registered: "wait 72 hours after creating an eligible deal before
+// marking it Won" (register-deals.md); a registration made sooner might be
+// rejected.
+const RegisterAgeMicrosoft = 72 * time.Hour
 
 // DefaultSettle is the settle time for the real service (engine.DefaultSettle):
 // longer than a request can live, so that a create the service commits
@@ -167,8 +179,8 @@ func NewClient(jr *journal.Journal, ep Endpoint, cfg Config) (*Client, error) {
 	if cfg.Rate < 0 {
 		return nil, usageErrorf("rate must not be negative")
 	}
-	if cfg.RegisterWait < 0 || cfg.AcceptDeadline < 0 || cfg.RegisterAge < 0 {
-		return nil, usageErrorf("register wait, accept deadline and register age must not be negative")
+	if cfg.RegisterWait < 0 || cfg.AcceptDeadline < 0 {
+		return nil, usageErrorf("register wait and accept deadline must not be negative")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -616,7 +616,10 @@ func (c *Client) count(ctx context.Context, res *Result) error {
 // waiting row is checked once an attempt, then left for sync).
 func (c *Client) waitOptions(opts *engine.ExecOptions, start time.Time) {
 	opts.AcceptDeadline = c.cfg.AcceptDeadline
-	opts.RegisterAge = c.cfg.RegisterAge
+	opts.RegisterAge = cmp.Or(c.cfg.RegisterAge, c.ep.RegisterAge)
+	if opts.RegisterAge < 0 {
+		opts.RegisterAge = 0
+	}
 	opts.CheckedSince = start
 }
 

@@ -231,7 +231,7 @@ func TestRegistrationWaitsForTheDealsAge(t *testing.T) {
 	registrationRows(t, input, "AGE-1")
 	c := e.client(t, batch.Config{RegisterAge: 72 * time.Hour, RegisterWait: 5 * time.Second})
 	res, err := c.Run(t.Context(), input)
-	if !errors.Is(err, refbatch.ErrWaiting) || len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Error, "72h0m0s") {
+	if !errors.Is(err, refbatch.ErrWaiting) || len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Error, "72 hours") {
 		t.Fatalf("run: %v %+v, want the row waiting for the deal's age", err, res.Problems)
 	}
 	e.clock.advance(24 * time.Hour)

@@ -959,6 +959,14 @@ func (x *executor) failRow(ctx context.Context, r *rowRun, step refbatch.StepNam
 	}
 }
 
+// hours says a duration as people do: "72 hours".
+func hours(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
+}
+
 func isWait(err error) bool {
 	_, ok := errors.AsType[*waitError](err)
 	return ok
@@ -1272,7 +1280,7 @@ func (x *executor) register(ctx context.Context, r *rowRun, id string) (done, ok
 			// live.Created is on the service's clock; the wait is on ours.
 			if at := live.Created.Add(x.opts.RegisterAge).Add(-x.skew()); x.opts.Now().Before(at) {
 				return refbatch.Request{}, false, &waitError{reason: refbatch.WaitDealAge, notBefore: at,
-					msg: fmt.Sprintf("the referral was created %s; Microsoft asks for %s between creating a deal and registering it Won", live.Created.UTC().Format(time.RFC3339), x.opts.RegisterAge)}
+					msg: fmt.Sprintf("the referral was created %s; Microsoft asks for %s between creating a deal and registering it Won", live.Created.UTC().Format(time.RFC3339), hours(x.opts.RegisterAge))}
 			}
 		}
 		return req, true, nil

@@ -1409,14 +1409,14 @@ func (x *executor) wait(ctx context.Context, r *rowRun, w *waitError) {
 			errWaitExpired, rec.Since.Format(time.RFC3339), rec.Deadline.Format(time.RFC3339), w.msg))
 		return
 	}
-	if r.wait == nil || len(r.wait.Facts) == 0 {
-		facts, err := refbatch.RowFacts(r.row)
-		if err != nil {
-			x.failRow(ctx, r, refbatch.StepRegister, fmt.Errorf("record the row for sync: %w", err))
-			return
-		}
-		rec.Facts = facts
+	// The row's values as this attempt read them: sync builds the
+	// registration from them.
+	facts, err := refbatch.RowFacts(r.row)
+	if err != nil {
+		x.failRow(ctx, r, refbatch.StepRegister, fmt.Errorf("record the row for sync: %w", err))
+		return
 	}
+	rec.Facts = facts
 	r.wait = &rec
 	r.pend.Wait = &rec
 	x.settle(ctx, r, refbatch.OutcomeWaiting, fmt.Sprintf("register waits: %s; sync or resume checks again, until %s",

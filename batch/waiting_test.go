@@ -13,6 +13,7 @@ import (
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/batch"
+	"github.com/refbatch/refbatch/journal"
 	pc "github.com/refbatch/refbatch/partnercenter"
 	"github.com/refbatch/refbatch/partnercenter/sandbox"
 )
@@ -270,5 +271,51 @@ func TestWaitingRowDeclinedFailsAtOnce(t *testing.T) {
 	}
 	if r := sr.Rows[0]; r.Outcome != refbatch.OutcomeFailed || !strings.Contains(r.Error, "Closed/Declined") {
 		t.Errorf("row: %s %q, want failed, naming Microsoft's decline", r.Outcome, r.Error)
+	}
+}
+
+// TestResumeAdvancesWaitingRowAndTheRowsBehindIt: a later row that updates
+// the same referral keeps its place behind the waiting registration
+// (pending, saying why); once Microsoft accepts, resume registers the deal
+// and then runs the later row.
+func TestResumeAdvancesWaitingRowAndTheRowsBehindIt(t *testing.T) {
+	e := newWaitEnv(t, 24*time.Hour)
+	input := filepath.Join(e.dir, "pipeline.csv")
+	registrationRows(t, input, "KEY-1")
+	b, err := os.ReadFile(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(b), "\n", 2)
+	header, first := lines[0]+",Action,Notes\n", strings.TrimSuffix(lines[1], "\n")+",create,\n"
+	later := "KEY-1" + strings.Repeat(",", strings.Count(lines[0], ",")) + ",update,Updated after the registration\n"
+	if err := os.WriteFile(input, []byte(header+first+later), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client(t, batch.Config{})
+	res, err := c.Run(t.Context(), input)
+	if !errors.Is(err, refbatch.ErrFindings) || res.Waiting != 1 || res.Counts[refbatch.OutcomePending] != 1 {
+		t.Fatalf("run: %v, counts %v; want the registration waiting and the row behind it pending", err, res.Counts)
+	}
+	ro, err := journal.OpenReadOnly(t.Context(), e.jpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ro.RowsOf(t.Context(), res.Run.ID, []int{3})
+	ro.Close()
+	if err != nil || len(rows) != 1 || rows[0].Outcome != refbatch.OutcomePending || !strings.Contains(rows[0].Error, "waits for row 2") {
+		t.Errorf("row 3: %+v %v, want pending, saying it waits for row 2", rows, err)
+	}
+	e.clock.advance(25 * time.Hour)
+	res, err = c.Resume(t.Context(), batch.ResumeOptions{})
+	if err != nil {
+		t.Fatalf("resume: %v (counts %v, problems %+v)", err, res.Counts, res.Problems)
+	}
+	if res.Counts[refbatch.OutcomeRegistered] != 1 || res.Counts[refbatch.OutcomeUpdated] != 1 || res.Run.Finished.IsZero() {
+		t.Errorf("resume: counts %v, finished %v", res.Counts, res.Run.Finished)
+	}
+	refs := e.partnerReferrals(t)["KEY-1"]
+	if len(refs) != 1 || len(refs[0].Registrations) != 1 || refs[0].Details.Notes != "Updated after the registration" {
+		t.Errorf("KEY-1: %d referrals; want one, registered once, with the later row's notes", len(refs))
 	}
 }

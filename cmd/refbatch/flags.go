@@ -102,7 +102,7 @@ func (f *execFlags) bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&f.strict, "strict", false, "warnings fail the run too (exit 1)")
 	fs.DurationVar(&f.registerWait, "register-wait", 0, "how long a run polls for Microsoft to accept a co-sell referral before it leaves the deal registration waiting for refbatch sync (default 0: one check; 30s with --sandbox)")
-	fs.DurationVar(&f.acceptWithin, "accept-deadline", engine.DefaultAcceptDeadline, "how long a waiting deal registration may wait for Microsoft's acceptance, from the co-sell link, before the row fails")
+	fs.DurationVar(&f.acceptWithin, "accept-deadline", engine.DefaultAcceptDeadline, "how long a waiting deal registration may wait for Microsoft's acceptance, from the co-sell link, before the row fails (336h: 14 days)")
 	fs.Var(&f.registerAge, "register-age", "register a deal only once its referral is this old; a younger one waits (default 72h against Partner Center, as Microsoft asks; 0 against a sandbox; 0 registers at once, with a warning)")
 	fs.DurationVar(&f.settle, "settle", 0, "how long after a create or link whose answer was lost Partner Center's listing may prove it absent (default 5m against Partner Center, 1s against the embedded sandbox)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines on stderr when not a terminal: text or json")

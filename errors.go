@@ -14,6 +14,12 @@ var ErrUsage = errors.New("usage error")
 // (or warnings under --strict). Commands exit 1.
 var ErrFindings = errors.New("findings")
 
+// ErrWaiting marks a run, resume or sync that ended with rows waiting for
+// Partner Center (Microsoft to accept a co-sell referral, a deal to be old
+// enough to register) and nothing worse: `refbatch sync` advances them.
+// Commands exit 3, so that a nightly job tells "wait" from "failed".
+var ErrWaiting = errors.New("rows waiting")
+
 // InputError is a problem with an input or configuration file that stops
 // processing: a corrupt workbook, no header row, a rules file that does not
 // compile. Commands exit 2. It names the file and, where known, the row,

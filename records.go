@@ -133,11 +133,60 @@ type Changes struct {
 	Known    []Known      // each as Journal.Remember records it
 	Sent     *StepRecord  // as Journal.StepSent records it, after the above
 	Outcome  *RowRecord   // as Journal.SetOutcome records it, last
+	// Wait is what the row waits for, written with its waiting Outcome.
+	Wait *Wait
 }
 
 // Empty reports whether c writes nothing.
 func (c *Changes) Empty() bool {
-	return len(c.Finished) == 0 && len(c.Known) == 0 && c.Sent == nil && c.Outcome == nil
+	return len(c.Finished) == 0 && len(c.Known) == 0 && c.Sent == nil && c.Outcome == nil && c.Wait == nil
+}
+
+// WaitReason is what a waiting row waits for. The journal stores it.
+type WaitReason string
+
+// The conditions a deal registration waits for.
+const (
+	// WaitAcceptance: Microsoft has not accepted the co-sell referral yet
+	// (eligibility fails only on isMicrosoftReferralAcceptedOrWon).
+	WaitAcceptance WaitReason = "microsoft-acceptance"
+	// WaitDealAge: the referral is younger than the age a registration
+	// waits for (Microsoft asks for 72 hours between creating a deal and
+	// marking it Won).
+	WaitDealAge WaitReason = "deal-age"
+)
+
+// Wait is a row left OutcomeWaiting: the step that waits, for what, when it
+// may be checked again and when waiting ends in failure. It carries the
+// row's typed values (Facts), so that sync can finish the row from the
+// journal alone, without the input file.
+type Wait struct {
+	Run       RunID
+	Row       int
+	Step      StepName // the step that waits (register)
+	Reason    WaitReason
+	Since     time.Time // when the row began to wait
+	Checked   time.Time // the latest check
+	NextCheck time.Time // not before: no check is made earlier
+	Deadline  time.Time // a row still waiting after it fails
+	Facts     json.RawMessage
+}
+
+// RowFacts is the row's typed values as JSON, without its cells and
+// header: what the engine needs to build a row's requests again.
+func RowFacts(row *Row) (json.RawMessage, error) {
+	r := *row
+	r.Header, r.Raw, r.Cells = nil, nil, nil
+	return json.Marshal(&r)
+}
+
+// RowFromFacts is the row RowFacts recorded.
+func RowFromFacts(facts json.RawMessage) (*Row, error) {
+	var r Row
+	if err := json.Unmarshal(facts, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // FailureClass is why a step failed, as the journal keeps it: a typed state,
@@ -156,6 +205,7 @@ const (
 	FailureTransient   FailureClass = "transient"   // throttling, 5xx or the network, past the retries
 	FailureRejected    FailureClass = "rejected"    // the API refused the request (a 4xx), or a policy did
 	FailureIneligible  FailureClass = "ineligible"  // Partner Center said the deal cannot be registered
+	FailureExpired     FailureClass = "expired"     // the row waited past its deadline (Wait.Deadline)
 )
 
 // Retryable reports whether a step that failed so may pass on another try

@@ -109,6 +109,7 @@ type Outcome string
 const (
 	OutcomePending        Outcome = "pending"         // not finished: run or resume again
 	OutcomeInDoubt        Outcome = "in-doubt"        // a write may have happened; reconciliation could not tell yet
+	OutcomeWaiting        Outcome = "waiting"         // a step waits for Partner Center (Microsoft's acceptance, the deal's age): sync or resume advances it
 	OutcomeCreated        Outcome = "created"         // a new referral
 	OutcomeLinked         Outcome = "linked"          // created and linked to a Microsoft co-sell referral
 	OutcomeUpdated        Outcome = "updated"         // patched
@@ -119,10 +120,11 @@ const (
 )
 
 // Final reports whether the outcome ends the row: resume leaves it alone
-// (except failed rows under --retry-failed).
+// (except failed rows under --retry-failed). A waiting row is not final:
+// sync and resume advance it.
 func (o Outcome) Final() bool {
 	switch o {
-	case OutcomePending, OutcomeInDoubt, "":
+	case OutcomePending, OutcomeInDoubt, OutcomeWaiting, "":
 		return false
 	}
 	return true
@@ -131,7 +133,7 @@ func (o Outcome) Final() bool {
 // Outcomes lists every outcome, in the order summaries print them.
 func Outcomes() []Outcome {
 	return []Outcome{OutcomeCreated, OutcomeLinked, OutcomeUpdated, OutcomeUnchanged, OutcomeRegistered,
-		OutcomeSkippedInvalid, OutcomeFailed, OutcomeInDoubt, OutcomePending}
+		OutcomeSkippedInvalid, OutcomeFailed, OutcomeWaiting, OutcomeInDoubt, OutcomePending}
 }
 
 // String returns the outcome's name.

@@ -42,9 +42,20 @@ type Config struct {
 	// Rate is a ceiling in requests per second; 0: none, the rate adapts
 	// to the API's throttling by itself.
 	Rate float64
-	// RegisterWait is how long a deal registration may wait for Microsoft
-	// to accept its co-sell referral before the row fails (default 0).
+	// RegisterWait is how long a run may poll for Microsoft to accept a
+	// co-sell referral before it leaves the deal registration waiting
+	// (refbatch.OutcomeWaiting) for Sync or Resume (default 0: one check;
+	// the endpoint's Endpoint.RegisterWait when set).
 	RegisterWait time.Duration
+	// AcceptDeadline is how long a waiting deal registration may wait for
+	// Microsoft's acceptance in all, from the co-sell link, before its row
+	// fails (default engine.DefaultAcceptDeadline, 14 days).
+	AcceptDeadline time.Duration
+	// RegisterAge is how old a referral must be before its deal is
+	// registered; a younger one waits until then. 0: the endpoint's
+	// (Endpoint.RegisterAge); negative: no wait (the lifecycle-register
+	// warning says it). Microsoft asks for 72 hours (RegisterAgeMicrosoft).
+	RegisterAge time.Duration
 	// Settle is how long after a create or link was sent Partner Center's
 	// listing may prove it absent (listings are eventually consistent):
 	// rows whose writes are in doubt wait that long while the others go
@@ -121,7 +132,18 @@ type Endpoint struct {
 	// endpoint's Microsoft side to accept a co-sell referral when
 	// Config.RegisterWait is 0 (the embedded sandbox accepts after 2 s).
 	RegisterWait time.Duration
+	// RegisterAge is how old a referral must be before its deal is
+	// registered against this endpoint when Config.RegisterAge is 0:
+	// RegisterAgeMicrosoft for Partner Center; 0 (no wait) for a sandbox,
+	// so that a rehearsal registers the deals it has just created.
+	RegisterAge time.Duration
 }
+
+// RegisterAgeMicrosoft is the age Partner Center asks of a deal before it
+// is registered: "wait 72 hours after creating an eligible deal before
+// marking it Won" (register-deals.md); a registration made sooner might be
+// rejected.
+const RegisterAgeMicrosoft = 72 * time.Hour
 
 // DefaultSettle is the settle time for the real service (engine.DefaultSettle):
 // longer than a request can live, so that a create the service commits
@@ -161,8 +183,8 @@ func NewClient(jr *journal.Journal, ep Endpoint, cfg Config) (*Client, error) {
 	if cfg.Rate < 0 {
 		return nil, usageErrorf("rate must not be negative")
 	}
-	if cfg.RegisterWait < 0 {
-		return nil, usageErrorf("register wait must not be negative")
+	if cfg.RegisterWait < 0 || cfg.AcceptDeadline < 0 {
+		return nil, usageErrorf("register wait and accept deadline must not be negative")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

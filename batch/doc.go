@@ -12,14 +12,19 @@
 // hashes, and the journal's binding to one endpoint. An embedder cannot skip
 // them by mistake.
 //
+// Rows that wait for Partner Center (a deal registration waiting for
+// Microsoft to accept its co-sell referral) end a run waiting
+// (refbatch.ErrWaiting); Sync advances them later from the journal alone,
+// and Resume advances them too.
+//
 // Zero values are safe: a zero Config reads files with the built-in rules
 // and reference tables (their vocabulary and aliases applied, so "Japan"
 // reads as JP), 8 rows in flight and an adaptive rate.
 //
 // # Concurrency
 //
-// A Client runs one run or resume at a time (Run and Resume refuse a second
-// concurrent call); Validate, Plan, Status and Export may be called from
+// A Client runs one run, resume or sync at a time (Run, Resume and Sync
+// refuse a second concurrent call); Validate, Plan, Status and Export may be called from
 // several goroutines. Observer callbacks are called from several goroutines
 // at once and must be quick. Stop and StopAndCancel may be called from any
 // goroutine, for instance a signal handler.

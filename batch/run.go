@@ -34,6 +34,9 @@ type Result struct {
 	Counts map[refbatch.Outcome]int
 	// Unfinished counts rows left pending or in doubt: resume finishes them.
 	Unfinished int
+	// Waiting counts rows left waiting for Partner Center (Microsoft's
+	// acceptance, the deal's age): Sync or Resume advances them.
+	Waiting int
 	// Requests counts the HTTP answers received, Throttled those that were
 	// 429 or 503.
 	Requests, Throttled int64
@@ -77,6 +80,11 @@ func (r *Result) ResumeCommand() string {
 		cmd += " --retry-failed"
 	}
 	return cmd
+}
+
+// SyncCommand is the command line that advances the waiting rows.
+func (r *Result) SyncCommand() string {
+	return "refbatch sync --journal " + ShellQuote(r.Journal)
 }
 
 // ShellQuote quotes s for a POSIX shell when it needs it.
@@ -447,8 +455,8 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 		Observer:     engine.Observer{RowFinished: obs.RowFinished, StepSent: obs.StepSent, LiveWarning: obs.LiveWarning},
 		NoSettleWait: true,
 	}
-
 	start := c.cfg.Now()
+	c.waitOptions(&opts, start)
 	var (
 		held     []*refbatch.Row // rows run at the end, in file order
 		heldKeys = map[refbatch.RowKey]bool{}
@@ -498,6 +506,9 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 		notFinal := make(map[int]bool, len(out.NotFinal))
 		for _, n := range out.NotFinal {
 			notFinal[n] = true
+		}
+		for _, n := range out.Waiting {
+			notFinal[n] = true // its key's later rows keep their place behind it
 		}
 		for _, p := range planned {
 			if notFinal[p.Row.Number] {
@@ -564,7 +575,7 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 	}
 	if runErr == nil || errors.Is(runErr, context.Canceled) || errors.Is(runErr, refbatch.ErrFatal) {
 		run := x.run
-		if runErr == nil && res.Unfinished == 0 {
+		if runErr == nil && res.Unfinished == 0 && res.Waiting == 0 {
 			run.Finished = c.cfg.Now().UTC()
 			res.Run.Finished = run.Finished
 		}
@@ -587,14 +598,29 @@ func (c *Client) count(ctx context.Context, res *Result) error {
 	if err != nil {
 		return err
 	}
-	res.Counts, res.Unfinished = map[refbatch.Outcome]int{}, 0
+	res.Counts, res.Unfinished, res.Waiting = map[refbatch.Outcome]int{}, 0, 0
 	for _, d := range digests {
 		res.Counts[d.Outcome]++
-		if !d.Outcome.Final() {
+		switch {
+		case d.Outcome == refbatch.OutcomeWaiting:
+			res.Waiting++
+		case !d.Outcome.Final():
 			res.Unfinished++
 		}
 	}
 	return nil
+}
+
+// waitOptions sets how the engine treats rows that wait: their deadline,
+// the age a registration waits for, and the start of this attempt (a
+// waiting row is checked once an attempt, then left for sync).
+func (c *Client) waitOptions(opts *engine.ExecOptions, start time.Time) {
+	opts.AcceptDeadline = c.cfg.AcceptDeadline
+	opts.RegisterAge = cmp.Or(c.cfg.RegisterAge, c.ep.RegisterAge)
+	if opts.RegisterAge < 0 {
+		opts.RegisterAge = 0
+	}
+	opts.CheckedSince = start
 }
 
 // verdict is the error a finished run returns: ErrFindings when rows are
@@ -607,6 +633,8 @@ func (r *Result) verdict(strict bool) error {
 		return fmt.Errorf("%w: %d failed, %d skipped for errors", refbatch.ErrFindings, r.Counts[refbatch.OutcomeFailed], r.Counts[refbatch.OutcomeSkippedInvalid])
 	case strict && r.Input.Warnings > 0:
 		return fmt.Errorf("%w: %s (strict)", refbatch.ErrFindings, plural(r.Input.Warnings, "warning", "warnings"))
+	case r.Waiting > 0:
+		return fmt.Errorf("%w: %s for Partner Center; refbatch sync advances them", refbatch.ErrWaiting, plural(r.Waiting, "row waits", "rows wait"))
 	}
 	return nil
 }
@@ -621,7 +649,7 @@ func (c *Client) gatherProblems(ctx context.Context, res *Result) error {
 	var numbers []int
 	for _, d := range digests {
 		switch d.Outcome {
-		case refbatch.OutcomeFailed, refbatch.OutcomeSkippedInvalid, refbatch.OutcomeInDoubt:
+		case refbatch.OutcomeFailed, refbatch.OutcomeSkippedInvalid, refbatch.OutcomeInDoubt, refbatch.OutcomeWaiting:
 			numbers = append(numbers, d.Number)
 		}
 	}

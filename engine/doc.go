@@ -35,6 +35,16 @@
 // the row in doubt. The guarantee: however the process is stopped, after
 // resume each row has its effect on Partner Center exactly once.
 //
+// A deal registration waits when a condition on Partner Center's side
+// does not hold yet: Microsoft has not accepted the co-sell referral
+// (after polling up to ExecOptions.RegisterWait), or, with RegisterAge, the
+// referral is too young. The row ends refbatch.OutcomeWaiting, its
+// refbatch.Wait (next check, deadline, the row's values) written with the
+// outcome. Execute checks a waiting row at most once per attempt
+// (CheckedSince) and never before its next check, holding the later rows
+// of its key behind it; past its deadline (AcceptDeadline) it fails, and a
+// co-sell referral Microsoft closed fails it at once.
+//
 // Shutdown has two stages: when the feed context ends no new row starts;
 // when the work context ends the requests in flight are cancelled. A fatal
 // error (credentials refused, the journal failing, or max(5, 2×concurrency) rows

@@ -17,6 +17,9 @@ type Journal interface {
 	// StepsOf returns the steps of the given rows: what Execute needs to
 	// resume them (a caller feeding a run in chunks reads no other rows').
 	StepsOf(ctx context.Context, run refbatch.RunID, rows []int) ([]refbatch.StepRecord, error)
+	// WaitsOf returns the waits of the given rows (refbatch.Wait; facts
+	// may be left out): when a waiting row may be checked again.
+	WaitsOf(ctx context.Context, run refbatch.RunID, rows []int) ([]refbatch.Wait, error)
 	// LookupMany returns what each of ids became (the referral Partner
 	// Center holds for it), keyed by the id in lower case; ids that name
 	// no referral are absent.

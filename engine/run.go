@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,10 +56,24 @@ type ExecOptions struct {
 	// RetryFailed re-runs rows that failed with a retryable error in an
 	// earlier attempt of this run.
 	RetryFailed bool
-	// RegisterWait is how long a deal registration may wait for Microsoft
-	// to accept its co-sell referral (eligibility failing only on
-	// isMicrosoftReferralAcceptedOrWon) before the row fails; 0: no wait.
+	// RegisterWait is how long a deal registration may wait within this
+	// Execute for Microsoft to accept its co-sell referral (eligibility
+	// failing only on isMicrosoftReferralAcceptedOrWon), polling; 0: one
+	// check. A row still not accepted then is left waiting
+	// (refbatch.OutcomeWaiting) for sync or resume.
 	RegisterWait time.Duration
+	// AcceptDeadline is how long a deal registration waits in all for
+	// Microsoft to accept, from the co-sell link (else from its first
+	// check), before the row fails (default DefaultAcceptDeadline).
+	AcceptDeadline time.Duration
+	// RegisterAge is how old a referral must be before its deal is
+	// registered: a younger one is left waiting until then; 0: no wait
+	// (the lifecycle-register warning says it).
+	RegisterAge time.Duration
+	// CheckedSince is when this attempt began: a waiting row already
+	// checked since is not checked again (a run checks each waiting row
+	// once, then leaves it). Zero: when Execute began.
+	CheckedSince time.Time
 	// ReconcileMargin widens the window in which a create whose answer was
 	// lost is looked for: the listing goes back to the step's sent time,
 	// moved onto the service's clock (see ClockSkewer), minus this margin.
@@ -101,6 +116,12 @@ type ExecOptions struct {
 // is still found.
 const DefaultSettle = 5 * time.Minute
 
+// DefaultAcceptDeadline is how long a deal registration waits for
+// Microsoft to accept its co-sell referral: Microsoft has 14 days to accept
+// or decline one before it expires (the documented window; the sandbox's
+// ExpireAfter models it).
+const DefaultAcceptDeadline = 14 * 24 * time.Hour
+
 // ClockSkewer is implemented by an API that knows how far the service's
 // clock is ahead of this machine's (its Date headers). Reconciliation
 // compares the service's createdDateTime with sent times moved onto the
@@ -116,6 +137,9 @@ type Result struct {
 	// NotFinal are the numbers of the rows left pending or in doubt, in
 	// file order: resume finishes them.
 	NotFinal []int
+	// Waiting are the numbers of the rows left waiting, in file order:
+	// sync or resume advances them.
+	Waiting []int
 }
 
 // Unfinished counts the rows left pending or in doubt.
@@ -208,7 +232,10 @@ func Execute(feedCtx, workCtx context.Context, rows []*Planned, opts ExecOptions
 	res := Result{Counts: map[refbatch.Outcome]int{}}
 	for _, r := range runs {
 		res.Counts[r.rec.Outcome]++
-		if !r.rec.Outcome.Final() {
+		switch {
+		case r.rec.Outcome == refbatch.OutcomeWaiting:
+			res.Waiting = append(res.Waiting, r.rec.Number)
+		case !r.rec.Outcome.Final():
 			res.NotFinal = append(res.NotFinal, r.rec.Number)
 		}
 	}
@@ -276,6 +303,12 @@ func newExecutor(opts ExecOptions) (*executor, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.AcceptDeadline <= 0 {
+		opts.AcceptDeadline = DefaultAcceptDeadline
+	}
+	if opts.CheckedSince.IsZero() {
+		opts.CheckedSince = opts.Now()
+	}
 	if opts.NewRequestID == nil {
 		opts.NewRequestID = uuid.NewString
 	}
@@ -306,6 +339,9 @@ type rowRun struct {
 	// saw its answer fail, or, for a resume, after the process that sent it
 	// died.
 	doubtAt map[refbatch.StepName]time.Time
+	// wait is what the row waits for, as the journal says (nil when it
+	// does not wait).
+	wait *refbatch.Wait
 	// pend holds the row's journal writes that need not be durable yet
 	// (a step's answer, an id remembered): they go in the same transaction
 	// as the row's next "sent" or its outcome. A crash before that leaves
@@ -343,9 +379,28 @@ func (x *executor) load(ctx context.Context, rows []*Planned) ([]*rowRun, error)
 		}
 		m[s.Step] = s
 	}
+	// A row that waited keeps its wait (and its deadline) when a sync or
+	// resume was stopped while checking it: pending and in-doubt rows may
+	// have one too.
+	var waiting []int
+	for _, p := range rows {
+		if !p.Record.Outcome.Final() && p.Record.Valid {
+			waiting = append(waiting, p.Record.Number)
+		}
+	}
+	waits := map[int]*refbatch.Wait{}
+	if len(waiting) > 0 {
+		ws, err := x.opts.Journal.WaitsOf(ctx, x.opts.Run, waiting)
+		if err != nil {
+			return nil, fmt.Errorf("read journal waits: %w", err)
+		}
+		for i := range ws {
+			waits[ws[i].Row] = &ws[i]
+		}
+	}
 	runs := make([]*rowRun, 0, len(rows))
 	for _, p := range rows {
-		r := &rowRun{row: p.Row, rec: p.Record, steps: byRow[p.Record.Number]}
+		r := &rowRun{row: p.Row, rec: p.Record, steps: byRow[p.Record.Number], wait: waits[p.Record.Number]}
 		for name, st := range r.steps {
 			if st.State == refbatch.StateSent && name.Writes() {
 				x.markDoubt(r, name)
@@ -473,17 +528,31 @@ func groupByKey(runs []*rowRun) [][]*rowRun {
 	return groups
 }
 
+// unfinished returns the groups that have a row to run: their first row
+// not finished is not one that stays waiting.
 func (x *executor) unfinished(groups [][]*rowRun) [][]*rowRun {
 	var out [][]*rowRun
 	for _, g := range groups {
 		for _, r := range g {
 			if !r.rec.Outcome.Final() {
-				out = append(out, g)
+				if !x.staysWaiting(r) {
+					out = append(out, g)
+				}
 				break
 			}
 		}
 	}
 	return out
+}
+
+// staysWaiting reports whether a waiting row is left as it is, unchecked:
+// this attempt checked it already (a run checks a waiting row once, then
+// leaves it for sync), or its next check is later.
+func (x *executor) staysWaiting(r *rowRun) bool {
+	if r.rec.Outcome != refbatch.OutcomeWaiting || r.wait == nil || r.step(r.wait.Step).State == refbatch.StateSent {
+		return false
+	}
+	return !r.wait.Checked.Before(x.opts.CheckedSince) || x.opts.Now().Before(r.wait.NextCheck)
 }
 
 func (x *executor) anyInDoubt(groups [][]*rowRun) bool {
@@ -602,7 +671,19 @@ func (x *executor) runGroup(ctx context.Context, g []*rowRun) {
 		if r.rec.Outcome.Final() {
 			continue
 		}
-		x.runRow(ctx, r)
+		if !x.staysWaiting(r) {
+			x.runRow(ctx, r)
+		}
+		if r.rec.Outcome == refbatch.OutcomeWaiting {
+			// The rows after it act on the same referral: they keep their
+			// place behind it (resume runs them once it is done).
+			for _, later := range g[i+1:] {
+				if later.rec.Outcome == refbatch.OutcomePending && later.rec.Error == "" {
+					x.settle(ctx, later, refbatch.OutcomePending, fmt.Sprintf("waits for row %d, which acts on the same referral and waits for Partner Center", r.rec.Number))
+				}
+			}
+			return
+		}
 		if !r.rec.Outcome.Final() {
 			return
 		}
@@ -712,6 +793,8 @@ func failureClass(err error) refbatch.FailureClass {
 		return refbatch.FailureInterrupted
 	case errors.Is(err, errNotEligible):
 		return refbatch.FailureIneligible
+	case errors.Is(err, errWaitExpired):
+		return refbatch.FailureExpired
 	case refbatch.IsRetryable(err):
 		return refbatch.FailureTransient
 	}
@@ -724,6 +807,7 @@ func failureClass(err error) refbatch.FailureClass {
 var (
 	errJournal     = errors.New("journal")
 	errNotEligible = errors.New("not eligible for deal registration")
+	errWaitExpired = errors.New("deal registration not made in time")
 	errConflict    = errors.New("the referral kept changing while it was patched (412 twice)")
 )
 
@@ -867,6 +951,9 @@ func (x *executor) failRow(ctx context.Context, r *rowRun, step refbatch.StepNam
 		x.settle(ctx, r, refbatch.OutcomeInDoubt, fmt.Sprintf("%s: answer lost (%v); reconciling before anything is sent again", step, err))
 	case errors.Is(err, errJournal):
 		// The journal failed: nothing more can be recorded.
+	case isWait(err):
+		w, _ := errors.AsType[*waitError](err)
+		x.wait(ctx, r, w)
 	default:
 		x.finish(r, step, refbatch.StateFailed, refbatch.Remote{}, err)
 		x.settle(ctx, r, refbatch.OutcomeFailed, fmt.Sprintf("%s: %v", step, err))
@@ -876,6 +963,19 @@ func (x *executor) failRow(ctx context.Context, r *rowRun, step refbatch.StepNam
 			}
 		}
 	}
+}
+
+// hours says a duration as people do: "72 hours".
+func hours(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
+}
+
+func isWait(err error) bool {
+	_, ok := errors.AsType[*waitError](err)
+	return ok
 }
 
 // runRow runs a row's steps, skipping those the journal has done.
@@ -1233,7 +1333,8 @@ func (x *executor) findLink(ctx context.Context, engagementID string) (found ref
 }
 
 // register adds the row's deal registration once, after the eligibility
-// check says it may.
+// check says it may and, with RegisterAge, once the referral is old
+// enough. A condition that does not hold yet leaves the row waiting.
 func (x *executor) register(ctx context.Context, r *rowRun, id string) (done, ok bool) {
 	if s := r.step(refbatch.StepRegister); s.State == refbatch.StateDone {
 		return s.Attempts > 0, true
@@ -1253,12 +1354,24 @@ func (x *executor) register(ctx context.Context, r *rowRun, id string) (done, ok
 				return refbatch.Request{}, false, err
 			}
 		}
-		return x.opts.Mapper.Register(r.row, live)
+		req, need, err := x.opts.Mapper.Register(r.row, live)
+		if err != nil || !need {
+			return req, need, err
+		}
+		if x.opts.RegisterAge > 0 && !live.Created.IsZero() {
+			// live.Created is on the service's clock; the wait is on ours.
+			if at := live.Created.Add(x.opts.RegisterAge).Add(-x.skew()); x.opts.Now().Before(at) {
+				return refbatch.Request{}, false, &waitError{reason: refbatch.WaitDealAge, notBefore: at,
+					msg: fmt.Sprintf("the referral was created %s; Microsoft asks for %s between creating a deal and registering it Won", live.Created.UTC().Format(time.RFC3339), hours(x.opts.RegisterAge))}
+			}
+		}
+		return req, true, nil
 	})
 }
 
-// eligible asks the API whether the referral may be registered, waiting up
-// to RegisterWait for Microsoft to accept its side of a co-sell deal.
+// eligible asks the API whether the referral may be registered, polling
+// for up to RegisterWait while Microsoft has not accepted its side of a
+// co-sell deal; still not accepted then, the row is left waiting.
 func (x *executor) eligible(ctx context.Context, r *rowRun, id string) bool {
 	deadline := x.opts.Now().Add(x.opts.RegisterWait)
 	for {
@@ -1284,8 +1397,110 @@ func (x *executor) eligible(ctx context.Context, r *rowRun, id string) bool {
 			}
 			continue
 		}
+		if waiting {
+			closed, handled := x.microsoftClosed(ctx, r)
+			switch {
+			case handled:
+			case closed != "":
+				x.failRow(ctx, r, refbatch.StepEligibility, fmt.Errorf("%w: %s", errNotEligible, closed))
+			default:
+				x.wait(ctx, r, &waitError{reason: refbatch.WaitAcceptance, notBefore: x.opts.Now(),
+					msg: "Microsoft has not accepted the co-sell referral yet (eligibility: " + answer.Failed[0] + ")"})
+			}
+			return false
+		}
 		failed := slices.Clone(answer.Failed)
 		x.failRow(ctx, r, refbatch.StepEligibility, fmt.Errorf("%w: Partner Center says the deal fails %s", errNotEligible, strings.Join(failed, "; ")))
 		return false
 	}
+}
+
+// microsoftClosed reads Microsoft's referral of the row's engagement, when
+// the row knows it: one Microsoft closed (declined, expired) will never be
+// accepted, so the registration fails now instead of waiting out its
+// deadline; closed then says why. handled is set when the read failed in
+// a way that ended the row (interrupted, credentials refused); any other
+// failed read leaves the row to wait and be checked again.
+func (x *executor) microsoftClosed(ctx context.Context, r *rowRun) (closed string, handled bool) {
+	id := r.rec.MicrosoftReferralID
+	if id == "" {
+		return "", false
+	}
+	ms, err := x.send(ctx, r, refbatch.StepGet, func(ctx context.Context, rid string) (refbatch.Remote, error) {
+		return x.opts.API.Get(ctx, rid, id)
+	})
+	if err != nil {
+		if refbatch.IsFatal(err) || ctx.Err() != nil {
+			x.failRow(ctx, r, refbatch.StepGet, err)
+			return "", true
+		}
+		x.log.Warn("could not read Microsoft's referral; the registration waits", "row", r.rec.Number, "referral", id, "err", err)
+		return "", false
+	}
+	x.markDone(r, refbatch.StepGet, ms)
+	if !strings.EqualFold(ms.Status, "Closed") {
+		return "", false
+	}
+	why := ""
+	var body struct {
+		StatusReason string `json:"statusReason"`
+	}
+	if json.Unmarshal(ms.Raw, &body) == nil && body.StatusReason != "" {
+		why = ": " + body.StatusReason
+	}
+	return fmt.Sprintf("Microsoft's co-sell referral %s is %s/%s%s; it will not be accepted, so the deal cannot be registered", id, ms.Status, ms.Substatus, why), false
+}
+
+// waitError is a condition of a row's registration that does not hold
+// yet: the row waits until notBefore at least, and past its deadline fails.
+type waitError struct {
+	reason    refbatch.WaitReason
+	notBefore time.Time
+	msg       string
+}
+
+func (e *waitError) Error() string { return e.msg }
+
+// wait leaves the row waiting for w, or fails it when its deadline has
+// passed. The deadline is kept from the row's first wait for the same
+// reason: Microsoft's acceptance from the co-sell link (else from the first
+// check), the deal's age from when it is old enough; both AcceptDeadline.
+func (x *executor) wait(ctx context.Context, r *rowRun, w *waitError) {
+	now := x.opts.Now().UTC()
+	rec := refbatch.Wait{Run: x.opts.Run, Row: r.rec.Number, Step: refbatch.StepRegister, Reason: w.reason,
+		Since: now, Checked: now, NextCheck: w.notBefore.UTC()}
+	if rec.NextCheck.Before(now) {
+		rec.NextCheck = now
+	}
+	if old := r.wait; old != nil && old.Reason == w.reason {
+		rec.Since, rec.Deadline = old.Since, old.Deadline
+	}
+	if rec.Deadline.IsZero() {
+		from := rec.Since
+		if w.reason == refbatch.WaitAcceptance {
+			if l := r.step(refbatch.StepLink); l.State == refbatch.StateDone && !l.FinishedAt.IsZero() {
+				from = l.FinishedAt.UTC()
+			}
+		} else {
+			from = rec.NextCheck
+		}
+		rec.Deadline = from.Add(x.opts.AcceptDeadline)
+	}
+	if now.After(rec.Deadline) {
+		x.failRow(ctx, r, refbatch.StepRegister, fmt.Errorf("%w: waited since %s and the deadline %s has passed: %s",
+			errWaitExpired, rec.Since.Format(time.RFC3339), rec.Deadline.Format(time.RFC3339), w.msg))
+		return
+	}
+	// The row's values as this attempt read them: sync builds the
+	// registration from them.
+	facts, err := refbatch.RowFacts(r.row)
+	if err != nil {
+		x.failRow(ctx, r, refbatch.StepRegister, fmt.Errorf("record the row for sync: %w", err))
+		return
+	}
+	rec.Facts = facts
+	r.wait = &rec
+	r.pend.Wait = &rec
+	x.settle(ctx, r, refbatch.OutcomeWaiting, fmt.Sprintf("register waits: %s; sync or resume checks again, until %s",
+		w.msg, rec.Deadline.Format(time.RFC3339)))
 }

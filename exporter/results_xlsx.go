@@ -55,7 +55,7 @@ func outcomeColors(o refbatch.Outcome) (fill, font string) {
 	switch o {
 	case refbatch.OutcomeFailed:
 		return fillError, fontError
-	case refbatch.OutcomeSkippedInvalid, refbatch.OutcomeInDoubt, refbatch.OutcomePending:
+	case refbatch.OutcomeSkippedInvalid, refbatch.OutcomeInDoubt, refbatch.OutcomePending, refbatch.OutcomeWaiting:
 		return fillWarning, fontWarning
 	}
 	return fillGood, fontGood

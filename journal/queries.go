@@ -572,6 +572,11 @@ func (j *Journal) changes(c refbatch.Changes) (func(tx *sql.Tx) error, error) {
 			return nil, fmt.Errorf("journal %s: remember: empty External Reference ID", j.path)
 		}
 	}
+	if c.Wait != nil {
+		if err := checkWait(c.Wait); err != nil {
+			return nil, fmt.Errorf("journal %s: %w", j.path, err)
+		}
+	}
 	return func(tx *sql.Tx) error {
 		for _, f := range c.Finished {
 			at := f.FinishedAt
@@ -596,6 +601,11 @@ func (j *Journal) changes(c refbatch.Changes) (func(tx *sql.Tx) error, error) {
 				return err
 			}
 		}
+		if c.Wait != nil {
+			if err := execPutWait(tx, *c.Wait); err != nil {
+				return err
+			}
+		}
 		if c.Outcome != nil {
 			return j.execSetOutcome(tx, c.Run, *c.Outcome)
 		}
@@ -614,10 +624,10 @@ func (j *Journal) Steps(ctx context.Context, run refbatch.RunID) ([]refbatch.Ste
 }
 
 // UnfinishedSteps returns the steps of the run's rows whose outcome is not
-// final (pending, in doubt) or failed: all that resume needs. On a large,
+// final (pending, in doubt, waiting) or failed: all that resume needs. On a large,
 // mostly finished run it reads a fraction of Steps.
 func (j *Journal) UnfinishedSteps(ctx context.Context, run refbatch.RunID) ([]refbatch.StepRecord, error) {
-	return j.steps(ctx, run, ` AND row IN (SELECT number FROM rows WHERE run = ?1 AND outcome IN ('pending', 'in-doubt', 'failed', ''))`)
+	return j.steps(ctx, run, ` AND row IN (SELECT number FROM rows WHERE run = ?1 AND outcome IN ('pending', 'in-doubt', 'waiting', 'failed', ''))`)
 }
 
 // StepsOf returns the steps of the given rows of a run: what the engine

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/refbatch/refbatch/batch"
+	"github.com/refbatch/refbatch/engine"
 	"github.com/refbatch/refbatch/rules"
 )
 
@@ -86,6 +87,8 @@ type execFlags struct {
 	quiet        bool
 	strict       bool
 	registerWait time.Duration
+	registerAge  optionalDuration
+	acceptWithin time.Duration
 	settle       time.Duration
 	logFormat    string
 	verbose      bool
@@ -98,7 +101,9 @@ func (f *execFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.journal, "journal", "", "journal `FILE` (default: refbatch.db beside the input; .refbatch/sandbox.db with --sandbox)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&f.strict, "strict", false, "warnings fail the run too (exit 1)")
-	fs.DurationVar(&f.registerWait, "register-wait", 0, "how long a deal registration may wait for Microsoft to accept its co-sell referral (default 0; 30s with --sandbox)")
+	fs.DurationVar(&f.registerWait, "register-wait", 0, "how long a run polls for Microsoft to accept a co-sell referral before it leaves the deal registration waiting for refbatch sync (default 0: one check; 30s with --sandbox)")
+	fs.DurationVar(&f.acceptWithin, "accept-deadline", engine.DefaultAcceptDeadline, "how long a waiting deal registration may wait for Microsoft's acceptance, from the co-sell link, before the row fails (336h: 14 days)")
+	fs.Var(&f.registerAge, "register-age", "register a deal only once its referral is this old; a younger one waits (default 72h against Partner Center, as Microsoft asks; 0 against a sandbox; 0 registers at once, with a warning)")
 	fs.DurationVar(&f.settle, "settle", 0, "how long after a create or link whose answer was lost Partner Center's listing may prove it absent (default 5m against Partner Center, 1s against the embedded sandbox)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines on stderr when not a terminal: text or json")
 	fs.BoolVar(&f.verbose, "verbose", false, "log every retry and reconciliation")
@@ -114,8 +119,8 @@ func (f *execFlags) check() error {
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return usageError("--log-format must be text or json, got %q", f.logFormat)
 	}
-	if f.registerWait < 0 {
-		return usageError("--register-wait must not be negative")
+	if f.registerWait < 0 || f.registerAge.d < 0 || f.acceptWithin < 0 {
+		return usageError("--register-wait, --register-age and --accept-deadline must not be negative")
 	}
 	if f.settle < 0 {
 		return usageError("--settle must not be negative")
@@ -127,6 +132,7 @@ func (f *execFlags) check() error {
 // now is the real clock (nil: time.Now), today the one rules see.
 func (f *execFlags) config(in batch.InputOptions, now, today func() time.Time, stderr io.Writer) batch.Config {
 	return batch.Config{Input: in, Concurrency: f.concurrency, Rate: f.rate, RegisterWait: f.registerWait, Settle: f.settle,
+		AcceptDeadline: f.acceptWithin, RegisterAge: f.registerAge.config(),
 		Strict: f.strict, Logger: newLogger(stderr, *f), Now: now, Today: today}
 }
 
@@ -180,4 +186,38 @@ func plural(n int, one, many string) string {
 // load compiles the policy; any error names the file, rule and position.
 func (p *policyFlags) load() (*rules.Policy, error) {
 	return batch.LoadPolicy(batch.InputOptions{Rules: p.rulesFile, Tables: p.tablesDir, FiscalYear: int(p.fiscalYear)}, p.now)
+}
+
+// optionalDuration is a duration flag that knows whether it was given:
+// --register-age 0 means no wait, while no flag leaves the endpoint's.
+type optionalDuration struct {
+	d   time.Duration
+	set bool
+}
+
+func (o *optionalDuration) String() string {
+	if !o.set {
+		return ""
+	}
+	return o.d.String()
+}
+
+func (o *optionalDuration) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	o.d, o.set = d, true
+	return nil
+}
+
+func (o *optionalDuration) Type() string { return "duration" }
+
+// config is the value batch.Config takes: 0 for the endpoint's, negative
+// for none.
+func (o optionalDuration) config() time.Duration {
+	if o.set && o.d == 0 {
+		return -1
+	}
+	return o.d
 }

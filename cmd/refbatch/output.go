@@ -103,13 +103,17 @@ func (o *runOutput) finish(res *batch.Result, err error) error {
 	}
 	hint := "The journal is consistent. To finish: " + res.ResumeCommand()
 	switch {
-	case err != nil && !errors.Is(err, refbatch.ErrFindings):
+	case err != nil && !errors.Is(err, refbatch.ErrFindings) && !errors.Is(err, refbatch.ErrWaiting):
 		fmt.Fprintf(w, "\n%s\n", hint)
 	case res.Unfinished > 0:
 		fmt.Fprintf(w, "\n%d rows are not finished (in doubt or pending).\n%s\n", res.Unfinished, hint)
 	case res.Retryable > 0:
 		fmt.Fprintf(w, "\n%s failed on a passing error (throttling, 5xx, a concurrent edit); retry them with: %s\n",
 			plural(res.Retryable, "row", "rows"), res.ResumeCommand())
+	}
+	if res.Waiting > 0 {
+		fmt.Fprintf(w, "\n%s for Partner Center (Microsoft to accept a co-sell referral, or a deal to be old enough to register); each is checked again, until its deadline, by: %s\n",
+			plural(res.Waiting, "row waits", "rows wait"), res.SyncCommand())
 	}
 	return err
 }

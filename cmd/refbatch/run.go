@@ -19,6 +19,7 @@ const (
 	exitOK          = 0
 	exitFindings    = 1
 	exitUsage       = 2
+	exitWaiting     = 3 // rows wait for Partner Center (refbatch sync advances them); nothing failed
 	exitInterrupted = 130
 )
 
@@ -63,6 +64,7 @@ func commands() map[string]command {
 		"run":      {"validate a spreadsheet, then load its valid rows into Partner Center", runRunCmd},
 		"pull":     {"write the partner's referrals from Partner Center into a workbook to edit and run back", runPullCmd},
 		"resume":   {"finish an interrupted or partly failed run", runResumeCmd},
+		"sync":     {"refresh the mirror of Partner Center and advance the rows that wait (deal registrations)", runSyncCmd},
 		"status":   {"list the runs in a journal and where their rows stand", runStatusCmd},
 		"export":   {"write a run's rows with their outcome, referral ids and errors", runExportCmd},
 		"login":    {"sign in to Partner Center (Azure AD device code) and keep the refresh token", runLoginCmd},
@@ -165,6 +167,9 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, refbatch.ErrFindings):
 		// The command has already printed its findings.
 		return exitFindings
+	case errors.Is(err, refbatch.ErrWaiting):
+		// The command has already said which rows wait and until when.
+		return exitWaiting
 	default:
 		fmt.Fprintf(stderr, "refbatch: %v\n", err)
 		return exitUsage

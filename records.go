@@ -72,6 +72,10 @@ type RunInfo struct {
 	Endpoint    string // the endpoint the run ran against: the API base URL, or "sandbox:" and the embedded sandbox's state file
 	Started     time.Time
 	Finished    time.Time // zero while the run is unfinished
+	// Planned is when every row of the input was planned into the journal;
+	// zero while planning has not finished (a run killed then has rows
+	// missing, which resume plans before it goes on).
+	Planned time.Time
 }
 
 // RowRecord is one input row of a run.

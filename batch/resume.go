@@ -123,6 +123,16 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 			return nil, err
 		}
 	}
+	if run.Planned.IsZero() {
+		// Killed while its rows were being planned: plan the rest of the
+		// file before anything runs, or those rows would never load.
+		if err := c.planFile(ctx, run, in0, in.policy, true); err != nil {
+			return nil, err
+		}
+		if err := c.jr.MarkPlanned(ctx, run.ID); err != nil {
+			return nil, err
+		}
+	}
 	x.run = run
 	return c.execute(feed, ctx, conn, x)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -161,10 +162,29 @@ type scanned struct {
 
 // planFile plans a new run's rows as they are read again (the second pass,
 // once the first proved the file whole), a chunk at a time into the
-// journal: a run never holds the file's rows, nor their facts.
-func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOptions, policy *rules.Policy) error {
+// journal: a run never holds the file's rows, nor their facts. With
+// missingOnly it plans only the rows the journal does not have yet: those
+// of a run whose planning a kill cut short (they were never sent).
+func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOptions, policy *rules.Policy, missingOnly bool) error {
 	chunk := make([]rowFacts, 0, planChunk)
-	put := func(recs []refbatch.RowRecord) error { return c.jr.PutRows(ctx, run.ID, recs) }
+	put := func(recs []refbatch.RowRecord) error {
+		if missingOnly {
+			numbers := make([]int, len(recs))
+			for i, r := range recs {
+				numbers[i] = r.Number
+			}
+			have, err := c.jr.RowsOf(ctx, run.ID, numbers)
+			if err != nil {
+				return err
+			}
+			planned := make(map[int]bool, len(have))
+			for _, r := range have {
+				planned[r.Number] = true
+			}
+			recs = slices.DeleteFunc(recs, func(r refbatch.RowRecord) bool { return planned[r.Number] })
+		}
+		return c.jr.PutRows(ctx, run.ID, recs)
+	}
 	_, err := readFile(ctx, run.InputPath, in, policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
 		chunk = append(chunk, factsOf(row, findings))
 		if len(chunk) < planChunk {
@@ -311,7 +331,10 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	if err := c.jr.CreateRun(ctx, run); err != nil {
 		return nil, err
 	}
-	if err := c.planFile(ctx, run, c.cfg.Input, in.policy); err != nil {
+	if err := c.planFile(ctx, run, c.cfg.Input, in.policy, false); err != nil {
+		return nil, err
+	}
+	if err := c.jr.MarkPlanned(ctx, run.ID); err != nil {
 		return nil, err
 	}
 	x := execution{run: run, policy: in.policy, input: c.cfg.Input, v: in.v, rows: in.count, res: Result{Mirror: mirror}}

@@ -186,6 +186,31 @@ type RowPlan struct {
 	// Note says what plan could not know offline, or why a step sends
 	// nothing.
 	Note string `json:"note,omitempty"`
+	// Changes are the cells of a pulled workbook's row that differ from
+	// their pulled values: what its patch is made of.
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// Change is one cell edited since the pull: its column as the file heads
+// it, the value pulled and the value now.
+type Change struct {
+	Column string `json:"column"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+}
+
+// pulledChanges lists the cells of a pulled row that differ from the pull.
+func pulledChanges(row *refbatch.Row) []Change {
+	var out []Change
+	for _, c := range refbatch.PulledColumns() {
+		if c == refbatch.ColReferralID || c == refbatch.ColExternalReferenceID || !row.Filled.Has(c) {
+			continue
+		}
+		if from, ok := row.PulledText(c); ok {
+			out = append(out, Change{Column: row.Header.Written(c), From: from, To: refbatch.CanonicalText(row, c)})
+		}
+	}
+	return out
 }
 
 // PlanRow lays out the requests of one valid row with the Mapper that run
@@ -211,6 +236,10 @@ func PlanRow(row *refbatch.Row, t Target, live *refbatch.Remote, m Mapper) (RowP
 			p.Note = "run would fail this row: " + NoReferralMessage(row)
 			return p, nil
 		}
+		if UnchangedSincePull(row) {
+			p.Note = "no cell changed since the pull: nothing to send"
+			return p, nil
+		}
 		p.Requests = append(p.Requests, refbatch.Request{Step: refbatch.StepGet, Method: "GET", Path: referralPath(target.ID)})
 		base := refbatch.Remote{ID: target.ID, Raw: emptyReferral}
 		nothing := "the live referral already shows every value of the row: nothing to patch"
@@ -233,6 +262,7 @@ func PlanRow(row *refbatch.Row, t Target, live *refbatch.Remote, m Mapper) (RowP
 		}
 		if need {
 			p.Requests = append(p.Requests, req)
+			p.Changes = pulledChanges(row)
 		} else {
 			notes = append(notes, nothing)
 		}

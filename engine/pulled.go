@@ -53,6 +53,13 @@ func PulledConflicts(m Mapper, row *refbatch.Row, live refbatch.Remote) ([]refba
 	return out, nil
 }
 
+// UnchangedSincePull reports whether row is from a pulled workbook and says
+// nothing the pull did not: no cell but its keys differs from its pulled
+// value. Such a row needs no request at all.
+func UnchangedSincePull(row *refbatch.Row) bool {
+	return row.IsPulled() && row.Filled.Without(refbatch.ColReferralID).Without(refbatch.ColExternalReferenceID).Without(refbatch.ColAction).Empty()
+}
+
 // ResponseWindow refuses an answer to a lead sent to the partner (an
 // incoming referral still New) after its response window closed: Partner
 // Center archives an unanswered lead as Expired then (manage-leads.md: 14

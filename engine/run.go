@@ -1036,6 +1036,11 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 	}
 	r.rec.ReferralID, r.rec.EngagementID = target.ID, target.EngagementID
 
+	if !created && UnchangedSincePull(row) {
+		// A pulled workbook's row nobody edited: nothing to read or send.
+		x.settle(ctx, r, refbatch.OutcomeUnchanged, "")
+		return
+	}
 	if !created {
 		changed, ok := x.update(ctx, r, target.ID)
 		if !ok {

@@ -38,7 +38,7 @@ const (
 	sqlInsertRun = `INSERT INTO runs (id, input_path, input_sha256, rules_hash, tables_hash, options, endpoint, started, finished)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlUpdateRun = `UPDATE runs SET input_sha256 = ?, rules_hash = ?, tables_hash = ?, options = ?, finished = ? WHERE id = ?`
-	sqlRunCols   = `id, input_path, input_sha256, rules_hash, tables_hash, options, endpoint, started, finished`
+	sqlRunCols   = `id, input_path, input_sha256, rules_hash, tables_hash, options, endpoint, started, finished, planned`
 
 	sqlDeleteRow  = `DELETE FROM rows WHERE run = ? AND number = ?`
 	sqlClearSteps = `DELETE FROM steps WHERE run = ? AND row = ?`
@@ -153,6 +153,15 @@ func (j *Journal) UpdateRun(ctx context.Context, run refbatch.RunInfo) error {
 	})
 }
 
+// MarkPlanned records that every row of the run is planned: from then on
+// resume goes by the journal's rows (RunInfo.Planned).
+func (j *Journal) MarkPlanned(ctx context.Context, run refbatch.RunID) error {
+	return j.submit(ctx, "mark run "+string(run)+" planned", func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE runs SET planned = ? WHERE id = ?`, encodeTime(j.now()), string(run))
+		return err
+	})
+}
+
 // Run returns one run; an error wrapping refbatch.ErrNoRun when there is
 // no such run.
 func (j *Journal) Run(ctx context.Context, id refbatch.RunID) (refbatch.RunInfo, error) {
@@ -210,14 +219,17 @@ type scanner interface{ Scan(dest ...any) error }
 func scanRun(s scanner) (refbatch.RunInfo, error) {
 	var run refbatch.RunInfo
 	var id string
-	var started, finished sql.NullString
+	var started, finished, planned sql.NullString
 	if err := s.Scan(&id, &run.InputPath, &run.InputSHA256, &run.RulesHash, &run.TablesHash,
-		&run.Options, &run.Endpoint, &started, &finished); err != nil {
+		&run.Options, &run.Endpoint, &started, &finished, &planned); err != nil {
 		return run, err
 	}
 	run.ID = refbatch.RunID(id)
 	var err error
 	if run.Started, err = decodeTime(started); err != nil {
+		return run, err
+	}
+	if run.Planned, err = decodeTime(planned); err != nil {
 		return run, err
 	}
 	run.Finished, err = decodeTime(finished)

@@ -77,7 +77,9 @@ func planChanges(p engine.RowPlan) string {
 		case refbatch.StepRegister:
 			parts = append(parts, "registers the deal")
 		case refbatch.StepPatch:
-			if c := patchChanges(r.Body); c != "" {
+			if len(p.Changes) > 0 {
+				parts = append(parts, pulledChangesText(p.Changes))
+			} else if c := patchChanges(r.Body); c != "" {
 				parts = append(parts, c)
 			}
 		}
@@ -86,6 +88,31 @@ func planChanges(p engine.RowPlan) string {
 		return p.Note
 	}
 	return strings.Join(parts, "; ")
+}
+
+// pulledChangesText shows the cells edited since a pull: "Deal Value
+// 52,000 → 60,000".
+func pulledChangesText(cs []engine.Change) string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Column + " " + cellText(c.From) + " → " + cellText(c.To)
+	}
+	return strings.Join(out, ", ")
+}
+
+// cellText shows a cell's canonical text: a number with separators, text
+// quoted, nothing as "(empty)".
+func cellText(s string) string {
+	if s == "" {
+		return "(empty)"
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return money(f)
+	}
+	if len(s) > 40 {
+		s = s[:37] + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // createdWhat is a create body's name and deal value.

@@ -2,10 +2,13 @@ package engine_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,6 +31,11 @@ type benchRun struct {
 	rate    float64 // --rate; 0: find it
 	journal string  // journal.Memory, or "" for a file in a temporary directory
 	learnt  float64 // a rate remembered from an earlier run
+	// planned, when set, are the rows (planned once for many runs: each
+	// run gets copies); otherwise do plans rows creates.
+	planned []*engine.Planned
+	// profile, when set, is a file for a CPU profile of Execute alone.
+	profile string
 }
 
 // benchCounts is what the sandbox answered, counted in front of it.
@@ -92,12 +100,30 @@ func createRows(tb testing.TB, n int) []*engine.Planned {
 	return plannedRows(tb, rows)
 }
 
+// benchResult is what one benchRun measured.
+type benchResult struct {
+	counts  *benchCounts
+	elapsed time.Duration // Execute, from start to return
+	cpu     time.Duration // the process's CPU time (user and system) during Execute
+	learnt  float64       // the limiter's learnt rate at the end
+	journal journal.Stats // the journal writer's work during Execute
+}
+
 // do runs the rows and returns what the sandbox counted, the time the run
 // took and the limiter's learnt rate.
-func (br benchRun) do(b *testing.B) (*benchCounts, time.Duration, float64) {
+func (br benchRun) do(b *testing.B) benchResult {
 	b.Helper()
 	ctx := context.Background()
-	planned := createRows(b, br.rows)
+	var planned []*engine.Planned
+	if br.planned != nil {
+		planned = make([]*engine.Planned, len(br.planned))
+		for i, p := range br.planned {
+			row := *p.Row
+			planned[i] = &engine.Planned{Row: &row, Record: p.Record}
+		}
+	} else {
+		planned = createRows(b, br.rows)
+	}
 	counts := &benchCounts{}
 	ts := httptest.NewServer(counts.wrap(sandbox.New(sandbox.Options{Faults: br.faults})))
 	defer ts.Close()
@@ -133,19 +159,37 @@ func (br benchRun) do(b *testing.B) (*benchCounts, time.Duration, float64) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if br.profile != "" {
+		f, err := os.Create(br.profile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	js0 := jr.Stats()
+	cpu0 := processCPU()
 	start := time.Now()
 	res, err := engine.Execute(ctx, ctx, planned, engine.ExecOptions{
 		Run: run, API: partnercenter.NewReferrals(client), Mapper: partnercenter.NewMapper(), Journal: jr, Concurrency: 8,
 	})
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
+	js := jr.Stats()
+	js.Commits, js.Writes, js.Syncs = js.Commits-js0.Commits, js.Writes-js0.Writes, js.Syncs-js0.Syncs
+	if br.profile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
-	if n := res.Counts[refbatch.OutcomeCreated]; n != br.rows {
-		b.Fatalf("%d rows created of %d: %v", n, br.rows, res.Counts)
+	if n := res.Counts[refbatch.OutcomeCreated]; n != len(planned) {
+		b.Fatalf("%d rows created of %d: %v", n, len(planned), res.Counts)
 	}
 	learnt, _ := limiter.LearntRate()
-	return counts, elapsed, learnt
+	return benchResult{counts: counts, elapsed: elapsed, cpu: cpu, learnt: learnt, journal: js}
 }
 
 // BenchmarkThrottle runs create rows against each throttle shape the
@@ -188,7 +232,8 @@ func BenchmarkThrottle(b *testing.B) {
 	for _, sh := range shapes {
 		b.Run(sh.name, func(b *testing.B) {
 			for b.Loop() {
-				c, elapsed, learnt := benchRun{faults: sh.faults, rows: sh.rows, learnt: sh.learnt, rate: sh.limited}.do(b)
+				r := benchRun{faults: sh.faults, rows: sh.rows, learnt: sh.learnt, rate: sh.limited}.do(b)
+				c, elapsed, learnt := r.counts, r.elapsed, r.learnt
 				okRate := float64(c.ok.Load()) / elapsed.Seconds()
 				b.ReportMetric(elapsed.Seconds(), "s")
 				b.ReportMetric(100*okRate/sh.perSec, "%-of-limit")
@@ -203,24 +248,62 @@ func BenchmarkThrottle(b *testing.B) {
 	}
 }
 
+// zeroLatencyProfile names a directory for CPU profiles of
+// BenchmarkZeroLatency's runs, Execute alone (the planning, the journal's
+// setup and the sandbox's start are left out): memory-N.pprof and
+// disk-N.pprof. Read them together with
+// `go tool pprof -top engine.test DIR/disk-*.pprof`.
+var zeroLatencyProfile = flag.String("zerolatency.profile", "", "directory for CPU profiles of BenchmarkZeroLatency's runs")
+
 // BenchmarkZeroLatency runs 5,000 creates against a sandbox that answers
 // at once, with --rate far above what the machine reaches: the CPU a row
-// costs, sandbox, client, engine and journal included. Target (issue 16):
+// costs, sandbox, client, engine and journal included. Each iteration runs
+// the same rows with an in-memory journal, then with a journal file, back
+// to back, so that the ratio compares runs made under the same load of the
+// machine. It reports rows/s of each, the disk run's rows/s as a share of
+// the memory run's, and the CPU time of the whole process per row (user
+// and system, all goroutines: the sandbox's too). Targets (issue 16):
 // ≥ 5,000 rows/s on 2 cores; a disk journal within 5% of an in-memory one.
 //
-//	go test ./engine -run '^$' -bench ZeroLatency -benchtime 3x -count 3
+//	go test ./engine -run '^$' -bench ZeroLatency -benchtime 3x -count 5
+//	go test ./engine -run '^$' -bench ZeroLatency -benchtime 3x -o engine.test -args -zerolatency.profile DIR
 func BenchmarkZeroLatency(b *testing.B) {
 	const rows = 5000
-	for _, where := range []string{"memory", "disk"} {
-		b.Run(where, func(b *testing.B) {
+	planned := createRows(b, rows)
+	var elapsed, cpu [2]time.Duration
+	var commits, syncs [2]int64
+	i := 0
+	for b.Loop() {
+		i++
+		for k, where := range [...]string{"memory", "disk"} {
 			path := journal.Memory
 			if where == "disk" {
 				path = ""
 			}
-			for b.Loop() {
-				_, elapsed, _ := benchRun{rows: rows, rate: 1e6, journal: path}.do(b)
-				b.ReportMetric(rows/elapsed.Seconds(), "rows/s")
+			br := benchRun{rows: rows, rate: 1e6, journal: path, planned: planned}
+			if *zeroLatencyProfile != "" {
+				br.profile = filepath.Join(*zeroLatencyProfile, fmt.Sprintf("%s-%d.pprof", where, i))
 			}
-		})
+			r := br.do(b)
+			if testing.Verbose() {
+				b.Logf("%s: %.0f rows/s, %.0f µs CPU a row, journal %+v", where, rows/r.elapsed.Seconds(), float64(r.cpu.Microseconds())/rows, r.journal)
+			}
+			commits[k] += r.journal.Commits
+			syncs[k] += r.journal.Syncs
+			elapsed[k] += r.elapsed
+			cpu[k] += r.cpu
+		}
+	}
+	n := float64(rows * i)
+	b.ReportMetric(n/elapsed[0].Seconds(), "memory-rows/s")
+	b.ReportMetric(n/elapsed[1].Seconds(), "disk-rows/s")
+	b.ReportMetric(100*elapsed[0].Seconds()/elapsed[1].Seconds(), "%-disk/memory")
+	if cpu[0] > 0 {
+		b.ReportMetric(float64(cpu[0].Microseconds())/n, "memory-cpu-us/row")
+		b.ReportMetric(float64(cpu[1].Microseconds())/n, "disk-cpu-us/row")
+	}
+	b.ReportMetric(n/float64(commits[1]), "disk-rows/commit")
+	if syncs[1] > 0 {
+		b.ReportMetric(n/float64(syncs[1]), "disk-rows/fsync")
 	}
 }

@@ -21,6 +21,7 @@ rm -rf "$out/base"
 mkdir -p "$out/base"
 git archive "$rev" | tar -x -C "$out/base"
 (cd "$out/base" && go test -c -o "$out/base.test" "$pkg")
+rm -rf "$out/base" # a whole tree under this one would confuse gofmt and editors
 go test -c -o "$out/head.test" "$pkg"
 echo "base = $(git rev-parse --short "$rev"), head = $(git rev-parse --short HEAD)$(git diff --quiet || echo ' + uncommitted changes')"
 for i in $(seq "$count"); do

@@ -16,29 +16,25 @@
 // for status and export, takes no lock and works while a run writes.
 //
 // Concurrency. All methods are safe for concurrent use. Every write goes
-// through one goroutine owning the one writer connection; writes that
-// arrive while the last commit is being written to disk are committed
-// together in the next one (a group commit), and each method returns only
-// after the transaction holding its write is on disk. One failing write does not fail the writes it
+// through one goroutine owning the one writer connection; writes that wait
+// while a transaction commits are committed together in the next one (a
+// group commit), and each method returns only after the transaction holding
+// its write has committed. One failing write does not fail the writes it
 // shares a transaction with. Reads use a separate pool of read-only
 // connections and, in WAL mode, neither wait for writes nor see them before
 // they commit. A caller whose context ends before its write was taken gets
 // the context's error and the write does not happen; once taken, a write
 // is carried out and the caller waits for it.
 //
-// Durability. The journal runs in WAL mode, and a write method returns
-// only once its transaction is on disk: it survives the process being
-// killed at any point (kill -9 included), and a power loss or an
-// operating-system crash too. StepSent (or a Record carrying a Sent step)
-// returning nil therefore means: whatever happens from now on, resume
-// finds the step sent. The fsync is off the writer's path: the writer
-// commits with synchronous=NORMAL, and one goroutine fsyncs the
-// write-ahead log once for every commit made meanwhile before their
-// callers return, while the writer fills the next transaction (see
-// walSyncer for why that is as safe as synchronous=FULL; on Windows the
-// writer commits with FULL). RecordLater writes are not waited for; Flush
-// returns once they are on disk. A write that fails (a full disk, an I/O
-// error, an fsync that failed, after which every write fails) returns the
+// Durability. The journal runs in WAL mode with synchronous=FULL: SQLite
+// fsyncs the write-ahead log at each commit, so a committed write is on
+// disk before the method returns. It survives the process being killed at
+// any point, kill -9 included, and a power loss or an operating-system
+// crash too. StepSent (or a Record carrying a Sent step) returning nil
+// therefore means: whatever happens from now on, resume finds the step
+// sent. The group commit shares one fsync among every write that waited
+// for it. RecordLater writes are not waited for; Flush returns once they
+// are committed. A write that fails (a full disk, an I/O error) returns the
 // error; nothing is dropped silently.
 //
 // Times are stored as RFC 3339 text in UTC with nine fraction digits and

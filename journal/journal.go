@@ -81,10 +81,6 @@ type Journal struct {
 	reqs    chan *writeReq
 	stopped chan struct{}
 	closeMu sync.Mutex
-	// syncer makes commits durable after the writer made them (see
-	// walSyncer); nil for an in-memory journal, or where the writer
-	// commits with synchronous=FULL itself.
-	syncer *walSyncer
 
 	commits, writes atomic.Int64 // for Stats
 
@@ -173,17 +169,6 @@ func Open(ctx context.Context, path string, opts Options) (*Journal, error) {
 			return nil, wrapOpen(path, err)
 		}
 		j.read = rd
-	}
-	if path != Memory {
-		s, err := startWALSync(ctx, j.write, path)
-		if err != nil {
-			j.stmts.close()
-			j.read.Close()
-			j.write.Close()
-			j.lock.release()
-			return nil, wrapOpen(path, err)
-		}
-		j.syncer = s
 	}
 	j.reqs = make(chan *writeReq, 1024)
 	j.stopped = make(chan struct{})
@@ -295,9 +280,9 @@ const walCheckpointPages = 16000
 // cannot read (overwritten, or cut inside its first 32 bytes): SQLite
 // would ignore the whole log, and with it every commit not yet copied into
 // the database, "sent" records of writes that may have left among them. A
-// log cut inside a later frame is not refused: every commit is whole on
-// disk before its caller is told (see walSyncer), so a cut frame belongs
-// to a transaction no caller was told of, which SQLite rightly drops.
+// log cut inside a later frame is not refused: with synchronous=FULL every
+// commit is whole on disk before it returns, so a cut frame belongs to a
+// transaction that never committed, which SQLite rightly drops.
 func checkWAL(path string) error {
 	f, err := os.Open(path + "-wal")
 	if errors.Is(err, fs.ErrNotExist) {
@@ -333,10 +318,7 @@ func pragmas(busy time.Duration, writer bool) string {
 		// FULL: a commit is on disk when it returns, against a power cut or
 		// an OS crash too, not only a killed process. A step's "sent"
 		// record must be before its request leaves, or a lost answer
-		// could be sent again. The writer then moves to NORMAL with the
-		// same guarantee and the fsync off its path (startWALSync); FULL
-		// stays for any connection that does not (and for platforms
-		// without it). Measured cost: see BenchmarkZeroLatency (engine)
+		// could be sent again. Measured cost: see BenchmarkJournalOverhead
 		// and the README.
 		v.Add("_pragma", "synchronous(FULL)")
 		v.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
@@ -458,166 +440,97 @@ const (
 	reqAbandoned
 )
 
-// maxBatch bounds how many writes share one transaction.
+// maxBatch bounds how many waiting writes share one transaction.
 const maxBatch = 512
 
-// writer is the only goroutine that writes: a group commit. It opens a
-// transaction with the first waiting write and adds every write queued
-// behind it. Without a syncer it then commits. With one it keeps adding
-// the writes that arrive while the syncer's fsync of the previous commit
-// runs, and commits when that fsync is over: one commit per fsync, each
-// carrying every write that waited for the disk. Each caller returns when
-// the transaction holding its write is on disk (see walSyncer).
+// writer is the only goroutine that writes. It takes the first waiting
+// write, then every write already queued behind it, runs them in one
+// transaction and commits once: a group commit. Each caller returns when
+// the transaction holding its write has committed.
 func (j *Journal) writer() {
 	defer close(j.stopped)
-	if j.syncer != nil {
-		defer j.syncer.stop()
-	}
+	batch := make([]*writeReq, 0, maxBatch)
 	for first := range j.reqs {
-		b := j.begin()
-		b.add(first)
-		token := false // the syncer's leave to commit
-	fill:
-		for len(b.reqs) < maxBatch {
-			select { // what is queued first
-			case r, ok := <-j.reqs:
-				if !ok {
-					break fill
-				}
-				b.add(r)
-				continue
-			default:
-			}
-			if j.syncer == nil {
-				break
-			}
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < maxBatch {
 			select {
 			case r, ok := <-j.reqs:
 				if !ok {
-					break fill
+					break drain
 				}
-				b.add(r)
-			case <-j.syncer.ready:
-				token = true
-				break fill
+				batch = append(batch, r)
+			default:
+				break drain
 			}
 		}
-		if j.syncer != nil && !token {
-			<-j.syncer.ready
-		}
-		j.end(b)
-	}
-}
-
-// batchTx is the writer's open transaction and the writes in it.
-type batchTx struct {
-	j        *Journal
-	tx       *sql.Tx
-	beginErr error
-	reqs     []*writeReq
-	errs     []error
-	failed   bool
-}
-
-// begin opens a transaction for a batch. Background context: a write taken
-// is carried out even if its caller gives up, and one caller's
-// cancellation must not roll back the others.
-func (j *Journal) begin() *batchTx {
-	tx, err := j.write.BeginTx(context.Background(), nil)
-	return &batchTx{j: j, tx: tx, beginErr: err}
-}
-
-// add takes a write unless its caller gave up on it, and runs it.
-func (b *batchTx) add(r *writeReq) {
-	if r.state.CompareAndSwap(reqWaiting, reqTaken) {
-		b.run(r)
-	}
-}
-
-// run runs a write taken in the transaction.
-func (b *batchTx) run(r *writeReq) {
-	b.reqs = append(b.reqs, r)
-	var err error
-	if b.beginErr == nil {
-		err = r.fn(b.tx)
-	}
-	b.errs = append(b.errs, err)
-	b.failed = b.failed || err != nil
-}
-
-// end commits a batch. If one write failed, the transaction is rolled back
-// and each write is run again alone, so that one caller's error never
-// fails another's write. The writes committed go to the syncer together;
-// a writer with a syncer holds its leave to commit (ready) when it calls
-// end, and the syncer gives it back after the fsync.
-func (j *Journal) end(b *batchTx) {
-	var ok []*writeReq
-	if b.failed && b.beginErr == nil && len(b.reqs) > 1 {
-		_ = b.tx.Rollback()
-		for _, r := range b.reqs {
-			alone := j.begin()
-			alone.run(r)
-			ok = append(ok, j.commit(alone)...)
-		}
-	} else {
-		ok = j.commit(b)
-	}
-	switch {
-	case j.syncer == nil:
-		for _, r := range ok {
-			r.finish(nil)
-		}
-	case len(ok) == 0:
-		j.syncer.ready <- struct{}{}
-	default:
-		j.syncer.add(ok)
-	}
-}
-
-// commit commits a batch, or fails its writes (begin or commit failed, or
-// a write of it did); it returns the writes committed.
-func (j *Journal) commit(b *batchTx) []*writeReq {
-	var fail error
-	switch {
-	case b.beginErr != nil:
-		fail = fmt.Errorf("begin: %w", b.beginErr)
-	case b.failed:
-		_ = b.tx.Rollback()
-		fail = errors.New("rolled back: another write in its transaction failed")
-	default:
-		if err := b.tx.Commit(); err != nil {
-			fail = fmt.Errorf("commit: %w", err)
-		}
-	}
-	if fail != nil {
-		for i, r := range b.reqs {
-			if err := b.errs[i]; err != nil {
-				r.finish(err)
-			} else {
-				r.finish(fail)
+		live := batch[:0]
+		for _, r := range batch {
+			if r.state.CompareAndSwap(reqWaiting, reqTaken) {
+				live = append(live, r)
 			}
 		}
-		return nil
+		if len(live) > 0 {
+			j.commit(live)
+		}
+	}
+}
+
+// commit runs a batch in one transaction. If one write fails, the
+// transaction is rolled back and each write is retried alone, so that one
+// caller's error never fails another's write.
+func (j *Journal) commit(batch []*writeReq) {
+	// Background context: a write taken is carried out even if its caller
+	// gives up, and one caller's cancellation must not roll back the others.
+	ctx := context.Background()
+	tx, err := j.write.BeginTx(ctx, nil)
+	if err != nil {
+		for _, r := range batch {
+			r.finish(fmt.Errorf("begin: %w", err))
+		}
+		return
+	}
+	errs := make([]error, len(batch))
+	failed := false
+	for i, r := range batch {
+		if errs[i] = r.fn(tx); errs[i] != nil {
+			failed = true
+		}
+	}
+	if failed {
+		_ = tx.Rollback()
+		if len(batch) == 1 {
+			batch[0].finish(errs[0])
+			return
+		}
+		for _, r := range batch {
+			j.commit([]*writeReq{r})
+		}
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", err)
+		for _, r := range batch {
+			r.finish(err)
+		}
+		return
 	}
 	j.commits.Add(1)
-	j.writes.Add(int64(len(b.reqs)))
-	return b.reqs
+	j.writes.Add(int64(len(batch)))
+	for _, r := range batch {
+		r.finish(nil)
+	}
 }
 
-// Stats counts the writer's work since Open: transactions committed, the
-// writes they carried, and the fsyncs that made them durable (0 where
-// SQLite syncs each commit itself, and for an in-memory journal).
+// Stats counts the writer's work since Open: the transactions committed
+// (for a journal file, one fsync each) and the writes they carried.
 type Stats struct {
-	Commits, Writes, Syncs int64
+	Commits, Writes int64
 }
 
 // Stats returns the writer's counts so far.
 func (j *Journal) Stats() Stats {
-	st := Stats{Commits: j.commits.Load(), Writes: j.writes.Load()}
-	if j.syncer != nil {
-		st.Syncs = j.syncer.syncs.Load()
-	}
-	return st
+	return Stats{Commits: j.commits.Load(), Writes: j.writes.Load()}
 }
 
 // submit hands a write to the writer goroutine and waits until it is

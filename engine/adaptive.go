@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -25,7 +26,12 @@ import (
 // them; Throttled tells the limiter): the answers that arrive during the
 // pause left before it and do not cut again, and a pause counts in the
 // measured rate only for as long as a server's bucket refills in it (at
-// most bucketHeld).
+// most bucketHeld). Against a window (a count per minute, say) that reading
+// would spend each window in seconds and then wait for the next: once two
+// refusals in a row came with a long Retry-After, each after the server let
+// the same count through, the limiter takes the limit for a window, counts
+// pauses in full from then on, and paces the run at the window's count
+// over its length (see Throttled).
 //
 // x/time/rate does the pacing; this type only moves its rate. Observe is
 // called after every answer, Wait before every attempt, Throttled after a
@@ -70,6 +76,16 @@ type AdaptiveLimiter struct {
 	growEvery time.Duration // growthInterval, or the last refusal's Retry-After when longer
 	cutTo     float64       // the rate the last cut set: just below what the server allowed
 	learnt    float64       // AdaptiveOptions.Learnt
+	// A window (see Throttled): lastOK and lastRun are the successful
+	// answers and the time outside pauses of the cycle the last cut
+	// ended; longOK is lastOK of the cut before when its refusal's
+	// Retry-After was long, else 0; window is set once two long refusals
+	// in a row came after the same count, windowLen its length.
+	lastOK    int64
+	lastRun   time.Duration
+	longOK    int64
+	window    bool
+	windowLen time.Duration
 }
 
 // AdaptiveOptions configure NewAdaptiveLimiter; zero fields take defaults.
@@ -104,6 +120,12 @@ const (
 	belowMeasured    = 0.985 // the rate set after a cut, relative to the measured limit
 	steadyCut        = 0.97  // a cut never keeps more than this of the current rate
 	unavailableShare = 0.2   // 503s are a throttle when they are this share of the last second's answers
+	// sameCount is how close two cycles' counts of successful answers
+	// must be for their refusals to read as a window's: the answers in
+	// flight at a refusal land in the next cycle. A penalty box whose
+	// rate the run's start overestimated twice over gives cycles 25%
+	// apart.
+	sameCount = 0.1
 )
 
 // NewAdaptiveLimiter returns a limiter in slow start, or at the learnt
@@ -225,7 +247,41 @@ func (a *AdaptiveLimiter) Throttled(retryAfter time.Duration) {
 		return
 	}
 	a.growEvery = max(growthInterval, retryAfter)
-	if a.startEst > 0 && retryAfter > bucketHeld {
+	long := retryAfter > bucketHeld
+	// What a window let through, over the time from the end of the pause
+	// that began the cycle to the end of this one: the window the cycle
+	// used, from its start to its end.
+	windowLen := a.lastRun + retryAfter
+	windowRate := float64(a.lastOK) / windowLen.Seconds()
+	switch {
+	case a.window:
+		a.growEvery = max(a.growEvery, a.windowLen)
+		a.set(min(a.cur, windowRate*belowMeasured))
+		a.cutTo = a.cur
+		return
+	case !long:
+		a.longOK = 0
+	case a.longOK > 0 && math.Abs(float64(a.lastOK-a.longOK)) <= sameCount*float64(a.longOK) && retryAfter >= a.lastRun:
+		// Two long refusals in a row, each after the server let the same
+		// count through, and this pause longer than the run's time since
+		// the last: a window (N requests a minute, say), not a bucket.
+		// Pacing the run at the window's count over its length beats
+		// spending each window in seconds and waiting for the next (a
+		// refusal every window, every request held up for most of a
+		// minute). The rate then grows 1% a window. (A penalty box the
+		// run steps into now and then, after minutes of clean answers,
+		// also admits about the same count each time, but its pause is
+		// short beside them: it stays a bucket.)
+		a.window, a.windowLen = true, windowLen
+		a.growEvery = max(a.growEvery, a.windowLen)
+		a.set(min(a.cur, windowRate*belowMeasured))
+		a.cutTo = a.cur
+		a.startEst = 0
+		return
+	default:
+		a.longOK = a.lastOK
+	}
+	if a.startEst > 0 && long {
 		a.set(min(a.cur, a.startEst*belowMeasured))
 		a.cutTo = a.cur
 		a.startEst = 0
@@ -314,6 +370,7 @@ func (a *AdaptiveLimiter) cut(now time.Time) {
 	held := a.heldSum - a.cycleHeld
 	measured := now.Sub(a.cycleStart) - paused + held
 	ok := float64(a.okTotal - a.cycleOK)
+	a.lastOK, a.lastRun = a.okTotal-a.cycleOK, now.Sub(a.cycleStart)-paused
 	a.startEst = 0
 	if measured >= minMeasured && ok > 0 {
 		next = min(next, ok/measured.Seconds()*belowMeasured)

@@ -222,19 +222,35 @@ func TestAdaptivePerSecondBucket(t *testing.T) {
 	}
 }
 
-// TestAdaptiveMinuteWindow: against 300 requests a minute, two windows'
-// worth takes just over a minute: the run uses a window up at the rate it
-// measured and waits for the next.
+// TestAdaptiveMinuteWindow: against 300 requests a minute, the run cannot
+// tell the first refusal from a penalty box's and spends the next window
+// at the rate its start showed; the second refusal, after the same count,
+// shows a window, and from then on the run is paced at the window's rate:
+// no more refusals a window, no minute-long pauses.
 func TestAdaptiveMinuteWindow(t *testing.T) {
 	c := newClock()
 	l := engine.NewAdaptiveLimiter(engine.AdaptiveOptions{Now: c.now})
 	s := &simServer{perMin: 300}
-	took, _ := simulate(l, c, s, 600)
-	if took > 65*time.Second {
-		t.Errorf("two windows' worth took %v, want just over a minute", took)
+	simulate(l, c, s, 601) // the 601st is refused first
+	if s.refused != 2 {
+		t.Errorf("two windows' worth refused %d times, want 2 (one a window)", s.refused)
 	}
-	if s.refused > 2 {
-		t.Errorf("refused %d times, want one a window at most", s.refused)
+	if r := l.Rate(); r > 5 || r < 4.5 {
+		t.Errorf("after two windows the rate is %.2f/s, want just below 5 (300 a minute)", r)
+	}
+	// The run waits for the window it used up, then is paced.
+	refused := s.refused
+	took, paused := simulate(l, c, s, 601+1500)
+	running := took - paused
+	t.Logf("5 windows more: %v (%v paused), %d refusals", took, paused, s.refused-refused)
+	if s.refused-refused > 2 {
+		t.Errorf("five more windows' worth refused %d times, want at most 2", s.refused-refused)
+	}
+	if share := 1500 / running.Seconds() / 5; share < 0.95 || share > 1.05 {
+		t.Errorf("paced at %.1f%% of the window's rate outside pauses, want 95%% to 105%%", 100*share)
+	}
+	if r, _ := l.LearntRate(); r > 5 || r < 4.5 {
+		t.Errorf("learnt %.2f/s, want just below 5", r)
 	}
 }
 

@@ -26,14 +26,15 @@
 // the context's error and the write does not happen; once taken, a write
 // is carried out and the caller waits for it.
 //
-// Durability. The journal runs in WAL mode with synchronous=NORMAL: a
-// committed write is in the WAL file (in the operating system's cache)
-// before the method returns, so it survives the process being killed at
-// any point, kill -9 included. It does not necessarily survive a power loss
-// or an operating-system crash: the last transactions before one may be
-// lost (the database stays consistent). StepSent returning nil therefore
-// means: whatever happens to this process from now on, resume finds the
-// step sent. A write that fails (a full disk, an I/O error) returns the
+// Durability. The journal runs in WAL mode with synchronous=FULL: SQLite
+// fsyncs the write-ahead log at each commit, so a committed write is on
+// disk before the method returns. It survives the process being killed at
+// any point, kill -9 included, and a power loss or an operating-system
+// crash too. StepSent (or a Record carrying a Sent step) returning nil
+// therefore means: whatever happens from now on, resume finds the step
+// sent. The group commit shares one fsync among every write that waited
+// for it. RecordLater writes are not waited for; Flush returns once they
+// are committed. A write that fails (a full disk, an I/O error) returns the
 // error; nothing is dropped silently.
 //
 // Times are stored as RFC 3339 text in UTC with nine fraction digits and

@@ -82,6 +82,8 @@ type Journal struct {
 	stopped chan struct{}
 	closeMu sync.Mutex
 
+	commits, writes atomic.Int64 // for Stats
+
 	// later counts RecordLater writes not yet committed; laterErr keeps
 	// the first of their errors for Flush.
 	later    sync.WaitGroup
@@ -513,9 +515,22 @@ func (j *Journal) commit(batch []*writeReq) {
 		}
 		return
 	}
+	j.commits.Add(1)
+	j.writes.Add(int64(len(batch)))
 	for _, r := range batch {
 		r.finish(nil)
 	}
+}
+
+// Stats counts the writer's work since Open: the transactions committed
+// (for a journal file, one fsync each) and the writes they carried.
+type Stats struct {
+	Commits, Writes int64
+}
+
+// Stats returns the writer's counts so far.
+func (j *Journal) Stats() Stats {
+	return Stats{Commits: j.commits.Load(), Writes: j.writes.Load()}
 }
 
 // submit hands a write to the writer goroutine and waits until it is

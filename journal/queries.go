@@ -457,8 +457,8 @@ func (j *Journal) execSetOutcome(tx *sql.Tx, run refbatch.RunID, row refbatch.Ro
 // StepSent records that a step's request is about to leave: state sent,
 // attempts+1, the client-request-id and SentAt (now when zero). The last
 // answer's status and error are cleared; non-empty ids and eTag are kept.
-// It returns once the record is committed to the WAL: a process killed
-// right after still finds the step sent.
+// It returns once the record is on disk: a process killed (or a machine
+// that loses power) right after still finds the step sent.
 func (j *Journal) StepSent(ctx context.Context, step refbatch.StepRecord) error {
 	sent := step.SentAt
 	if sent.IsZero() {

@@ -130,12 +130,14 @@ type rowFacts struct {
 	ext        string
 	valid      bool
 	firstError string
+	notLoaded  string // Row.NotLoadedNote: the row is recorded, never sent
 	hash       string
 }
 
 func factsOf(row *refbatch.Row, findings []refbatch.Finding) rowFacts {
 	return rowFacts{number: row.Number, key: refbatch.KeyOf(row), action: row.Action, referralID: row.ReferralID,
-		ext: row.ExternalReferenceID, valid: !hasErrors(findings), firstError: firstError(findings), hash: refbatch.ContentHash(row)}
+		ext: row.ExternalReferenceID, valid: !hasErrors(findings) && row.NotLoaded == "", firstError: firstError(findings),
+		notLoaded: row.NotLoadedNote(), hash: refbatch.ContentHash(row)}
 }
 
 // row is the part of a row the upsert decision reads.
@@ -199,6 +201,11 @@ func (c *Client) scan(ctx context.Context, file string, in InputOptions, keep bo
 // upsert decision t.
 func plannedRecord(f rowFacts, t engine.Target) refbatch.RowRecord {
 	rec := refbatch.RowRecord{Number: f.number, Key: f.key, Action: f.action, Valid: f.valid, Hash: f.hash}
+	if f.notLoaded != "" {
+		// Recorded, so that status and export account for every row.
+		rec.Action, rec.Outcome, rec.Error = "", refbatch.OutcomeNotLoaded, f.notLoaded
+		return rec
+	}
 	if !rec.Valid {
 		rec.Outcome = refbatch.OutcomeSkippedInvalid
 		rec.Error = f.firstError

@@ -152,6 +152,9 @@ type RowPlan struct {
 	// Note says what plan could not know offline, or why a step sends
 	// nothing.
 	Note string `json:"note,omitempty"`
+	// NotLoaded says why the row is never sent at all (Row.NotLoadedNote:
+	// "total row: not loaded").
+	NotLoaded string `json:"notLoaded,omitempty"`
 }
 
 // PlanRow lays out the requests of one valid row with the Mapper that run

@@ -42,8 +42,7 @@ func (o *runOutput) observer() batch.Observer {
 			}
 			if !s.Resumed {
 				in := s.Input
-				fmt.Fprintf(w, "%s: %s, %d valid, %s, %s\n", s.Run.InputPath, plural(in.Rows, "row", "rows"), in.Valid,
-					plural(in.Errors, "error", "errors"), plural(in.Warnings, "warning", "warnings"))
+				fmt.Fprintf(w, "%s: %s\n", s.Run.InputPath, inputCounts(in))
 				if in.Errors > 0 {
 					fmt.Fprintf(w, "rows with errors are skipped; see them with: refbatch validate %s --report findings.xlsx\n", batch.ShellQuote(s.Run.InputPath))
 				}

@@ -155,11 +155,20 @@ type scanned struct {
 
 // planFile plans a new run's rows as they are read again (the second pass,
 // once the first proved the file whole), a chunk at a time into the
-// journal: a run never holds the file's rows, nor their facts.
-func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOptions, policy *rules.Policy) error {
+// journal: a run never holds the file's rows, nor their facts. It returns
+// how many rows planning finished (skipped for errors, not loaded, failed
+// as ambiguous): the run's progress counts them done from the start.
+func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOptions, policy *rules.Policy) (finished int, err error) {
 	chunk := make([]rowFacts, 0, planChunk)
-	put := func(recs []refbatch.RowRecord) error { return c.jr.PutRows(ctx, run.ID, recs) }
-	_, err := readFile(ctx, run.InputPath, in, policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
+	put := func(recs []refbatch.RowRecord) error {
+		for _, r := range recs {
+			if r.Outcome.Final() {
+				finished++
+			}
+		}
+		return c.jr.PutRows(ctx, run.ID, recs)
+	}
+	_, err = readFile(ctx, run.InputPath, in, policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
 		chunk = append(chunk, factsOf(row, findings))
 		if len(chunk) < planChunk {
 			return nil
@@ -169,9 +178,10 @@ func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOpt
 		return err
 	}}, false, run.InputSHA256)
 	if err != nil {
-		return err
+		return finished, err
 	}
-	return c.planRecords(ctx, chunk, put)
+	err = c.planRecords(ctx, chunk, put)
+	return finished, err
 }
 
 // scan reads and checks file (the first pass of a run or resume), handing
@@ -310,10 +320,11 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	if err := c.jr.CreateRun(ctx, run); err != nil {
 		return nil, err
 	}
-	if err := c.planFile(ctx, run, c.cfg.Input, in.policy); err != nil {
+	finished, err := c.planFile(ctx, run, c.cfg.Input, in.policy)
+	if err != nil {
 		return nil, err
 	}
-	x := execution{run: run, policy: in.policy, input: c.cfg.Input, v: in.v, rows: in.count, res: Result{Mirror: mirror}}
+	x := execution{run: run, policy: in.policy, input: c.cfg.Input, v: in.v, rows: in.count, finished: finished, res: Result{Mirror: mirror}}
 	return c.execute(feed, ctx, conn, x)
 }
 
@@ -413,7 +424,7 @@ type execution struct {
 	input    InputOptions
 	v        Validation // the first pass's
 	rows     int        // rows in the file
-	finished int        // of them, finished before this attempt
+	finished int        // of them, finished before this attempt (or by planning)
 	retry    bool       // resume --retry-failed
 	resumed  bool
 	res      Result

@@ -49,6 +49,9 @@ func (o *runOutput) observer() batch.Observer {
 			}
 			p := newProgress(o.e.stderr, o.quiet, s.Rows, o.now)
 			p.already(s.Finished)
+			// Rows skipped for errors and total rows are never sent: they
+			// are finished from the start, no RowFinished comes for them.
+			p.skipped.Add(int64(s.Input.RowsWithErrors() + s.Input.NotLoaded))
 			o.prog.Store(p)
 		},
 		RowFinished: func(rec refbatch.RowRecord) {

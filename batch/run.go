@@ -155,10 +155,11 @@ type scanned struct {
 
 // planFile plans a new run's rows as they are read again (the second pass,
 // once the first proved the file whole), a chunk at a time into the
-// journal: a run never holds the file's rows, nor their facts. It returns
+// journal: a run never holds the file's rows, nor their facts. Rows for
+// which journaled (if not nil) says true are left as they are. It returns
 // how many rows planning finished (skipped for errors, not loaded, failed
 // as ambiguous): the run's progress counts them done from the start.
-func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOptions, policy *rules.Policy) (finished int, err error) {
+func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOptions, policy *rules.Policy, journaled map[int]bool) (finished int, err error) {
 	chunk := make([]rowFacts, 0, planChunk)
 	put := func(recs []refbatch.RowRecord) error {
 		for _, r := range recs {
@@ -169,6 +170,9 @@ func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOpt
 		return c.jr.PutRows(ctx, run.ID, recs)
 	}
 	_, err = readFile(ctx, run.InputPath, in, policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
+		if journaled[row.Number] {
+			return nil
+		}
 		chunk = append(chunk, factsOf(row, findings))
 		if len(chunk) < planChunk {
 			return nil
@@ -320,7 +324,7 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	if err := c.jr.CreateRun(ctx, run); err != nil {
 		return nil, err
 	}
-	finished, err := c.planFile(ctx, run, c.cfg.Input, in.policy)
+	finished, err := c.planFile(ctx, run, c.cfg.Input, in.policy, nil)
 	if err != nil {
 		return nil, err
 	}

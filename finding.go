@@ -63,11 +63,14 @@ type Finding struct {
 
 // Summary counts the outcome of validating a file.
 type Summary struct {
-	Rows     int            `json:"rows"`     // data rows read (blank rows excluded)
-	Valid    int            `json:"valid"`    // rows without error findings
-	Errors   int            `json:"errors"`   // error findings
-	Warnings int            `json:"warnings"` // warning findings
-	ByRule   map[string]int `json:"byRule"`   // findings by rule id
+	Rows  int `json:"rows"`  // data rows read (blank rows excluded, rows not loaded included)
+	Valid int `json:"valid"` // rows to load: without error findings, not NotLoaded
+	// NotLoaded counts the rows kept in the reports but never sent (total
+	// rows, Row.NotLoaded); each has a finding saying so.
+	NotLoaded int            `json:"notLoaded,omitempty"`
+	Errors    int            `json:"errors"`   // error findings
+	Warnings  int            `json:"warnings"` // warning findings
+	ByRule    map[string]int `json:"byRule"`   // findings by rule id
 }
 
 // Add counts the findings of one row.
@@ -84,6 +87,19 @@ func (s *Summary) Add(findings []Finding) {
 		s.Valid++
 	}
 }
+
+// AddNotLoaded counts a row that is reported but not loaded, with its
+// findings (the one saying why, and any about cells beside the table).
+func (s *Summary) AddNotLoaded(findings []Finding) {
+	s.Rows++
+	s.NotLoaded++
+	for _, f := range findings {
+		s.Count(f)
+	}
+}
+
+// RowsWithErrors is the number of rows that have error findings.
+func (s *Summary) RowsWithErrors() int { return s.Rows - s.Valid - s.NotLoaded }
 
 // Count adds one finding to the totals without counting a row; use it for
 // findings that belong to no data row, such as header warnings.

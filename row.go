@@ -98,6 +98,12 @@ type Row struct {
 	Filled  ColumnSet // canonical columns whose cell is not blank
 	Invalid ColumnSet // canonical columns whose text could not be parsed
 
+	// NotLoaded, when not "", says why the row is kept for the reports but
+	// neither checked nor sent (NotLoadedTotal): it appears in the Report
+	// and Results sheets with its finding, in its place, and a run records
+	// it as OutcomeNotLoaded.
+	NotLoaded string
+
 	Action              string // ActionCreate or ActionUpdate, resolved from Referral ID when blank
 	ReferralID          string
 	ExternalReferenceID string
@@ -317,6 +323,22 @@ func (r *Row) Finding(c Column, rule string, sev Severity, message string) Findi
 		}
 	}
 	return f
+}
+
+// Why a row is not loaded (Row.NotLoaded).
+const (
+	// NotLoadedTotal is a total row: a SUM or SUBTOTAL formula, or a first
+	// cell such as "Total", and no referral or CRM id.
+	NotLoadedTotal = "total row"
+)
+
+// NotLoadedNote is what a report's Error cell and a run's record say of a
+// row that is not loaded: "total row: not loaded".
+func (r *Row) NotLoadedNote() string {
+	if r.NotLoaded == "" {
+		return ""
+	}
+	return r.NotLoaded + ": not loaded"
 }
 
 // Row actions.

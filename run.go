@@ -116,6 +116,7 @@ const (
 	OutcomeUnchanged      Outcome = "unchanged"       // Partner Center already showed what the row says
 	OutcomeRegistered     Outcome = "registered"      // a deal registration was added
 	OutcomeSkippedInvalid Outcome = "skipped-invalid" // the row has error findings; nothing was sent
+	OutcomeNotLoaded      Outcome = "not-loaded"      // not a referral (a total row, Row.NotLoaded): reported, never sent
 	OutcomeFailed         Outcome = "failed"          // the API refused it, or a policy failed against the live state
 )
 
@@ -133,7 +134,7 @@ func (o Outcome) Final() bool {
 // Outcomes lists every outcome, in the order summaries print them.
 func Outcomes() []Outcome {
 	return []Outcome{OutcomeCreated, OutcomeLinked, OutcomeUpdated, OutcomeUnchanged, OutcomeRegistered,
-		OutcomeSkippedInvalid, OutcomeFailed, OutcomeWaiting, OutcomeInDoubt, OutcomePending}
+		OutcomeSkippedInvalid, OutcomeNotLoaded, OutcomeFailed, OutcomeWaiting, OutcomeInDoubt, OutcomePending}
 }
 
 // String returns the outcome's name.

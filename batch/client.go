@@ -104,7 +104,8 @@ type Started struct {
 	// Input is the validation of the file as this attempt read it.
 	Input refbatch.Summary
 	// Rows is how many rows the run has, Finished how many of them an
-	// earlier attempt already finished.
+	// earlier attempt already finished or planning finished (rows skipped
+	// for errors, not loaded): nothing is sent for those.
 	Rows, Finished int
 	// Replanned and PolicyChanged are as in Result.
 	Replanned     int

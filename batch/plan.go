@@ -58,6 +58,11 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 	plans := make([]engine.RowPlan, 0, len(in.rows))
 	for _, lr := range in.rows {
 		row := lr.row
+		if row.NotLoaded != "" {
+			plans = append(plans, engine.RowPlan{Row: row.Number, NotLoaded: row.NotLoadedNote(),
+				Findings: lr.findings, Requests: []refbatch.Request{}, Note: row.NotLoadedNote()})
+			continue
+		}
 		if hasErrors(lr.findings) {
 			plans = append(plans, engine.RowPlan{Row: row.Number, Key: refbatch.KeyOf(row), Action: row.Action,
 				Findings: lr.findings, Requests: []refbatch.Request{}, Note: "skipped: " + firstError(lr.findings)})

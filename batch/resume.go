@@ -86,6 +86,17 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if in.v.SHA256 != sum {
 		return nil, &refbatch.InputError{File: run.InputPath, Err: errors.New("the file changed while it was being read; try again when it is saved")}
 	}
+	// A run stopped while it was planning (killed between journaling the
+	// run and its last rows: RunInfo.Planned is not set) has fewer rows in
+	// the journal than its unchanged file: the rest are planned below, or
+	// they would never run. They were never sent.
+	var journaled map[int]bool
+	if !changedFile && (run.Planned.IsZero() || in.count > len(digests)) {
+		journaled = make(map[int]bool, len(digests))
+		for _, d := range digests {
+			journaled[d.Number] = true
+		}
+	}
 	var oldRows []refbatch.RowRecord
 	if changedFile && opts.AllowChanged {
 		oldRows = make([]refbatch.RowRecord, 0, len(digests))
@@ -117,6 +128,13 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	}
 	x.res.Replanned = changed
 	in.rows = nil // re-planned: the rows are read again as they run
+	if journaled != nil {
+		planned, err := c.planFile(ctx, run, in0, in.policy, journaled)
+		if err != nil {
+			return nil, err
+		}
+		x.finished += planned
+	}
 	if in.v.SHA256 != run.InputSHA256 {
 		run.InputSHA256 = in.v.SHA256
 		if err := c.jr.UpdateRun(ctx, run); err != nil {
@@ -124,11 +142,6 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		}
 	}
 	if run.Planned.IsZero() {
-		// Killed while its rows were being planned: plan the rest of the
-		// file before anything runs, or those rows would never load.
-		if err := c.planFile(ctx, run, in0, in.policy, true); err != nil {
-			return nil, err
-		}
 		if err := c.jr.MarkPlanned(ctx, run.ID); err != nil {
 			return nil, err
 		}

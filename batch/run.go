@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -139,12 +138,14 @@ type rowFacts struct {
 	ext        string
 	valid      bool
 	firstError string
+	notLoaded  string // Row.NotLoadedNote: the row is recorded, never sent
 	hash       string
 }
 
 func factsOf(row *refbatch.Row, findings []refbatch.Finding) rowFacts {
 	return rowFacts{number: row.Number, key: refbatch.KeyOf(row), action: row.Action, referralID: row.ReferralID,
-		ext: row.ExternalReferenceID, valid: !hasErrors(findings), firstError: firstError(findings), hash: refbatch.ContentHash(row)}
+		ext: row.ExternalReferenceID, valid: !hasErrors(findings) && row.NotLoaded == "", firstError: firstError(findings),
+		notLoaded: row.NotLoadedNote(), hash: refbatch.ContentHash(row)}
 }
 
 // row is the part of a row the upsert decision reads.
@@ -162,30 +163,24 @@ type scanned struct {
 
 // planFile plans a new run's rows as they are read again (the second pass,
 // once the first proved the file whole), a chunk at a time into the
-// journal: a run never holds the file's rows, nor their facts. With
-// missingOnly it plans only the rows the journal does not have yet: those
-// of a run whose planning a kill cut short (they were never sent).
-func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOptions, policy *rules.Policy, missingOnly bool) error {
+// journal: a run never holds the file's rows, nor their facts. Rows for
+// which journaled (if not nil) says true are left as they are. It returns
+// how many rows planning finished (skipped for errors, not loaded, failed
+// as ambiguous): the run's progress counts them done from the start.
+func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOptions, policy *rules.Policy, journaled map[int]bool) (finished int, err error) {
 	chunk := make([]rowFacts, 0, planChunk)
 	put := func(recs []refbatch.RowRecord) error {
-		if missingOnly {
-			numbers := make([]int, len(recs))
-			for i, r := range recs {
-				numbers[i] = r.Number
+		for _, r := range recs {
+			if r.Outcome.Final() {
+				finished++
 			}
-			have, err := c.jr.RowsOf(ctx, run.ID, numbers)
-			if err != nil {
-				return err
-			}
-			planned := make(map[int]bool, len(have))
-			for _, r := range have {
-				planned[r.Number] = true
-			}
-			recs = slices.DeleteFunc(recs, func(r refbatch.RowRecord) bool { return planned[r.Number] })
 		}
 		return c.jr.PutRows(ctx, run.ID, recs)
 	}
-	_, err := readFile(ctx, run.InputPath, in, policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
+	_, err = readFile(ctx, run.InputPath, in, policy, c.cfg.Workers, Hooks{Row: func(row *refbatch.Row, findings []refbatch.Finding) error {
+		if journaled[row.Number] {
+			return nil
+		}
 		chunk = append(chunk, factsOf(row, findings))
 		if len(chunk) < planChunk {
 			return nil
@@ -195,9 +190,10 @@ func (c *Client) planFile(ctx context.Context, run refbatch.RunInfo, in InputOpt
 		return err
 	}}, false, run.InputSHA256)
 	if err != nil {
-		return err
+		return finished, err
 	}
-	return c.planRecords(ctx, chunk, put)
+	err = c.planRecords(ctx, chunk, put)
+	return finished, err
 }
 
 // scan reads and checks file (the first pass of a run or resume), handing
@@ -227,6 +223,11 @@ func (c *Client) scan(ctx context.Context, file string, in InputOptions, keep bo
 // upsert decision t.
 func plannedRecord(f rowFacts, t engine.Target) refbatch.RowRecord {
 	rec := refbatch.RowRecord{Number: f.number, Key: f.key, Action: f.action, Valid: f.valid, Hash: f.hash}
+	if f.notLoaded != "" {
+		// Recorded, so that status and export account for every row.
+		rec.Action, rec.Outcome, rec.Error = "", refbatch.OutcomeNotLoaded, f.notLoaded
+		return rec
+	}
 	if !rec.Valid {
 		rec.Outcome = refbatch.OutcomeSkippedInvalid
 		rec.Error = f.firstError
@@ -331,13 +332,14 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	if err := c.jr.CreateRun(ctx, run); err != nil {
 		return nil, err
 	}
-	if err := c.planFile(ctx, run, c.cfg.Input, in.policy, false); err != nil {
+	finished, err := c.planFile(ctx, run, c.cfg.Input, in.policy, nil)
+	if err != nil {
 		return nil, err
 	}
 	if err := c.jr.MarkPlanned(ctx, run.ID); err != nil {
 		return nil, err
 	}
-	x := execution{run: run, policy: in.policy, input: c.cfg.Input, v: in.v, rows: in.count, res: Result{Mirror: mirror}}
+	x := execution{run: run, policy: in.policy, input: c.cfg.Input, v: in.v, rows: in.count, finished: finished, res: Result{Mirror: mirror}}
 	return c.execute(feed, ctx, conn, x)
 }
 
@@ -437,7 +439,7 @@ type execution struct {
 	input    InputOptions
 	v        Validation // the first pass's
 	rows     int        // rows in the file
-	finished int        // of them, finished before this attempt
+	finished int        // of them, finished before this attempt (or by planning)
 	retry    bool       // resume --retry-failed
 	resumed  bool
 	res      Result

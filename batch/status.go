@@ -253,7 +253,11 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (ex Exported, e
 		},
 		Row: func(row *refbatch.Row, _ []refbatch.Finding) error {
 			rec, ok := byNumber[row.Number]
-			if !ok {
+			switch {
+			case !ok && row.NotLoaded != "":
+				// Journaled before total rows were recorded.
+				rec = refbatch.RowRecord{Outcome: refbatch.OutcomeNotLoaded, Error: row.NotLoadedNote()}
+			case !ok:
 				rec = refbatch.RowRecord{Outcome: refbatch.OutcomePending}
 			}
 			ex.Counts[rec.Outcome]++

@@ -186,6 +186,9 @@ type RowPlan struct {
 	// Note says what plan could not know offline, or why a step sends
 	// nothing.
 	Note string `json:"note,omitempty"`
+	// NotLoaded says why the row is never sent at all (Row.NotLoadedNote:
+	// "total row: not loaded").
+	NotLoaded string `json:"notLoaded,omitempty"`
 	// Changes are the cells of a pulled workbook's row that differ from
 	// their pulled values: what its patch is made of.
 	Changes []Change `json:"changes,omitempty"`

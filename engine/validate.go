@@ -15,8 +15,9 @@ import (
 )
 
 // RowSource yields the rows of one input file in file order, with the
-// findings of cells it could not parse. It returns io.EOF after the last row.
-// It is used by one goroutine.
+// findings of cells it could not parse. A row it marks NotLoaded (a total
+// row) comes with the finding saying so and is not checked. It returns
+// io.EOF after the last row. It is used by one goroutine.
 type RowSource interface {
 	Next(ctx context.Context) (*refbatch.Row, []refbatch.Finding, error)
 }
@@ -55,7 +56,10 @@ type ValidateOptions struct {
 }
 
 // Validate reads every row from src, checks it, and hands it to opts.Sink in
-// file order. It returns the summary of what it delivered. On an error from
+// file order. A row marked NotLoaded reaches the sink too, with the source's
+// findings only: no rule checks it, and the summary counts it as a row not
+// loaded (Summary.NotLoaded), never as valid. It returns the summary of what
+// it delivered. On an error from
 // src, the sink or ctx, it stops reading, lets the rows already read finish,
 // and returns that error: the sink never sees a row out of order or twice.
 func Validate(ctx context.Context, src RowSource, opts ValidateOptions) (refbatch.Summary, error) {
@@ -86,8 +90,10 @@ func Validate(ctx context.Context, src RowSource, opts ValidateOptions) (refbatc
 	submit := func(b *batch) {
 		s.Go(func() stream.Callback {
 			c := <-checkers
-			for i := range b.rows {
-				b.findings[i] = c.Evaluate(b.findings[i], b.rows[i])
+			for i, row := range b.rows {
+				if row.NotLoaded == "" {
+					b.findings[i] = c.Evaluate(b.findings[i], row)
+				}
 			}
 			checkers <- c
 			return func() {
@@ -97,10 +103,14 @@ func Validate(ctx context.Context, src RowSource, opts ValidateOptions) (refbatc
 				}
 				for i, row := range b.rows {
 					f := b.findings[i]
-					if opts.Ordered != nil {
-						f = opts.Ordered.Check(f, row)
+					if row.NotLoaded != "" {
+						summary.AddNotLoaded(f)
+					} else {
+						if opts.Ordered != nil {
+							f = opts.Ordered.Check(f, row)
+						}
+						summary.Add(f)
 					}
-					summary.Add(f)
 					if opts.Sink != nil {
 						if err := opts.Sink(row, f); err != nil {
 							sinkErr = err

@@ -174,3 +174,50 @@ func BenchmarkValidatePipeline(b *testing.B) {
 type nopChecker struct{}
 
 func (nopChecker) Evaluate(dst []refbatch.Finding, _ *refbatch.Row) []refbatch.Finding { return dst }
+
+// notLoadedSource yields rows 2 to 6; rows 3 and 5 are total rows, each
+// with the finding the importer gives one.
+type notLoadedSource struct{ next int }
+
+func (s *notLoadedSource) Next(ctx context.Context) (*refbatch.Row, []refbatch.Finding, error) {
+	if s.next >= 5 {
+		return nil, nil, io.EOF
+	}
+	s.next++
+	row := &refbatch.Row{Number: s.next + 1, DealValue: 1}
+	if row.Number == 3 || row.Number == 5 {
+		row.NotLoaded = refbatch.NotLoadedTotal
+		return row, []refbatch.Finding{{Row: row.Number, Rule: "total-row", Severity: refbatch.SeverityWarning}}, nil
+	}
+	return row, nil, nil
+}
+
+// TestValidateNotLoadedRows: a row marked NotLoaded reaches the sink in
+// its place with the source's finding only (no checker sees it: row 3 and
+// 5 are odd, and their DealValue would be a duplicate), and the summary
+// counts it as a row not loaded, never as valid.
+func TestValidateNotLoadedRows(t *testing.T) {
+	var got []string
+	sum, err := Validate(context.Background(), &notLoadedSource{}, ValidateOptions{
+		NewChecker: newOdd(1), Workers: 2, BatchSize: 2,
+		Ordered: &seenChecker{seen: map[float64]int{}},
+		Sink: func(row *refbatch.Row, f []refbatch.Finding) error {
+			s := fmt.Sprint(row.Number)
+			for _, x := range f {
+				s += " " + x.Rule
+			}
+			got = append(got, s)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"2", "3 total-row", "4 duplicate", "5 total-row", "6 duplicate"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sink saw %q, want %q", got, want)
+	}
+	if sum.Rows != 5 || sum.Valid != 1 || sum.NotLoaded != 2 || sum.RowsWithErrors() != 2 || sum.Errors != 2 || sum.Warnings != 2 {
+		t.Errorf("summary %+v", sum)
+	}
+}

@@ -345,7 +345,8 @@ func (x *xlsxReport) writeSummary(c *closing) error {
 		{"", nil},
 		{"Rows", s.Rows},
 		{"Valid rows", s.Valid},
-		{"Rows with errors", s.Rows - s.Valid},
+		{"Rows with errors", s.RowsWithErrors()},
+		{"Rows not loaded (total rows)", s.NotLoaded},
 		{"Errors", s.Errors},
 		{"Warnings", s.Warnings},
 	}...)

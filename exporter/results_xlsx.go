@@ -50,12 +50,13 @@ func newXLSXResults(h *refbatch.Header, wd *workDir) (*xlsxResults, error) {
 
 // outcomeColors returns the fill and font of an Outcome cell: Excel's
 // "Good" for a row done, "Bad" for a failure, "Neutral" for a row that
-// still needs someone (fixed and run again, reconciled, resumed).
+// still needs someone (fixed and run again, reconciled, resumed) or was
+// not loaded (a total row: were it a referral, it needs an id).
 func outcomeColors(o refbatch.Outcome) (fill, font string) {
 	switch o {
 	case refbatch.OutcomeFailed:
 		return fillError, fontError
-	case refbatch.OutcomeSkippedInvalid, refbatch.OutcomeInDoubt, refbatch.OutcomePending, refbatch.OutcomeWaiting:
+	case refbatch.OutcomeSkippedInvalid, refbatch.OutcomeNotLoaded, refbatch.OutcomeInDoubt, refbatch.OutcomePending, refbatch.OutcomeWaiting:
 		return fillWarning, fontWarning
 	}
 	return fillGood, fontGood

@@ -17,9 +17,10 @@
 // What sales teams do to a sheet is forgiven with a finding: a note beside
 // the table (RuleStrayCell, warning), an unreadable cell (invalid UTF-8,
 // over 32,767 characters: refbatch.RuleValue, error), hidden rows (skipped,
-// one RuleHiddenRows warning, Options.IncludeHidden checks them), total rows
-// (skipped, RuleTotalRow warning); findings about skipped rows travel with
-// the next row returned, or the last.
+// one RuleHiddenRows warning with the last row returned,
+// Options.IncludeHidden checks them), total rows (returned in their place
+// with Row.NotLoaded set and a RuleTotalRow warning of their own, so that
+// reports keep every row; their values are not read into findings).
 //
 // # Workbooks
 //

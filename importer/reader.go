@@ -43,8 +43,7 @@ type Reader struct {
 	err         error                      // sticky: once the source fails or ends, it stays so
 
 	includeHidden bool
-	hidden        []int              // hidden rows skipped
-	pending       []refbatch.Finding // findings about skipped rows, handed out with the next row
+	hidden        []int // hidden rows skipped
 	// The row read ahead: a row is returned once the next one is read, so
 	// that findings about the end of the file go with the last row.
 	held      *refbatch.Row
@@ -433,8 +432,10 @@ func (r *Reader) HeaderFindings() []refbatch.Finding { return r.headerFinds }
 // Next returns the next non-empty row with its typed values resolved, and a
 // finding for each cell whose text could not be read as its column's kind
 // (such a cell is marked in Row.Invalid and its field left zero), for each
-// cell outside the table, and for rows skipped before it (a total row) or,
-// with the last row, for hidden rows. It returns io.EOF after the last row,
+// cell outside the table and, with the last row, for hidden rows. A total
+// row is returned too, in its place, with Row.NotLoaded set and a
+// RuleTotalRow finding instead of its cells' findings: reports show every
+// row, and nothing checks or sends it. It returns io.EOF after the last row,
 // a *refbatch.InputError for a problem that stops the import (a damaged
 // file: no row may then be taken as read), or the context's error.
 func (r *Reader) Next(ctx context.Context) (*refbatch.Row, []refbatch.Finding, error) {
@@ -444,9 +445,6 @@ func (r *Reader) Next(ctx context.Context) (*refbatch.Row, []refbatch.Finding, e
 	if r.held == nil {
 		row, finds, err := r.read(ctx)
 		if err != nil {
-			if err == io.EOF {
-				r.pending = nil // no row to carry them; nothing was checked
-			}
 			r.err = err
 			return nil, nil, err
 		}
@@ -460,8 +458,6 @@ func (r *Reader) Next(ctx context.Context) (*refbatch.Row, []refbatch.Finding, e
 	out, outFinds := r.held, r.heldFinds
 	if err == io.EOF {
 		r.err, r.held, r.heldFinds = io.EOF, nil, nil
-		outFinds = append(outFinds, r.pending...)
-		r.pending = nil
 		if f, ok := r.hiddenFinding(); ok {
 			outFinds = append(outFinds, f)
 		}
@@ -471,8 +467,8 @@ func (r *Reader) Next(ctx context.Context) (*refbatch.Row, []refbatch.Finding, e
 	return out, outFinds, nil
 }
 
-// read returns the next row to check: not blank, not hidden (unless asked),
-// not a total row.
+// read returns the next row to report: not blank, not hidden (unless
+// asked); a total row marked NotLoaded.
 func (r *Reader) read(ctx context.Context) (*refbatch.Row, []refbatch.Finding, error) {
 	for {
 		if r.count++; r.count&63 == 0 {
@@ -529,8 +525,10 @@ func (r *Reader) read(ctx context.Context) (*refbatch.Row, []refbatch.Finding, e
 		}
 		conv := r.conv.fill(row)
 		if r.isTotalRow(row, meta) {
-			r.pending = append(r.pending, r.totalFinding(row))
-			continue
+			// Its cells are sums and labels, not a referral's values: no
+			// findings about them, only the one saying it is not loaded.
+			row.NotLoaded = refbatch.NotLoadedTotal
+			return row, append([]refbatch.Finding{r.totalFinding(row)}, finds...), nil
 		}
 		finds = append(finds, conv...)
 		if len(r.header.Ignored) > 0 {
@@ -562,10 +560,6 @@ func (r *Reader) read(ctx context.Context) (*refbatch.Row, []refbatch.Finding, e
 		}
 		row.Resolve()
 		finds = templateRowFindings(row, finds)
-		if len(r.pending) > 0 {
-			finds = append(r.pending, finds...)
-			r.pending = nil
-		}
 		return row, finds, nil
 	}
 }
@@ -585,7 +579,7 @@ func repairCell(s string) string {
 const (
 	RuleStrayCell  = "stray-cell"  // a note beside the table (warning)
 	RuleHiddenRows = "hidden-rows" // hidden rows were not checked (warning)
-	RuleTotalRow   = "total-row"   // a total row was not checked (warning)
+	RuleTotalRow   = "total-row"   // a total row is reported but not checked or loaded (warning)
 )
 
 func (r *Reader) strayCell(num, i int, cell string) refbatch.Finding {
@@ -607,28 +601,45 @@ var totalWords = map[string]bool{
 
 // isTotalRow reports whether a row sums the ones above it: a SUM or
 // SUBTOTAL formula, or a first cell such as "Total" or "Grand Total:". A
-// row with a referral or CRM id is a referral, whatever it holds.
+// row with a referral or CRM id is a referral, whatever it holds (a SUM of
+// its own, a deal named "Total Rewards rollout" in the first column) unless
+// the id cell is the label itself ("Total" under the CRM ID header).
 func (r *Reader) isTotalRow(row *refbatch.Row, meta *rowMeta) bool {
-	for _, c := range row.Raw {
+	label := -1
+	for i, c := range row.Raw {
 		t := trimCell(c)
 		if t == "" {
 			continue
 		}
-		if len(t) < 40 {
-			if totalWords[refbatch.FoldKey(strings.TrimRight(t, ":"))] {
-				return true
-			}
-			lower := strings.ToLower(t)
-			for _, w := range []string{"total ", "total:", "totals ", "grand total", "subtotal", "sub-total", "sub total"} {
-				if strings.HasPrefix(lower, w) {
-					return true
-				}
-			}
+		if len(t) < 40 && isTotalLabel(t) {
+			label = i
 		}
 		break
 	}
-	// A SUM in a row with a referral or CRM id is a referral's own sum.
-	return meta.total && !row.Filled.Has(refbatch.ColExternalReferenceID) && !row.Filled.Has(refbatch.ColReferralID)
+	if label < 0 && !meta.total {
+		return false
+	}
+	for _, c := range []refbatch.Column{refbatch.ColExternalReferenceID, refbatch.ColReferralID} {
+		if row.Filled.Has(c) && r.header.Index[c] != label {
+			return false
+		}
+	}
+	return true
+}
+
+// isTotalLabel reports whether a cell's text names a total: "Total",
+// "Grand Total:", "Subtotal Q3"…
+func isTotalLabel(t string) bool {
+	if totalWords[refbatch.FoldKey(strings.TrimRight(t, ":"))] {
+		return true
+	}
+	lower := strings.ToLower(t)
+	for _, w := range []string{"total ", "total:", "totals ", "grand total", "subtotal", "sub-total", "sub total"} {
+		if strings.HasPrefix(lower, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Reader) totalFinding(row *refbatch.Row) refbatch.Finding {
@@ -641,7 +652,7 @@ func (r *Reader) totalFinding(row *refbatch.Row) refbatch.Finding {
 	}
 	ref := refbatch.CellRef(first, row.Number)
 	f := refbatch.Finding{Row: row.Number, Cell: ref, Rule: RuleTotalRow, Severity: refbatch.SeverityWarning,
-		Message: "row " + strconv.Itoa(row.Number) + " looks like a total row and is not checked; if it is a referral, give it an External Reference ID",
+		Message: "row " + strconv.Itoa(row.Number) + " looks like a total row: not loaded (not checked, nothing sent); if it is a referral, give it an External Reference ID",
 		Value:   row.Raw[first]}
 	if first < len(r.header.Names) {
 		f.Header = r.header.Names[first]

@@ -245,11 +245,16 @@ func TestSheetsAsSalesTeamsSendThem(t *testing.T) {
 	o := xlsxtest.Options{Hidden: map[int]bool{6: true}, Merges: []string{"A1:I1"}}
 	aliases := map[refbatch.Column]map[string]string{refbatch.ColCountry: {"United States": "US", "USA": "US", "UK": "GB", "Deutschland": "DE"}}
 	_, got, finds := openBook(t, rows, o, Options{Aliases: aliases, Vocabulary: map[refbatch.Column][]string{refbatch.ColCountry: {"US", "DE", "GB"}}})
-	if len(got) != 3 {
+	if len(got) != 5 {
 		for _, r := range got {
 			t.Logf("row %d %.80q", r.Number, r.Raw)
 		}
-		t.Fatalf("%d rows, want 3 (hidden row and total rows skipped)", len(got))
+		t.Fatalf("%d rows, want 5 (hidden row skipped, total rows kept as not loaded)", len(got))
+	}
+	for i, r := range got {
+		if want := i >= 3; (r.NotLoaded == refbatch.NotLoadedTotal) != want || (r.NotLoaded == "") == want {
+			t.Errorf("row %d: NotLoaded %q", r.Number, r.NotLoaded)
+		}
 	}
 	a, b, c := got[0], got[1], got[2]
 	if a.Country != "US" || a.Text(refbatch.ColCountry) != "United States" || b.Country != "DE" || c.Country != "US" {
@@ -289,7 +294,7 @@ func TestSheetsAsSalesTeamsSendThem(t *testing.T) {
 
 	// --include-hidden reads the hidden row.
 	_, got, finds = openBook(t, rows, o, Options{IncludeHidden: true, Aliases: aliases})
-	if len(got) != 4 || got[2].Country != "GB" {
+	if len(got) != 6 || got[2].Country != "GB" {
 		t.Errorf("with IncludeHidden: %d rows", len(got))
 	}
 	for _, f := range finds {

@@ -114,10 +114,13 @@ func runPlan(ctx context.Context, opts planCmdOptions, e env) error {
 }
 
 func printPlan(w io.Writer, file string, plans []engine.RowPlan) {
-	requests, skipped := 0, 0
+	requests, skipped, notLoaded := 0, 0, 0
 	for _, p := range plans {
 		requests += len(p.Requests)
-		if !p.Valid {
+		switch {
+		case p.NotLoaded != "":
+			notLoaded++
+		case !p.Valid:
 			skipped++
 		}
 		what := p.Action
@@ -142,6 +145,6 @@ func printPlan(w io.Writer, file string, plans []engine.RowPlan) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\n%s: %s planned, %s, %d skipped for errors; nothing was sent\n", file,
-		plural(len(plans), "row", "rows"), plural(requests, "request", "requests"), skipped)
+	fmt.Fprintf(w, "\n%s: %s planned, %s, %d skipped for errors%s; nothing was sent\n", file,
+		plural(len(plans), "row", "rows"), plural(requests, "request", "requests"), skipped, notLoadedText(notLoaded))
 }

@@ -91,6 +91,7 @@ func runRun(ctx context.Context, opts runOptions, e env) error {
 		}
 	}
 	out := newRunOutput(e, opts.exec.quiet, opts.now)
+	out.today = opts.today
 	c, err := out.start(jr, ep, &opts.exec, in, now)
 	if err != nil {
 		return err

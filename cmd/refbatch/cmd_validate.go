@@ -175,20 +175,36 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 	return nil
 }
 
+// inputCounts is a validation in a few words: "17 rows, 16 valid, 1 not
+// loaded (total row), 0 errors, 1 warning". Every data row is counted once:
+// valid, with errors, or not loaded.
+func inputCounts(s refbatch.Summary) string {
+	out := fmt.Sprintf("%s, %d valid, ", plural(s.Rows, "row", "rows"), s.Valid)
+	if s.NotLoaded > 0 {
+		what := "total rows"
+		if s.NotLoaded == 1 {
+			what = "a total row"
+		}
+		out += fmt.Sprintf("%d not loaded (%s), ", s.NotLoaded, what)
+	}
+	return out + plural(s.Errors, "error", "errors") + ", " + plural(s.Warnings, "warning", "warnings")
+}
+
 func printValidation(w io.Writer, v validation) {
 	s := v.Summary
 	where := v.File
 	if v.Sheet != "" {
 		where += ", sheet " + v.Sheet
 	}
-	fmt.Fprintf(w, "%s (header in row %d): %s, %d valid, %s, %s\n",
-		where, v.HeaderRow, plural(s.Rows, "row", "rows"), s.Valid,
-		plural(s.Errors, "error", "errors"), plural(s.Warnings, "warning", "warnings"))
+	fmt.Fprintf(w, "%s (header in row %d): %s\n", where, v.HeaderRow, inputCounts(s))
 	if v.Today != "" {
 		fmt.Fprintln(w, asOfNote(v.Today))
 	}
-	if s.Rows == 0 {
+	switch {
+	case s.Rows == 0:
 		fmt.Fprintf(w, "nothing to load: the file has a header (row %d) and no rows below it\n", v.HeaderRow)
+	case s.Rows == s.NotLoaded:
+		fmt.Fprintf(w, "nothing to load: every row below the header (row %d) is a total row\n", v.HeaderRow)
 	}
 	if len(s.ByRule) > 0 {
 		ids := make([]string, 0, len(s.ByRule))

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -17,6 +19,7 @@ import (
 type runOutput struct {
 	e        env
 	quiet    bool
+	today    string // --today of a rehearsal, repeated in the validate hint
 	now      func() time.Time
 	nowOrNil func() time.Time // the clock a test injected, nil for the real one
 	prog     atomic.Pointer[progress]
@@ -42,14 +45,16 @@ func (o *runOutput) observer() batch.Observer {
 			}
 			if !s.Resumed {
 				in := s.Input
-				fmt.Fprintf(w, "%s: %s, %d valid, %s, %s\n", s.Run.InputPath, plural(in.Rows, "row", "rows"), in.Valid,
-					plural(in.Errors, "error", "errors"), plural(in.Warnings, "warning", "warnings"))
+				fmt.Fprintf(w, "%s: %s\n", s.Run.InputPath, inputCounts(in))
 				if in.Errors > 0 {
-					fmt.Fprintf(w, "rows with errors are skipped; see them with: refbatch validate %s --report findings.xlsx\n", batch.ShellQuote(s.Run.InputPath))
+					fmt.Fprintf(w, "rows with errors are skipped; see them with: %s\n", o.validateHint(s.Run))
 				}
 			}
 			p := newProgress(o.e.stderr, o.quiet, s.Rows, o.now)
 			p.already(s.Finished)
+			// Rows skipped for errors and total rows are never sent: they
+			// are finished from the start, no RowFinished comes for them.
+			p.skipped.Add(int64(s.Input.RowsWithErrors() + s.Input.NotLoaded))
 			o.prog.Store(p)
 		},
 		RowFinished: func(rec refbatch.RowRecord) {
@@ -63,6 +68,22 @@ func (o *runOutput) observer() batch.Observer {
 			}
 		},
 	}
+}
+
+// validateHint is the validate command that writes the run's findings to a
+// report: as of the rehearsal's --today, and for a rehearsal on the
+// embedded sandbox into the .refbatch/ folder beside the input that holds
+// its journal (git ignores it in a checkout), not into the current folder.
+func (o *runOutput) validateHint(run refbatch.RunInfo) string {
+	report := "findings.xlsx"
+	if strings.HasPrefix(run.Endpoint, "sandbox:") {
+		report = filepath.Join(filepath.Dir(run.InputPath), ".refbatch", "findings.xlsx")
+	}
+	cmd := "refbatch validate " + batch.ShellQuote(run.InputPath)
+	if o.today != "" {
+		cmd += " --today " + o.today
+	}
+	return cmd + " --report " + batch.ShellQuote(report)
 }
 
 // start builds the client of a run or resume with its output wired in,

@@ -18,7 +18,7 @@ import (
 func printPlanSummary(w io.Writer, file string, plans []engine.RowPlan) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROW\tACTION\tKEY\tSTEPS\tWHAT CHANGES")
-	requests, skipped := 0, 0
+	requests, skipped, notLoaded := 0, 0, 0
 	for _, p := range plans {
 		requests += len(p.Requests)
 		action := p.Action
@@ -30,15 +30,30 @@ func printPlanSummary(w io.Writer, file string, plans []engine.RowPlan) {
 			steps = append(steps, string(r.Step))
 		}
 		what := planChanges(p)
-		if !p.Valid {
+		switch {
+		case p.NotLoaded != "":
+			notLoaded++
+			action, steps = "none", nil
+		case !p.Valid:
 			skipped++
 			action, steps = "skip", nil
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", p.Row, action, dash(keyText(p.Key)), dash(strings.Join(steps, ", ")), oneLine(what))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%s: %s planned, %s, %d skipped for errors; nothing was sent (--bodies shows the request bodies)\n", file,
-		plural(len(plans), "row", "rows"), plural(requests, "request", "requests"), skipped)
+	fmt.Fprintf(w, "\n%s: %s planned, %s, %d skipped for errors%s; nothing was sent (--bodies shows the request bodies)\n", file,
+		plural(len(plans), "row", "rows"), plural(requests, "request", "requests"), skipped, notLoadedText(notLoaded))
+}
+
+// notLoadedText is the plan totals' mention of total rows, if any.
+func notLoadedText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	if n == 1 {
+		return ", 1 not loaded (a total row)"
+	}
+	return fmt.Sprintf(", %d not loaded (total rows)", n)
 }
 
 // keyText is a row key as the user wrote it: the CRM ID or Referral ID.
@@ -52,6 +67,9 @@ func keyText(k refbatch.RowKey) string {
 
 // planChanges says in a few words what a row's requests do.
 func planChanges(p engine.RowPlan) string {
+	if p.NotLoaded != "" {
+		return p.NotLoaded
+	}
 	if !p.Valid {
 		n, first := 0, ""
 		for _, f := range p.Findings {

@@ -41,6 +41,9 @@ type xlsxReport struct {
 	*inputSheet
 	st       reportStyles
 	comments *commentSpool
+	// newZip makes the package's zip writer: it restyles the header cells
+	// that have findings as the sheet part goes out (patchingZipWriter).
+	newZip func(io.Writer) excelize.ZipWriter
 	// headerPatch restyles the header cells that have findings as the
 	// zip writer writes the sheet out; set at finish.
 	headerPatch rowPatch
@@ -76,9 +79,9 @@ func newXLSXReport(h *refbatch.Header, wd *workDir) (*xlsxReport, error) {
 	x := &xlsxReport{inputSheet: sheet}
 	// The header row is streamed before Close says which header cells have
 	// findings: the zip writer restyles them as the sheet is written out.
-	x.f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+	x.newZip = func(w io.Writer) excelize.ZipWriter {
 		return &patchingZipWriter{ZipWriter: newFastZipWriter(w), part: "xl/worksheets/sheet1.xml", patch: x.headerPatch}
-	})
+	}
 	if x.st, err = newReportStyles(sheet); err == nil {
 		x.comments, err = newCommentSpool(wd)
 	}
@@ -318,7 +321,7 @@ func (x *xlsxReport) finish(w io.Writer, c *closing) error {
 	// back into memory.
 
 	if nComments == 0 {
-		_, err := x.f.WriteTo(w)
+		_, err := writeDirect(x.f, w, x.newZip)
 		return err
 	}
 	tmp, err := x.work.file("report-*.xlsx")
@@ -332,7 +335,7 @@ func (x *xlsxReport) finish(w io.Writer, c *closing) error {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	size, err := x.f.WriteTo(tmp)
+	size, err := writeDirect(x.f, tmp, x.newZip)
 	if err != nil {
 		return err
 	}

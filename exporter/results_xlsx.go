@@ -108,6 +108,6 @@ func (x *xlsxResults) finish(w io.Writer, h *refbatch.Header, counts outcomeCoun
 	}
 	// Results, the first sheet, is active from NewFile on; SetActiveSheet
 	// would read the streamed sheet back into memory.
-	_, err := x.f.WriteTo(w)
+	_, err := writeDirect(x.f, w, newFastZipWriter)
 	return err
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/refbatch/refbatch/batch"
-	"github.com/refbatch/refbatch/partnercenter/sandbox"
 )
 
 type pullOptions struct {
@@ -39,7 +38,7 @@ func runPullCmd(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&opts.exec.journal, "journal", "", "journal `FILE` whose mirror of Partner Center is refreshed and written out (default: refbatch.db beside --out; .refbatch/sandbox.db with --sandbox)")
 	fs.Float64Var(&opts.exec.rate, "rate", 0, "ceiling in requests per second (default: none; the rate adapts)")
 	fs.BoolVar(&opts.exec.verbose, "verbose", false, "log every retry")
-	fs.BoolVar(&opts.sandbox, "sandbox", false, "pull from the local sandbox a run --sandbox used (its state is kept beside the journal)")
+	fs.BoolVar(&opts.sandbox, "sandbox", false, "pull from the local sandbox (its state is kept beside the journal); a journal of run --sandbox pulls from it without this flag")
 	fs.StringVar(&opts.sandboxState, "sandbox-state", "", "with --sandbox: the sandbox's state `FILE` (default sandbox-state.json beside the journal)")
 	fs.IntVar(&opts.leads, "sandbox-leads", 0, "with --sandbox: first add `N` leads sent to you (lead-0001…, New, 14 days to answer), to rehearse accepting and declining them")
 	settings, err := parseWithConfig(fs, args, e)
@@ -59,9 +58,6 @@ func runPull(ctx context.Context, opts pullOptions, e env) error {
 	}
 	if opts.sandbox && opts.exec.endpoint != "" {
 		return usageError("--sandbox and --endpoint exclude each other")
-	}
-	if opts.leads != 0 && !opts.sandbox {
-		return usageError("--sandbox-leads needs --sandbox")
 	}
 	if opts.leads < 0 || opts.leads > 9999 {
 		return usageError("--sandbox-leads must be 0 to 9999, got %d", opts.leads)
@@ -86,22 +82,31 @@ func runPull(ctx context.Context, opts pullOptions, e env) error {
 		return err
 	}
 	defer jr.Close()
-	var ep batch.Endpoint
+	// The journal's own endpoint (the embedded sandbox a run --sandbox
+	// used, or Partner Center), unless --sandbox or --endpoint says.
+	own := ""
+	if b, bound, err := jr.Binding(ctx); err != nil {
+		return err
+	} else if bound {
+		own = b.Endpoint
+	}
 	if opts.sandbox {
 		state := opts.sandboxState
 		if state == "" {
 			state = filepath.Join(filepath.Dir(jpath), "sandbox-state.json")
 		}
-		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables, Leads: opts.leads, Options: &sandbox.Options{Now: opts.now}})
-		if err != nil {
-			return err
-		}
-		defer sb.Close()
-		ep = sb.Endpoint()
-	} else if ep, err = realEndpoint(opts.exec.endpoint, opts.settings, e); err != nil {
+		own = batch.SandboxPrefix + state
+	}
+	if _, embedded := batch.SandboxStateOf(own); opts.leads != 0 && (!embedded || opts.exec.endpoint != "") {
+		return usageError("--sandbox-leads needs the embedded sandbox (--sandbox)")
+	}
+	ep, now, stop, err := endpointChoice{own: own, given: opts.exec.endpoint, tables: in.Tables, now: opts.now,
+		leads: opts.leads, settings: opts.settings}.open(ctx, e)
+	if err != nil {
 		return err
 	}
-	c, err := batch.NewClient(jr, ep, opts.exec.config(in, opts.now, nil, e.stderr))
+	defer stop()
+	c, err := batch.NewClient(jr, ep, opts.exec.config(in, opts.now, now, e.stderr))
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/refbatch/refbatch/batch"
-	"github.com/refbatch/refbatch/partnercenter/sandbox"
 )
 
 type resumeOptions struct {
@@ -66,32 +65,12 @@ func runResume(ctx context.Context, opts resumeOptions, e env) error {
 	}
 	// The run's own endpoint, unless one is given: the client refuses
 	// another.
-	var ep batch.Endpoint
-	state, embedded := batch.SandboxStateOf(run.Endpoint)
-	embedded = embedded && opts.exec.endpoint == ""
-	if err := todayNeedsSandbox(opts.today, embedded, endpointOr(opts.exec.endpoint, run.Endpoint)); err != nil {
-		return err
-	}
-	now, err := asOf(opts.today, opts.now)
+	ep, now, stop, err := endpointChoice{own: run.Endpoint, given: opts.exec.endpoint, tables: in.Tables,
+		today: opts.today, now: opts.now, settings: opts.settings}.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	if embedded {
-		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables, Options: &sandbox.Options{Now: now}})
-		if err != nil {
-			return err
-		}
-		defer sb.Close()
-		ep = sb.Endpoint()
-	} else {
-		url := opts.exec.endpoint
-		if url == "" {
-			url = run.Endpoint
-		}
-		if ep, err = realEndpoint(url, opts.settings, e); err != nil {
-			return err
-		}
-	}
+	defer stop()
 	out := newRunOutput(e, opts.exec.quiet, opts.now)
 	c, err := out.start(jr, ep, &opts.exec, in, now)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/batch"
-	"github.com/refbatch/refbatch/partnercenter/sandbox"
 )
 
 type syncOptions struct {
@@ -65,32 +64,18 @@ func runSync(ctx context.Context, opts syncOptions, e env) error {
 	if !bound && opts.exec.endpoint == "" {
 		return usageError("the journal %s has no run yet: nothing waits", jpath)
 	}
-	state, embedded := batch.SandboxStateOf(b.Endpoint)
-	embedded = embedded && opts.exec.endpoint == ""
-	if err := todayNeedsSandbox(opts.today, embedded, endpointOr(opts.exec.endpoint, b.Endpoint)); err != nil {
-		return err
-	}
-	now, err := asOf(opts.today, opts.now)
-	if err != nil {
-		return err
-	}
 	var in batch.InputOptions
 	if run, err := jr.LatestRun(ctx); err == nil {
 		if in, err = batch.InputOptionsOf(run); err != nil {
 			return err
 		}
 	}
-	var ep batch.Endpoint
-	if embedded {
-		sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{StateFile: state, TablesDir: in.Tables, Options: &sandbox.Options{Now: now}})
-		if err != nil {
-			return err
-		}
-		defer sb.Close()
-		ep = sb.Endpoint()
-	} else if ep, err = realEndpoint(endpointOr(opts.exec.endpoint, b.Endpoint), opts.settings, e); err != nil {
+	ep, now, stop, err := endpointChoice{own: b.Endpoint, given: opts.exec.endpoint, tables: in.Tables,
+		today: opts.today, now: opts.now, settings: opts.settings}.open(ctx, e)
+	if err != nil {
 		return err
 	}
+	defer stop()
 	out := newRunOutput(e, opts.exec.quiet, opts.now)
 	c, err := out.start(jr, ep, &opts.exec, in, now)
 	if err != nil {

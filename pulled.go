@@ -110,9 +110,13 @@ func SameCanonical(c Column, a, b string) bool {
 	case KindEnum, KindBool:
 		return FoldKey(a) == FoldKey(b)
 	case KindNumber:
-		x, err1 := strconv.ParseFloat(a, 64)
-		y, err2 := strconv.ParseFloat(b, 64)
-		return err1 == nil && err2 == nil && math.Abs(x-y) < 0.005
+		x, ok1 := canonicalNumber(a)
+		y, ok2 := canonicalNumber(b)
+		return ok1 && ok2 && math.Abs(x-y) < 0.005
+	case KindDate:
+		x, ok1 := canonicalDate(a)
+		y, ok2 := canonicalDate(b)
+		return ok1 && ok2 && x.Equal(y)
 	case KindList:
 		return sameFoldSet(splitList(a), splitList(b))
 	}
@@ -120,6 +124,25 @@ func SameCanonical(c Column, a, b string) bool {
 		return strings.EqualFold(a, b)
 	}
 	return false
+}
+
+// canonicalNumber reads a number as refbatch writes it, or as a
+// spreadsheet that re-saved a pulled CSV may have ("52,000").
+func canonicalNumber(s string) (float64, bool) {
+	f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+	return f, err == nil
+}
+
+// canonicalDate reads a date as refbatch writes it (2006-01-02), or as a
+// spreadsheet that re-saved a pulled CSV may have (1/2/2006, 2006-01-02
+// 00:00:00).
+func canonicalDate(s string) (time.Time, bool) {
+	for _, layout := range []string{time.DateOnly, "1/2/2006", "01/02/2006", time.DateTime, "2006/01/02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 func splitList(s string) []string {
@@ -208,11 +231,9 @@ func (r *Row) PulledRow() *Row {
 		case p.TextField(c) != nil:
 			*p.TextField(c) = v
 		case p.NumberField(c) != nil:
-			f, err := strconv.ParseFloat(v, 64)
-			*p.NumberField(c), ok = f, err == nil
+			*p.NumberField(c), ok = canonicalNumber(v)
 		case p.DateField(c) != nil:
-			t, err := time.Parse(time.DateOnly, v)
-			*p.DateField(c), ok = t, err == nil
+			*p.DateField(c), ok = canonicalDate(v)
 		case p.BoolField(c) != nil:
 			*p.BoolField(c) = FoldKey(v) == "yes"
 		case p.ListField(c) != nil:

@@ -101,7 +101,10 @@ func TestLifecycleRegisterWarnsLive(t *testing.T) {
 		warn bool
 	}{{time.Hour, true}, {71 * time.Hour, true}, {30 * 24 * time.Hour, false}} {
 		live := refbatch.Remote{ID: "r", Status: "Active", Substatus: "Accepted", Created: templateClock.Add(-tc.age)}
-		fs := engine.LiveFindings(policy.NewEvaluator(), pc.NewMapper(), row, live)
+		fs, err := engine.LiveFindings(policy.NewEvaluator(), pc.NewMapper(), row, live, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		got := len(fs) == 1 && fs[0].Rule == refbatch.RuleLifecycleRegister && fs[0].Severity == refbatch.SeverityWarning
 		if got != tc.warn || len(fs) > 1 {
 			t.Errorf("created %v ago: findings %v, want one lifecycle-register warning: %v", tc.age, fs, tc.warn)

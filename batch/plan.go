@@ -47,7 +47,8 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 	}
 	var api *partnercenter.Referrals
 	if opts.Online {
-		pc, err := partnercenter.NewClient(c.ep.URL, partnercenter.WithTokenSource(c.ep.Token), partnercenter.WithLogger(c.cfg.Logger))
+		pc, err := partnercenter.NewClient(c.ep.URL, partnercenter.WithTokenSource(c.ep.Token), partnercenter.WithLogger(c.cfg.Logger),
+			partnercenter.WithClock(c.cfg.Now))
 		if err != nil {
 			return nil, in.v, fmt.Errorf("%w: %w", refbatch.ErrUsage, err)
 		}
@@ -117,11 +118,11 @@ func (c *Client) Plan(ctx context.Context, file string, opts PlanOptions) ([]eng
 			p.Note = joinNote(p.Note, "updates the referral an earlier row of the file creates")
 		}
 		if live != nil {
-			fs, err := engine.RoundTripFindings(mapper, row, *live, c.cfg.Now())
+			skew, _ := api.ClockSkew()
+			fs, err := engine.LiveFindings(checker, mapper, row, *live, c.cfg.Now().Add(skew))
 			if err != nil {
 				return nil, in.v, err
 			}
-			fs = append(fs, engine.LiveFindings(checker, mapper, row, *live)...)
 			p.Findings = append(p.Findings, fs...)
 			if f, ok := engine.FirstError(fs); ok {
 				p.Valid = false

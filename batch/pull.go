@@ -14,9 +14,10 @@ import (
 
 // PullOptions say what Pull writes.
 type PullOptions struct {
-	// Out is the workbook to write, .xlsx or .csv. The caller decides
-	// whether an existing file may be replaced.
-	Out string
+	// Out is the workbook to write, .xlsx or .csv. An existing file is
+	// replaced only with Force: a pulled workbook is what people edit.
+	Out   string
+	Force bool
 	// Direction keeps "incoming" leads or "outgoing" referrals only; ""
 	// keeps both.
 	Direction string
@@ -27,8 +28,8 @@ type PullOptions struct {
 	UpdatedSince time.Time
 }
 
-// Pulled is what Pull wrote.
-type Pulled struct {
+// PullResult is what Pull wrote.
+type PullResult struct {
 	Out     string
 	Rows    int
 	Mirror  MirrorRefresh
@@ -42,10 +43,13 @@ type Pulled struct {
 // eTag for the round trip). The workbook streams from the mirror: memory
 // stays flat however many referrals there are. Nothing is written to
 // Partner Center; the file appears only when complete.
-func (c *Client) Pull(ctx context.Context, opts PullOptions) (Pulled, error) {
-	out := Pulled{Out: opts.Out}
+func (c *Client) Pull(ctx context.Context, opts PullOptions) (PullResult, error) {
+	out := PullResult{Out: opts.Out}
 	dir, err := pullDirection(opts.Direction)
 	if err != nil {
+		return out, err
+	}
+	if err := exporter.CheckReplace(opts.Out, opts.Force); err != nil {
 		return out, err
 	}
 	_, ctx, end, err := c.begin(ctx)

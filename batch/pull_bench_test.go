@@ -34,7 +34,7 @@ func BenchmarkPull(b *testing.B) {
 			for b.Loop() {
 				dir := b.TempDir()
 				jpath := filepath.Join(dir, "j.db")
-				var first, again batch.Pulled
+				var first, again batch.PullResult
 				peak := peakHeap(func() {
 					first = pullTo(b, jpath, sb, filepath.Join(dir, "first."+pullExt))
 				})
@@ -53,7 +53,7 @@ func BenchmarkPull(b *testing.B) {
 	}
 }
 
-func pullTo(b *testing.B, jpath string, sb *batch.Sandbox, out string) batch.Pulled {
+func pullTo(b *testing.B, jpath string, sb *batch.Sandbox, out string) batch.PullResult {
 	b.Helper()
 	jr, err := batch.OpenJournal(context.Background(), jpath, true)
 	if err != nil {

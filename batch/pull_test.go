@@ -217,15 +217,17 @@ func sandboxReferrals(t *testing.T, url string) []partnercenter.Referral {
 
 // TestLeadsAnsweredFromAPulledSheet: leads sent to the partner are pulled
 // (--direction incoming), accepted and declined from the sheet within
-// their 14-day window; an answer after the window fails before anything is
-// sent, and a lead Partner Center archived as Expired cannot be answered.
+// their 14-day window; an answer after the window (by Partner Center's
+// clock, whatever the partner's says) fails before anything is sent, and a
+// lead Partner Center archived as Expired cannot be answered.
 func TestLeadsAnsweredFromAPulledSheet(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	var mu sync.Mutex
 	serverNow := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return serverNow }
-	sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{Leads: 4, Options: &sandbox.Options{Now: clock}})
+	// Partner Center archives an unanswered lead a while after its window.
+	sb, err := batch.StartSandbox(ctx, batch.SandboxConfig{Leads: 4, Options: &sandbox.Options{Now: clock, ArchiveLag: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,21 +278,26 @@ func TestLeadsAnsweredFromAPulledSheet(t *testing.T) {
 		t.Errorf("lead-0002: %s/%s %q, want Closed/Declined with the reason", r.Status, r.Substatus, r.StatusReason)
 	}
 
-	// Fifteen days later by the partner's clock (Partner Center has not
-	// archived the lead yet): the answer fails locally, nothing is sent.
-	later := func() time.Time { return clock().Add(15 * 24 * time.Hour) }
+	// Fourteen days and ten minutes later by Partner Center's clock: the
+	// window is closed, the lead not archived yet. The partner's clock is
+	// 15 days behind (the skew its Date headers show corrects it): the
+	// answer fails locally, nothing is sent.
+	mu.Lock()
+	serverNow = serverNow.Add(14*24*time.Hour + 10*time.Minute)
+	mu.Unlock()
+	behind := func() time.Time { return clock().Add(-15 * 24 * time.Hour) }
 	answer(3, "Active", "Accepted", "")
 	write(rows)
-	res, err = newClient(t, jpath, sb.Endpoint(), batch.Config{Now: later}).Run(ctx, edited)
+	res, err = newClient(t, jpath, sb.Endpoint(), batch.Config{Now: behind}).Run(ctx, edited)
 	if err == nil || res == nil || res.Counts[refbatch.OutcomeFailed] != 1 || !strings.Contains(res.Problems[0].Error, "response window closed") {
 		t.Fatalf("late answer: %v %v", res, err)
 	}
-	if r := sb.Server().Referrals(); findID(r, "lead-0003").Status != partnercenter.StatusNew {
-		t.Errorf("lead-0003 changed: %s", findID(r, "lead-0003").Status)
+	if r := findID(sb.Server().Referrals(), "lead-0003"); r.Status != partnercenter.StatusNew {
+		t.Errorf("lead-0003 changed: %s", r.Status)
 	}
 	// Partner Center archives it as Expired: the answer cannot land.
 	mu.Lock()
-	serverNow = serverNow.Add(15 * 24 * time.Hour)
+	serverNow = serverNow.Add(2 * time.Hour)
 	mu.Unlock()
 	answer(4, "Active", "Accepted", "")
 	write(rows)

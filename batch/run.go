@@ -392,6 +392,7 @@ func (c *Client) connect(ctx context.Context, run refbatch.RunID) (*connection, 
 		partnercenter.WithHTTPClient(hc),
 		partnercenter.WithTokenSource(c.ep.Token),
 		partnercenter.WithCorrelationID(string(run)),
+		partnercenter.WithClock(c.cfg.Now),
 		partnercenter.WithLimiter(limiter),
 		partnercenter.WithLogger(c.cfg.Logger),
 		partnercenter.WithObserver(func(a partnercenter.Attempt) {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/refbatch/refbatch"
 )
@@ -100,20 +102,27 @@ func NoReferralMessage(row *refbatch.Row) string {
 }
 
 // LiveFindings is the one live re-check: it re-checks row against the
-// referral as Partner Center shows it now, with the rules whose verdict
-// depends on it (liveRules): the status transition and the
-// status/substatus pair from the live status, and the lifecycle rules that
-// read the live referral (a terminal referral cannot change; sharing with
-// Microsoft sellers cannot be withdrawn; a registration changes only while
-// ActionRequired, which m, when not nil, tells: does the row change live's
-// registration; a deal registered less than 72 hours after its referral was
-// created may be rejected). plan --online and run both use it, so what plan
-// predicts is what run does. It returns errors and warnings: an error fails
-// the row before anything is sent, a warning is reported and the row goes
-// on.
-func LiveFindings(p Policy, m Mapper, row *refbatch.Row, live refbatch.Remote) []refbatch.Finding {
-	if p == nil || live.ID == "" {
-		return nil
+// referral as Partner Center shows it now. First the round trip of a
+// pulled workbook's row (roundTripFindings: a cell changed on both sides
+// since the pull; a lead answered after its response window, judged by
+// apiNow, the time on the API's clock). Then, with p, the rules whose
+// verdict depends on the live referral (liveRules): the status transition
+// and the status/substatus pair from the live status, and the lifecycle
+// rules that read the live referral (a terminal referral cannot change;
+// sharing with Microsoft sellers cannot be withdrawn; a registration
+// changes only while ActionRequired, which m tells: does the row change
+// live's registration; a deal registered less than 72 hours after its
+// referral was created may be rejected). plan --online and run both use
+// it, so what plan predicts is what run does. It returns errors and
+// warnings: an error fails the row before anything is sent, a warning is
+// reported and the row goes on.
+func LiveFindings(p Policy, m Mapper, row *refbatch.Row, live refbatch.Remote, apiNow time.Time) ([]refbatch.Finding, error) {
+	if live.ID == "" {
+		return nil, nil
+	}
+	out, err := roundTripFindings(m, row, live, apiNow)
+	if err != nil || p == nil {
+		return out, err
 	}
 	r := *row
 	r.Live, r.LiveShared, r.LiveCreated = true, live.SharedWithMicrosoft, live.Created
@@ -132,22 +141,29 @@ func LiveFindings(p Policy, m Mapper, row *refbatch.Row, live refbatch.Remote) [
 		}
 		r.Invalid = r.Invalid.Without(refbatch.ColCurrentStatus).Without(refbatch.ColCurrentSubstatus)
 	}
+	var warned bool
+	for _, f := range p.Evaluate(nil, &r) {
+		if liveRules[f.Rule] {
+			out = append(out, f)
+			warned = warned || f.Severity == refbatch.SeverityWarning
+		}
+	}
+	if !warned {
+		return out, nil
+	}
 	// A warning the row has offline too (lifecycle-register on a row that
 	// creates what it registers) was reported by validate: only what the
-	// live referral adds is returned.
+	// live referral adds is returned. Evaluated only when there is a
+	// warning to compare: the rules run once per row otherwise.
 	offline := map[string]bool{}
 	for _, f := range p.Evaluate(nil, row) {
 		if f.Severity == refbatch.SeverityWarning {
 			offline[f.Rule+"\x00"+f.Message] = true
 		}
 	}
-	var out []refbatch.Finding
-	for _, f := range p.Evaluate(nil, &r) {
-		if liveRules[f.Rule] && !(f.Severity == refbatch.SeverityWarning && offline[f.Rule+"\x00"+f.Message]) {
-			out = append(out, f)
-		}
-	}
-	return out
+	return slices.DeleteFunc(out, func(f refbatch.Finding) bool {
+		return f.Severity == refbatch.SeverityWarning && offline[f.Rule+"\x00"+f.Message]
+	}), nil
 }
 
 // FirstError is the first error of findings, false when there is none.
@@ -239,7 +255,7 @@ func PlanRow(row *refbatch.Row, t Target, live *refbatch.Remote, m Mapper) (RowP
 			p.Note = "run would fail this row: " + NoReferralMessage(row)
 			return p, nil
 		}
-		if UnchangedSincePull(row) {
+		if unchangedSincePull(row) {
 			p.Note = "no cell changed since the pull: nothing to send"
 			return p, nil
 		}

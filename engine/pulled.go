@@ -8,7 +8,7 @@ import (
 	"github.com/refbatch/refbatch"
 )
 
-// PulledConflicts checks a row of a pulled workbook against the live
+// pulledConflicts checks a row of a pulled workbook against the live
 // referral: a cell the user changed since the pull that Partner Center
 // also changed since, to another value, is a conflict (rule
 // pull-conflict), named with the pulled, live and new values; the row
@@ -17,7 +17,7 @@ import (
 // user's cell still says the pulled value), so the stale value is not
 // sent. A live eTag equal to the pulled one means nothing changed. It
 // returns nil for a row that is not from a pulled workbook.
-func PulledConflicts(m Mapper, row *refbatch.Row, live refbatch.Remote) ([]refbatch.Finding, error) {
+func pulledConflicts(m Mapper, row *refbatch.Row, live refbatch.Remote) ([]refbatch.Finding, error) {
 	if !row.IsPulled() || live.ID == "" {
 		return nil, nil
 	}
@@ -53,19 +53,19 @@ func PulledConflicts(m Mapper, row *refbatch.Row, live refbatch.Remote) ([]refba
 	return out, nil
 }
 
-// UnchangedSincePull reports whether row is from a pulled workbook and says
+// unchangedSincePull reports whether row is from a pulled workbook and says
 // nothing the pull did not: no cell but its keys differs from its pulled
 // value. Such a row needs no request at all.
-func UnchangedSincePull(row *refbatch.Row) bool {
+func unchangedSincePull(row *refbatch.Row) bool {
 	return row.IsPulled() && row.Filled.Without(refbatch.ColReferralID).Without(refbatch.ColExternalReferenceID).Without(refbatch.ColAction).Empty()
 }
 
-// ResponseWindow refuses an answer to a lead sent to the partner (an
+// responseWindow refuses an answer to a lead sent to the partner (an
 // incoming referral still New) after its response window closed: Partner
 // Center archives an unanswered lead as Expired then (manage-leads.md: 14
-// days), and an answer after that cannot land. now is the caller's clock;
-// the window is the API's expirationDateTime.
-func ResponseWindow(row *refbatch.Row, live refbatch.Remote, now time.Time) []refbatch.Finding {
+// days), and an answer after that cannot land. now is the time on the
+// API's clock, as its expirationDateTime is.
+func responseWindow(row *refbatch.Row, live refbatch.Remote, now time.Time) []refbatch.Finding {
 	if !strings.EqualFold(live.Direction, "Incoming") || !strings.EqualFold(live.Status, refbatch.StatusNew) ||
 		live.Expires.IsZero() || now.Before(live.Expires) || !row.Filled.Has(refbatch.ColStatus) {
 		return nil
@@ -75,16 +75,16 @@ func ResponseWindow(row *refbatch.Row, live refbatch.Remote, now time.Time) []re
 			live.Expires.UTC().Format("2006-01-02 15:04 MST")))}
 }
 
-// RoundTripFindings are the checks of a pulled workbook's row against the
+// roundTripFindings are the checks of a pulled workbook's row against the
 // live referral: conflicts with Partner Center's changes since the pull
-// (PulledConflicts) and a lead answered after its window (ResponseWindow).
-// plan --online and run both use it.
-func RoundTripFindings(m Mapper, row *refbatch.Row, live refbatch.Remote, now time.Time) ([]refbatch.Finding, error) {
-	out, err := PulledConflicts(m, row, live)
+// (pulledConflicts) and a lead answered after its window (responseWindow).
+// LiveFindings, the one live re-check, runs them first.
+func roundTripFindings(m Mapper, row *refbatch.Row, live refbatch.Remote, now time.Time) ([]refbatch.Finding, error) {
+	out, err := pulledConflicts(m, row, live)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, ResponseWindow(row, live, now)...), nil
+	return append(out, responseWindow(row, live, now)...), nil
 }
 
 func quoted(s string) string {

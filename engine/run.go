@@ -1036,7 +1036,7 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 	}
 	r.rec.ReferralID, r.rec.EngagementID = target.ID, target.EngagementID
 
-	if !created && UnchangedSincePull(row) {
+	if !created && unchangedSincePull(row) {
 		// A pulled workbook's row nobody edited: nothing to read or send.
 		x.settle(ctx, r, refbatch.OutcomeUnchanged, "")
 		return
@@ -1118,19 +1118,17 @@ func (x *executor) get(ctx context.Context, r *rowRun, id string) (refbatch.Remo
 // an error refuses the row before anything is sent, naming the rule; the
 // warnings are logged and handed to Observer.LiveWarning, once per row.
 func (x *executor) checkLive(r *rowRun, live refbatch.Remote) error {
-	trip, err := RoundTripFindings(x.opts.Mapper, r.row, live, x.opts.Now())
+	var p Policy
+	if x.policies != nil {
+		p = <-x.policies
+		defer func() { x.policies <- p }()
+	}
+	// Partner Center's clock decides a lead's response window: ours, moved
+	// by the skew its Date headers show.
+	fs, err := LiveFindings(p, x.opts.Mapper, r.row, live, x.opts.Now().Add(x.skew()))
 	if err != nil {
 		return err
 	}
-	if len(trip) > 0 {
-		return &policyError{msg: fmt.Sprintf("%s (%s)", trip[0].Message, trip[0].Rule)}
-	}
-	if x.policies == nil {
-		return nil
-	}
-	p := <-x.policies
-	fs := LiveFindings(p, x.opts.Mapper, r.row, live)
-	x.policies <- p
 	if f, ok := FirstError(fs); ok {
 		return &policyError{msg: fmt.Sprintf("the live referral is %s/%s: %s (%s)", live.Status, live.Substatus, f.Message, f.Rule)}
 	}

@@ -85,6 +85,7 @@ type Client struct {
 	observe       func(Attempt)
 	maxBody       int64
 	pacer         *pacer
+	now           func() time.Time // the clock ClockSkew is measured against
 
 	// seen is shared by the client's views (singleAttempt).
 	seen *seenState
@@ -196,6 +197,18 @@ func WithMaxResponseBytes(n int64) Option {
 	}
 }
 
+// WithClock sets the clock ClockSkew measures the service's against: the
+// one its caller compares the service's timestamps with (an injected clock
+// in a test or a replay as of a date). The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *Client) error {
+		if now != nil {
+			c.now = now
+		}
+		return nil
+	}
+}
+
 // WithJitterSource draws backoff jitter from src, so tests are
 // reproducible. The default is the runtime's random source.
 func WithJitterSource(src rand.Source) Option {
@@ -226,6 +239,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		log:       slog.New(slog.DiscardHandler),
 		maxBody:   DefaultMaxResponseBytes,
 		pacer:     &pacer{policy: DefaultRetryPolicy(), gate: &gate{}},
+		now:       time.Now,
 	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
@@ -454,7 +468,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (ans *answer, tok
 	defer resp.Body.Close()
 	c.seen.answered.Store(true)
 	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		c.seen.skew.Store(int64(d.Sub(time.Now())))
+		c.seen.skew.Store(int64(d.Sub(c.now())))
 		c.seen.skewKnown.Store(true)
 	}
 	status, requestID = resp.StatusCode, resp.Header.Get("Request-ID")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -62,9 +61,6 @@ func runPull(ctx context.Context, opts pullOptions, e env) error {
 	if opts.leads < 0 || opts.leads > 9999 {
 		return usageError("--sandbox-leads must be 0 to 9999, got %d", opts.leads)
 	}
-	if _, err := os.Stat(opts.out); err == nil && !opts.force {
-		return usageError("%s exists: refusing to replace it (use --force)", opts.out)
-	}
 	var since time.Time
 	if opts.updatedSince != "" {
 		var err error
@@ -111,7 +107,7 @@ func runPull(ctx context.Context, opts pullOptions, e env) error {
 		return err
 	}
 	e.interrupts.onFirst(c.StopAndCancel)
-	res, err := c.Pull(ctx, batch.PullOptions{Out: opts.out, Direction: opts.direction, Statuses: opts.statuses, UpdatedSince: since})
+	res, err := c.Pull(ctx, batch.PullOptions{Out: opts.out, Force: opts.force, Direction: opts.direction, Statuses: opts.statuses, UpdatedSince: since})
 	if err != nil {
 		return err
 	}

@@ -150,7 +150,7 @@ func (s *Server) microsoftDue(now time.Time) {
 	}
 	var due []microsoftEvent
 	for rec := range s.expiring {
-		if at := *rec.ref.ExpirationDateTime; !now.Before(at) {
+		if at := rec.ref.ExpirationDateTime.Add(s.opts.ArchiveLag); !now.Before(at) {
 			due = append(due, microsoftEvent{at, rec})
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Server) microsoftDue(now time.Time) {
 	for _, ev := range due {
 		next := deepCopy(ev.rec.ref)
 		at := ev.at.UTC()
-		if _, ok := s.expiring[ev.rec]; ok && next.Status == pc.StatusNew && next.ExpirationDateTime != nil && !now.Before(*next.ExpirationDateTime) {
+		if _, ok := s.expiring[ev.rec]; ok && next.Status == pc.StatusNew && next.ExpirationDateTime != nil && !now.Before(next.ExpirationDateTime.Add(s.opts.ArchiveLag)) {
 			next.Status, next.Substatus = pc.StatusClosed, pc.SubstatusExpired
 			next.ClosedDateTime = &at
 		}

@@ -88,10 +88,14 @@ type Options struct {
 	// then; ReviewAfter puts new deal registrations under review, Approved or
 	// Failed that long after they were registered; RejectRate is the share
 	// of reviews that fail besides those registered within 72 hours.
+	// ArchiveLag is how long after its expirationDateTime an unanswered
+	// referral is archived as Expired: Partner Center archives by a job
+	// of its own, so a lead can still read New just after its window.
 	DeclineRate float64
 	ExpireAfter time.Duration
 	ReviewAfter time.Duration
 	RejectRate  float64
+	ArchiveLag  time.Duration
 }
 
 // Server is an in-memory Partner Center Referrals API. It implements

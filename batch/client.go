@@ -127,17 +127,38 @@ type Endpoint struct {
 	// kept-alive connection per row in flight).
 	HTTPClient *http.Client
 	// Settle is how long this endpoint's listing may lag a write (0:
-	// DefaultSettle); Config.Settle overrides it.
+	// DefaultSettle; LocalSettle for an API on this machine, a sandbox);
+	// Config.Settle overrides it.
 	Settle time.Duration
 	// RegisterWait is how long a deal registration waits for this
 	// endpoint's Microsoft side to accept a co-sell referral when
 	// Config.RegisterWait is 0 (the embedded sandbox accepts after 2 s).
 	RegisterWait time.Duration
 	// RegisterAge is how old a referral must be before its deal is
-	// registered against this endpoint when Config.RegisterAge is 0:
-	// RegisterAgeMicrosoft for Partner Center; 0 (no wait) for a sandbox,
-	// so that a rehearsal registers the deals it has just created.
+	// registered against this endpoint when Config.RegisterAge is 0. Zero
+	// means the endpoint's default: RegisterAgeMicrosoft for Partner
+	// Center, no wait for an API on this machine (a sandbox), so that a
+	// rehearsal registers the deals it has just created; negative: no wait.
 	RegisterAge time.Duration
+}
+
+// LocalSettle is the settle time of an API on this machine (a sandbox
+// without a listing lag) when Endpoint.Settle does not say.
+const LocalSettle = time.Second
+
+// withDefaults fills what ep leaves to its kind: Partner Center, or an API
+// on this machine (a sandbox, told by its loopback URL).
+func (ep Endpoint) withDefaults() Endpoint {
+	if ep.URL != "" && partnercenter.IsLoopbackURL(ep.URL) {
+		if ep.Settle == 0 {
+			ep.Settle = LocalSettle
+		}
+		return ep
+	}
+	if ep.RegisterAge == 0 {
+		ep.RegisterAge = RegisterAgeMicrosoft
+	}
+	return ep
 }
 
 // RegisterAgeMicrosoft is the age Partner Center asks of a deal before it
@@ -196,7 +217,7 @@ func NewClient(jr *journal.Journal, ep Endpoint, cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{jr: jr, ep: ep, cfg: cfg}, nil
+	return &Client{jr: jr, ep: ep.withDefaults(), cfg: cfg}, nil
 }
 
 // Stop is the first stage of a shutdown: the run in progress takes no new

@@ -106,7 +106,7 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	}
 	digests = nil
 	x := execution{run: run, policy: in.policy, input: in0, v: in.v, rows: in.count, finished: finished,
-		retry: opts.RetryFailed, resumed: true, res: Result{Mirror: mirror}}
+		retry: opts.RetryFailed, resumed: true, res: Result{Mirror: mirror}, holdCreates: c.holdCreatesAfter(mirror)}
 	if rh, th := in.policy.Hash(), in.policy.Tables().Hash(); rh != run.RulesHash || th != run.TablesHash {
 		// Runs recorded before the built-in rules were hashed by content
 		// said "builtin": that too is a change worth saying.

@@ -339,7 +339,8 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	if err := c.jr.MarkPlanned(ctx, run.ID); err != nil {
 		return nil, err
 	}
-	x := execution{run: run, policy: in.policy, input: c.cfg.Input, v: in.v, rows: in.count, finished: finished, res: Result{Mirror: mirror}}
+	x := execution{run: run, policy: in.policy, input: c.cfg.Input, v: in.v, rows: in.count, finished: finished, res: Result{Mirror: mirror},
+		holdCreates: c.holdCreatesAfter(mirror)}
 	return c.execute(feed, ctx, conn, x)
 }
 
@@ -444,6 +445,21 @@ type execution struct {
 	retry    bool       // resume --retry-failed
 	resumed  bool
 	res      Result
+	// holdCreates is when creates may go, after a first, full listing of
+	// the endpoint (a new, lost or damaged journal): a listing read now may
+	// not show a referral created in the last settle time (listings lag),
+	// so the create rows wait until then and meet a fresh refresh of the
+	// mirror first. Zero: no wait.
+	holdCreates time.Time
+}
+
+// holdCreatesAfter is execution.holdCreates for a run or resume whose
+// mirror refresh was m.
+func (c *Client) holdCreatesAfter(m MirrorRefresh) time.Time {
+	if !m.Full {
+		return time.Time{}
+	}
+	return c.cfg.Now().Add(c.settle())
 }
 
 // execChunk is how many rows of the file are run at once. The file is read
@@ -523,6 +539,13 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 				held = append(held, row) // after the held row of its key
 				continue
 			}
+			if !x.holdCreates.IsZero() && rec.Action == refbatch.ActionCreate {
+				held = append(held, row) // after the listing has caught up
+				if rec.Key != "" {
+					heldKeys[rec.Key] = true
+				}
+				continue
+			}
 			planned = append(planned, &engine.Planned{Row: row, Record: rec})
 		}
 		if len(planned) == 0 {
@@ -560,6 +583,16 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 		runErr = runChunk()
 	}
 	// The held rows, with the wait for their settle time.
+	if runErr == nil && len(held) > 0 && feedCtx.Err() == nil && !x.holdCreates.IsZero() {
+		// A new journal's creates: once the listing shows what was
+		// created before the first refresh, the mirror is read again and
+		// a create whose External Reference ID it now holds updates.
+		if runErr = sleepUntil(feedCtx, c.cfg.Now, x.holdCreates); runErr == nil {
+			var m MirrorRefresh
+			m, runErr = c.refreshMirror(workCtx, conn.api)
+			res.Mirror.Listed += m.Listed
+		}
+	}
 	if runErr == nil && len(held) > 0 && feedCtx.Err() == nil {
 		opts.NoSettleWait = false
 		numbers := make([]int, len(held))
@@ -705,4 +738,20 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// sleepUntil waits until now() reaches t, or ctx ends.
+func sleepUntil(ctx context.Context, now func() time.Time, t time.Time) error {
+	d := t.Sub(now())
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("run interrupted: %w", context.Cause(ctx))
+	}
 }

@@ -271,3 +271,28 @@ func TestClockSkewChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestNewJournalWaitsForALaggingListing: the same file run again at once
+// with a new journal (another machine, a lost journal) while Partner
+// Center's listing lags: the first, full listing of the new journal does
+// not show the referrals just made, so its creates wait a settle time and
+// meet a fresh refresh first; nothing is created twice.
+func TestNewJournalWaitsForALaggingListing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sb := startSandbox(t, &sandbox.Options{ListLag: 2 * time.Second})
+	input := filepath.Join(dir, "in.csv")
+	writeCreates(t, input, 0, 4, false)
+	if res, err := newClient(t, filepath.Join(dir, "a.db"), sb.Endpoint(), batch.Config{}).Run(ctx, input); err != nil || res.Counts[refbatch.OutcomeCreated] != 4 {
+		t.Fatalf("first run: %v %v", res, err)
+	}
+	res, err := newClient(t, filepath.Join(dir, "b.db"), sb.Endpoint(), batch.Config{}).Run(ctx, input)
+	if err != nil || res.Counts[refbatch.OutcomeCreated] != 0 {
+		t.Errorf("a new journal at once: %v %v", res, err)
+	}
+	for id, n := range partnerCounts(sb) {
+		if n != 1 {
+			t.Errorf("%s: %d referrals", id, n)
+		}
+	}
+}

@@ -276,6 +276,13 @@ func parseBaseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
+// IsLoopbackURL reports whether baseURL names an API on this machine (a
+// sandbox), not Partner Center.
+func IsLoopbackURL(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	return err == nil && isLoopback(u.Hostname())
+}
+
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	neturl "net/url"
 	"path/filepath"
 	"time"
 
@@ -114,11 +113,5 @@ func realEndpoint(url string, s *batch.Settings, e env) (batch.Endpoint, error) 
 	if err != nil {
 		return batch.Endpoint{}, err
 	}
-	ep := batch.Endpoint{URL: url, Token: token}
-	if u, err := neturl.Parse(url); err == nil && !isLoopbackHost(u.Hostname()) {
-		// Partner Center: a deal waits 72 hours before it is registered. A
-		// sandbox on this machine registers at once, as a rehearsal should.
-		ep.RegisterAge = batch.RegisterAgeMicrosoft
-	}
-	return ep, nil
+	return batch.Endpoint{URL: url, Token: token}, nil
 }

@@ -169,28 +169,10 @@ func writeRegistrationRows(t *testing.T, path string, n int) []string {
 	return exts
 }
 
-// TestRegisterAgeDefault: against Partner Center a deal waits 72 hours
-// before it is registered, as Microsoft asks; against a sandbox on this
-// machine it does not, and --register-age 0 turns the wait off.
+// TestRegisterAgeDefault: with no flag the endpoint's default holds (batch
+// decides it: TestEndpointDefaults), and --register-age 0 turns the wait
+// off.
 func TestRegisterAgeDefault(t *testing.T) {
-	e := env{getenv: func(k string) string {
-		if k == "REFBATCH_TOKEN" {
-			return "t"
-		}
-		return ""
-	}}
-	for url, want := range map[string]time.Duration{
-		"https://api.partner.microsoft.com": 72 * time.Hour,
-		"http://127.0.0.1:8765":             0,
-	} {
-		ep, err := realEndpoint(url, nil, e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ep.RegisterAge != want {
-			t.Errorf("%s: register age %v, want %v", url, ep.RegisterAge, want)
-		}
-	}
 	var f execFlags
 	fs := newFlagSet("run", "run", env{stderr: io.Discard})
 	f.bind(fs)

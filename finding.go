@@ -39,6 +39,7 @@ const (
 	RuleMarketplaceIntent         = "marketplace-intent"          // the co-sell template requires it on creates
 	RulePullConflict              = "pull-conflict"               // a cell changed in the workbook and in Partner Center since the pull
 	RulePullCleared               = "pull-cleared"                // a pulled cell emptied: refbatch never clears a value
+	RulePullMismatch              = "pull-mismatch"               // a row's Referral ID is not the one it was pulled with
 	RuleResponseWindow            = "response-window"             // an incoming lead answered after its response window
 	// RuleCRMStage is a CRM export's stage that says no Partner Center
 	// status (an open deal's "Prospecting", "Qualified To Buy"…).

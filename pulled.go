@@ -110,39 +110,16 @@ func SameCanonical(c Column, a, b string) bool {
 	case KindEnum, KindBool:
 		return FoldKey(a) == FoldKey(b)
 	case KindNumber:
-		x, ok1 := canonicalNumber(a)
-		y, ok2 := canonicalNumber(b)
-		return ok1 && ok2 && math.Abs(x-y) < 0.005
-	case KindDate:
-		x, ok1 := canonicalDate(a)
-		y, ok2 := canonicalDate(b)
-		return ok1 && ok2 && x.Equal(y)
+		x, err1 := strconv.ParseFloat(a, 64)
+		y, err2 := strconv.ParseFloat(b, 64)
+		return err1 == nil && err2 == nil && math.Abs(x-y) < 0.005
 	case KindList:
-		return sameFoldSet(splitList(a), splitList(b))
+		return slices.Equal(splitList(a), splitList(b))
 	}
 	if c == ColContactEmail || c == ColTeamMemberEmail {
 		return strings.EqualFold(a, b)
 	}
 	return false
-}
-
-// canonicalNumber reads a number as refbatch writes it, or as a
-// spreadsheet that re-saved a pulled CSV may have ("52,000").
-func canonicalNumber(s string) (float64, bool) {
-	f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
-	return f, err == nil
-}
-
-// canonicalDate reads a date as refbatch writes it (2006-01-02), or as a
-// spreadsheet that re-saved a pulled CSV may have (1/2/2006, 2006-01-02
-// 00:00:00).
-func canonicalDate(s string) (time.Time, bool) {
-	for _, layout := range []string{time.DateOnly, "1/2/2006", "01/02/2006", time.DateTime, "2006/01/02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 func splitList(s string) []string {
@@ -156,27 +133,9 @@ func splitList(s string) []string {
 	return slices.Compact(out)
 }
 
-func sameFoldSet(a, b []string) bool { return slices.Equal(a, b) }
-
 // IsPulled reports whether the row comes from a workbook `refbatch pull`
-// wrote and kept its pulled values.
-func (r *Row) IsPulled() bool { return r.Header != nil && len(r.Header.Pulled) > 0 }
-
-// PulledText returns column c as it was pulled (CanonicalText of the
-// referral then); ok is false when the file has no pulled value of c.
-func (r *Row) PulledText(c Column) (string, bool) {
-	if r.Header == nil {
-		return "", false
-	}
-	i, ok := r.Header.Pulled[c]
-	if !ok {
-		return "", false
-	}
-	if i >= len(r.Raw) {
-		return "", true
-	}
-	return strings.TrimSpace(Unguard(r.Raw[i])), true
-}
+// wrote, with its pulled values (Row.Pulled).
+func (r *Row) IsPulled() bool { return r.Pulled != nil }
 
 // PulledETag returns the referral's eTag when it was pulled; "" when the
 // file has none.
@@ -209,47 +168,4 @@ func PulledHeader(name string) (c Column, ok bool) {
 		return colInvalid, true
 	}
 	return ColumnByName(rest)
-}
-
-// PulledRow returns the row as it was pulled: a Row whose typed fields
-// hold the pulled values (the inverse of CanonicalText), Filled where a
-// value was pulled; nil when the row is not from a pulled workbook. An
-// offline plan patches against it, so that it shows the cells the user
-// changed, as a run sends them.
-func (r *Row) PulledRow() *Row {
-	if !r.IsPulled() {
-		return nil
-	}
-	p := &Row{Header: r.Header, Number: r.Number, Action: ActionUpdate}
-	for c := range r.Header.Pulled {
-		v, _ := r.PulledText(c)
-		if v == "" {
-			continue
-		}
-		ok := true
-		switch {
-		case p.TextField(c) != nil:
-			*p.TextField(c) = v
-		case p.NumberField(c) != nil:
-			*p.NumberField(c), ok = canonicalNumber(v)
-		case p.DateField(c) != nil:
-			*p.DateField(c), ok = canonicalDate(v)
-		case p.BoolField(c) != nil:
-			*p.BoolField(c) = FoldKey(v) == "yes"
-		case p.ListField(c) != nil:
-			var list []string
-			for _, s := range strings.Split(v, ";") {
-				if s = strings.TrimSpace(s); s != "" {
-					list = append(list, s)
-				}
-			}
-			*p.ListField(c) = list
-		default:
-			ok = false
-		}
-		if ok {
-			p.Filled = p.Filled.With(c)
-		}
-	}
-	return p
 }

@@ -188,6 +188,13 @@ type Row struct {
 	RegistrationType   string
 	RegistrationStatus string
 
+	// Pulled is the row as it was pulled, for a row of a workbook `refbatch
+	// pull` wrote (its hidden "Pulled …" cells, typed as the row's own
+	// are; Filled where a value was pulled); nil for any other row. The
+	// importer has then dropped from Filled every cell equal to its pulled
+	// value: what is left is what the user changed.
+	Pulled *Row
+
 	// What the live referral says, for the lifecycle rules that need it:
 	// set by the live re-check (engine.LiveFindings, for plan --online and
 	// run) before the rules see the row, zero offline. Live reports whether

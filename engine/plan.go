@@ -221,12 +221,15 @@ type Change struct {
 // pulledChanges lists the cells of a pulled row that differ from the pull.
 func pulledChanges(row *refbatch.Row) []Change {
 	var out []Change
+	if !row.IsPulled() {
+		return nil
+	}
 	for _, c := range refbatch.PulledColumns() {
 		if c == refbatch.ColReferralID || c == refbatch.ColExternalReferenceID || !row.Filled.Has(c) {
 			continue
 		}
-		if from, ok := row.PulledText(c); ok {
-			out = append(out, Change{Column: row.Header.Written(c), From: from, To: refbatch.CanonicalText(row, c)})
+		if _, ok := row.Header.Pulled[c]; ok {
+			out = append(out, Change{Column: row.Header.Written(c), From: refbatch.CanonicalText(row.Pulled, c), To: refbatch.CanonicalText(row, c)})
 		}
 	}
 	return out
@@ -330,7 +333,7 @@ func PlanRow(row *refbatch.Row, t Target, live *refbatch.Remote, m Mapper) (RowP
 // built as the Mapper would create it: an offline plan's patch against it
 // holds the cells the user changed since.
 func pulledReferral(row *refbatch.Row, id string, m Mapper) (refbatch.Remote, bool) {
-	req, err := m.Create(row.PulledRow())
+	req, err := m.Create(row.Pulled)
 	if err != nil || len(req.Body) == 0 {
 		return refbatch.Remote{}, false
 	}

@@ -41,7 +41,7 @@ func pulledConflicts(m Mapper, row *refbatch.Row, live refbatch.Remote) ([]refba
 		if !row.Filled.Has(c) || row.Invalid.Has(c) {
 			continue
 		}
-		pulled, _ := row.PulledText(c)
+		pulled := refbatch.CanonicalText(row.Pulled, c)
 		mine, theirs := refbatch.CanonicalText(row, c), refbatch.CanonicalText(now, c)
 		if refbatch.SameCanonical(c, pulled, theirs) || refbatch.SameCanonical(c, mine, theirs) {
 			continue

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -37,6 +38,8 @@ type Pulled struct {
 	wd     *workDir
 	format string
 	header []string
+	cols   []refbatch.Column // refbatch.PulledColumns, the visible ones
+	base   []refbatch.Column // those whose pulled value is kept hidden
 
 	// .xlsx
 	t         *templateWriter
@@ -66,7 +69,7 @@ func PulledHeaders() []string {
 	for _, c := range refbatch.PulledColumns() {
 		h = append(h, c.String())
 	}
-	h = append(h, refbatch.PulledFactHeaders...)
+	h = append(h, FactHeaders()...)
 	h = append(h, refbatch.PulledETagHeader)
 	for _, c := range pulledBaseColumns() {
 		h = append(h, refbatch.PulledPrefix+c.String())
@@ -77,8 +80,7 @@ func PulledHeaders() []string {
 // pulledBaseColumns are the columns whose pulled value is kept: all but
 // Action, which Partner Center does not hold.
 func pulledBaseColumns() []refbatch.Column {
-	cols := refbatch.PulledColumns()
-	return cols[1:]
+	return slices.DeleteFunc(refbatch.PulledColumns(), func(c refbatch.Column) bool { return c == refbatch.ColAction })
 }
 
 // NewPulled starts a pulled workbook at path (.xlsx or .csv), built with
@@ -95,7 +97,7 @@ func NewPulled(path string, opts TemplateOptions) (*Pulled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pulled workbook %s: %w", path, err)
 	}
-	p := &Pulled{path: path, wd: wd, format: format, header: PulledHeaders()}
+	p := &Pulled{path: path, wd: wd, format: format, header: PulledHeaders(), cols: refbatch.PulledColumns(), base: pulledBaseColumns()}
 	if format == FormatCSV {
 		err = p.startCSV()
 	} else {
@@ -165,7 +167,7 @@ func (p *Pulled) startXLSX(opts TemplateOptions) error {
 		styles[i] = factHead
 		letter := refbatch.ColumnLetters(i)
 		width := 18.0
-		if i >= first+len(refbatch.PulledFactHeaders) {
+		if i >= first+len(factColumns) {
 			// The pulled values: hidden, so that they are not edited by
 			// accident; a CSV shows them, headed "Pulled …".
 			if err := f.SetColVisible(SheetPulled, letter, false); err != nil {
@@ -208,11 +210,38 @@ func (p *Pulled) Write(r PulledRow) error {
 	return p.err
 }
 
-// facts are the read-only columns' values, in PulledFactHeaders order.
+// factColumns are the read-only columns after the canonical ones: each
+// header (refbatch.PulledFactHeaders, which the importer recognises, in
+// the same order: TestPulledFactColumns) with its value.
+var factColumns = []struct {
+	header string
+	value  func(refbatch.Facts) any
+}{
+	{"Direction", func(f refbatch.Facts) any { return f.Direction }},
+	{"Response Due", func(f refbatch.Facts) any { return when(f.Expires) }},
+	{"Microsoft Status", func(f refbatch.Facts) any { return f.MicrosoftStatus }},
+	{"Microsoft Substatus", func(f refbatch.Facts) any { return f.MicrosoftSubstatus }},
+	{"Microsoft Reason", func(f refbatch.Facts) any { return f.MicrosoftStatusReason }},
+	{"Registration Reason", func(f refbatch.Facts) any { return f.RegistrationReason }},
+	{"Last Updated", func(f refbatch.Facts) any { return when(f.Updated) }},
+}
+
+// facts are the read-only columns' values, in factColumns order.
 func facts(f refbatch.Facts) []any {
-	reason := f.MicrosoftStatusReason
-	return []any{f.Direction, when(f.Expires), f.MicrosoftStatus, f.MicrosoftSubstatus, reason,
-		f.RegistrationReason, when(f.Updated)}
+	out := make([]any, len(factColumns))
+	for i, fc := range factColumns {
+		out[i] = fc.value(f)
+	}
+	return out
+}
+
+// FactHeaders are the headers of the read-only columns, as written.
+func FactHeaders() []string {
+	out := make([]string, len(factColumns))
+	for i, fc := range factColumns {
+		out[i] = fc.header
+	}
+	return out
 }
 
 func when(t time.Time) any {
@@ -224,7 +253,7 @@ func when(t time.Time) any {
 
 func (p *Pulled) xlsxRecord(r PulledRow) []any {
 	out := make([]any, 0, len(p.header))
-	for _, c := range refbatch.PulledColumns() {
+	for _, c := range p.cols {
 		out = append(out, p.typedCell(r.Row, c))
 	}
 	for _, v := range facts(r.Facts) {
@@ -235,7 +264,7 @@ func (p *Pulled) xlsxRecord(r PulledRow) []any {
 		out = append(out, excelize.Cell{StyleID: p.factStyle, Value: v})
 	}
 	out = append(out, r.Facts.ETag)
-	for _, c := range pulledBaseColumns() {
+	for _, c := range p.base {
 		// Strings, always: a pulled value is compared as refbatch wrote it.
 		out = append(out, refbatch.CanonicalText(r.Row, c))
 	}
@@ -262,7 +291,7 @@ func (p *Pulled) typedCell(row *refbatch.Row, c refbatch.Column) any {
 
 func (p *Pulled) csvRecord(r PulledRow) []string {
 	out := make([]string, 0, len(p.header))
-	for _, c := range refbatch.PulledColumns() {
+	for _, c := range p.cols {
 		out = append(out, NeutralizeCSV(refbatch.CanonicalText(r.Row, c)))
 	}
 	for _, v := range facts(r.Facts) {
@@ -273,7 +302,7 @@ func (p *Pulled) csvRecord(r PulledRow) []string {
 		out = append(out, NeutralizeCSV(v.(string)))
 	}
 	out = append(out, r.Facts.ETag)
-	for _, c := range pulledBaseColumns() {
+	for _, c := range p.base {
 		out = append(out, NeutralizeCSV(refbatch.CanonicalText(r.Row, c)))
 	}
 	return out

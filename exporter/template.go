@@ -425,16 +425,22 @@ func excelSerial(t time.Time) int {
 // or nil. Every one warns rather than stops: refbatch accepts more spellings
 // than a drop-down shows (y, co sell, $30,000), and `refbatch validate` has
 // the last word.
+// letterOf is the sheet column of c: its place in t.cols, which a pulled
+// workbook chooses (not every canonical column).
+func (t *templateWriter) letterOf(c refbatch.Column) string {
+	return refbatch.ColumnLetters(slices.Index(t.cols, c))
+}
+
 func (t *templateWriter) validation(c refbatch.Column, letter string) (*excelize.DataValidation, error) {
 	dv := excelize.NewDataValidation(true)
 	switch {
-	case c == refbatch.ColSolutionPlay && t.dependentPlays():
-		area := "$" + refbatch.ColumnLetters(int(refbatch.ColSolutionArea)-int(refbatch.ColAction)) + "2"
+	case c == refbatch.ColSolutionPlay && t.dependentPlays() && slices.Contains(t.cols, refbatch.ColSolutionArea):
+		area := "$" + t.letterOf(refbatch.ColSolutionArea) + "2"
 		dv.SetSqrefDropList(xmlFormula(fmt.Sprintf(t.playFunc, area)))
 		dv.SetError(excelize.DataValidationErrorStyleWarning, "Solution Play",
 			"Pick a Solution Area first, then one of its plays from the drop-down.")
-	case c == refbatch.ColCloseReason:
-		substatus := "$" + refbatch.ColumnLetters(int(refbatch.ColSubstatus)-int(refbatch.ColAction)) + "2"
+	case c == refbatch.ColCloseReason && slices.Contains(t.cols, refbatch.ColSubstatus):
+		substatus := "$" + t.letterOf(refbatch.ColSubstatus) + "2"
 		dv.SetSqrefDropList(xmlFormula(fmt.Sprintf(`IF(%s="%s",%s,%s)`, substatus, refbatch.SubstatusError, closeReasonErrorList, closeReasonList)))
 		dv.SetError(excelize.DataValidationErrorStyleWarning, "Close Reason",
 			"Not one of Partner Center's reasons for the Substatus: your own words are sent as they are.")

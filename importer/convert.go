@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,9 +24,12 @@ type converter struct {
 	decimalComma bool
 	order        DateOrder
 	workbook     bool // cells are a workbook's raw values (numbers with '.', dates as serials)
-	hasBase      bool // a pulled workbook: rows keep only the cells changed since the pull (keepChanges)
-	pulled       bool // a pulled .csv: text cells carry the CSV-injection guard (refbatch.Unguard)
-	date1904     bool
+	// baseSlots are a pulled workbook's hidden "Pulled …" columns: rows
+	// keep only the cells changed since the pull (keepChanges).
+	baseSlots  []slot
+	pulledCols []refbatch.Column // refbatch.PulledColumns, once per file
+	pulled     bool              // a pulled .csv: text cells carry the CSV-injection guard (refbatch.Unguard)
+	date1904   bool
 	// splitName is set when one "Contact Name" column fills both the
 	// contact's first and last name.
 	splitName bool
@@ -63,8 +67,15 @@ func newConverter(h *refbatch.Header, opts Options, src source, units map[refbat
 	}
 	cv.numbered = h.Numbered
 	cv.stage = stageOf(h)
-	cv.hasBase = len(h.Pulled) > 0
-	cv.pulled = cv.hasBase && !cv.workbook
+	if len(h.Pulled) > 0 {
+		cv.pulledCols = refbatch.PulledColumns()
+	}
+	for _, c := range cv.pulledCols {
+		if i, ok := h.Pulled[c]; ok {
+			cv.baseSlots = append(cv.baseSlots, slot{idx: int32(i), col: c, kind: c.Kind()})
+		}
+	}
+	cv.pulled = len(cv.baseSlots) > 0 && !cv.workbook
 	for amount, code := range units {
 		cur := refbatch.ColCurrency
 		if amount == refbatch.ColContractValue {
@@ -80,10 +91,31 @@ func newConverter(h *refbatch.Header, opts Options, src source, units map[refbat
 // fill sets the typed fields of row from row.Raw, and returns a finding for
 // each cell that does not parse (nil when all do, which is nearly always).
 func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
+	filled, finds := cv.fillSlots(row, cv.slots, cv.splitName)
+	for _, u := range cv.units {
+		*row.TextField(u.col) = u.code
+		filled = filled.With(u.col)
+	}
+	if len(cv.numbered) > 0 {
+		finds = cv.fillNumbered(row, &filled, finds)
+	}
+	row.Filled = filled
+	if cv.stage.stage >= 0 {
+		finds = cv.applyStage(row, finds)
+	}
+	if len(cv.baseSlots) > 0 {
+		finds = cv.keepChanges(row, finds)
+	}
+	return finds
+}
+
+// fillSlots parses the cells of slots into row's typed fields and returns
+// the columns filled and a finding for each cell that does not parse.
+func (cv *converter) fillSlots(row *refbatch.Row, slots []slot, splitName bool) (refbatch.ColumnSet, []refbatch.Finding) {
 	var finds []refbatch.Finding
 	var filled refbatch.ColumnSet
 	cells := row.Raw
-	for _, sl := range cv.slots {
+	for _, sl := range slots {
 		if int(sl.idx) >= len(cells) {
 			continue
 		}
@@ -102,7 +134,7 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 			} else if cv.pulled {
 				v = refbatch.Unguard(v)
 			}
-			if cv.splitName && sl.col == refbatch.ColContactFirstName {
+			if splitName && sl.col == refbatch.ColContactFirstName {
 				first, last := splitFullName(v)
 				row.ContactFirstName, row.ContactLastName = first, last
 				filled = filled.With(refbatch.ColContactLastName)
@@ -151,56 +183,93 @@ func (cv *converter) fill(row *refbatch.Row) []refbatch.Finding {
 			*row.ListField(sl.col) = splitList(v)
 		}
 	}
-	for _, u := range cv.units {
-		*row.TextField(u.col) = u.code
-		filled = filled.With(u.col)
-	}
-	if len(cv.numbered) > 0 {
-		finds = cv.fillNumbered(row, &filled, finds)
-	}
-	row.Filled = filled
-	if cv.stage.stage >= 0 {
-		finds = cv.applyStage(row, finds)
-	}
-	if cv.hasBase {
-		finds = keepChanges(row, finds)
-	}
-	return finds
+	return filled, finds
 }
 
 // keepChanges makes a row of a pulled workbook say only what the user
-// changed since the pull: a cell equal to its pulled value is not the
-// user's word (Partner Center's value, even a newer one, stands), so it
-// leaves Filled and is neither checked nor sent. Referral ID and External
-// Reference ID stay: they say which referral the row is. Status and
-// Substatus go together, as a pair. A cell emptied since the pull is a
-// warning: refbatch never clears a value in Partner Center.
-func keepChanges(row *refbatch.Row, finds []refbatch.Finding) []refbatch.Finding {
-	same := func(c refbatch.Column) bool {
-		base, ok := row.PulledText(c)
-		return ok && row.Filled.Has(c) && !row.Invalid.Has(c) && refbatch.SameCanonical(c, refbatch.CanonicalText(row, c), base)
+// changed since the pull. The hidden "Pulled …" cells are read as the
+// row's own are (the same parsers and file options: a pulled CSV re-saved
+// with 10/15/2027 or 52.000,50 reads back as what was pulled) into
+// row.Pulled. A cell equal to its pulled value is not the user's word
+// (Partner Center's value, even a newer one, stands), so it leaves Filled
+// and is neither checked nor sent. Referral ID and External Reference ID
+// stay: they say which referral the row is. Columns that Partner Center
+// takes together go together: Status and Substatus, the four Team Member
+// cells (a member is added whole). A cell emptied since the pull is a
+// warning: refbatch never clears a value in Partner Center. A row whose
+// Referral ID is not the one it was pulled with (a copied or pasted row, a
+// sort of some columns only) is refused: its pulled values are another
+// referral's.
+func (cv *converter) keepChanges(row *refbatch.Row, finds []refbatch.Finding) []refbatch.Finding {
+	base := &refbatch.Row{Header: row.Header, Number: row.Number, Raw: row.Raw, Cells: row.Cells, Action: refbatch.ActionUpdate}
+	base.Filled, _ = cv.fillSlots(base, cv.baseSlots, false)
+	if want := base.ReferralID; want != "" && !strings.EqualFold(want, row.ReferralID) {
+		got := row.ReferralID
+		if got == "" {
+			got = "empty"
+		}
+		return append(finds, row.Finding(refbatch.ColReferralID, refbatch.RulePullMismatch, refbatch.SeverityError,
+			fmt.Sprintf("%s is %s, but this row was pulled as referral %s: its hidden \"Pulled …\" cells describe that referral (a copied or pasted row, or a sort of some columns only?); pull again, or put a new row in a sheet without the \"Pulled …\" columns",
+				row.Header.Written(refbatch.ColReferralID), got, want)))
 	}
-	pair := same(refbatch.ColStatus) && same(refbatch.ColSubstatus)
-	for c := range row.Header.Pulled {
-		switch c {
-		case refbatch.ColReferralID, refbatch.ColExternalReferenceID:
+	if base.ReferralID == "" {
+		return finds // a row added to the pulled workbook: a create as usual
+	}
+	row.Pulled = base
+	h := row.Header
+	same := func(c refbatch.Column) bool {
+		return row.Filled.Has(c) && !row.Invalid.Has(c) && !base.Invalid.Has(c) &&
+			refbatch.SameCanonical(c, refbatch.CanonicalText(row, c), refbatch.CanonicalText(base, c))
+	}
+	for _, group := range pulledGroups {
+		all := true
+		for _, c := range group {
+			_, pulled := h.Pulled[c]
+			all = all && pulled && (same(c) || !row.Filled.Has(c) && !base.Filled.Has(c))
+		}
+		if !all {
 			continue
-		case refbatch.ColStatus, refbatch.ColSubstatus:
-			if !pair {
-				continue
-			}
+		}
+		for _, c := range group {
+			row.Filled = row.Filled.Without(c)
+		}
+	}
+	for _, c := range cv.pulledCols {
+		key := c == refbatch.ColAction || c == refbatch.ColReferralID || c == refbatch.ColExternalReferenceID
+		if _, pulled := h.Pulled[c]; !pulled && !key {
+			row.Filled = row.Filled.Without(c) // no pulled value to tell an edit by (unpulledColumns)
+			continue
+		}
+		if key || grouped(c) {
+			continue
 		}
 		if same(c) {
 			row.Filled = row.Filled.Without(c)
 			continue
 		}
-		if base, _ := row.PulledText(c); base != "" && !row.Filled.Has(c) && !row.Invalid.Has(c) && row.Header.Has(c) {
+		if base.Filled.Has(c) && !row.Filled.Has(c) && !row.Invalid.Has(c) && h.Has(c) {
+			was := refbatch.CanonicalText(base, c)
 			finds = append(finds, row.Finding(c, refbatch.RulePullCleared, refbatch.SeverityWarning,
 				fmt.Sprintf("%s was %q when pulled and is empty now: refbatch never clears a value in Partner Center, so it stays %q; clear it in Partner Center if it must go",
-					row.Header.Written(c), base, base)))
+					h.Written(c), was, was)))
 		}
 	}
 	return finds
+}
+
+// pulledGroups are columns a pulled row keeps or drops together.
+var pulledGroups = [][]refbatch.Column{
+	{refbatch.ColStatus, refbatch.ColSubstatus},
+	{refbatch.ColTeamMemberFirstName, refbatch.ColTeamMemberLastName, refbatch.ColTeamMemberEmail, refbatch.ColTeamMemberPhone},
+}
+
+func grouped(c refbatch.Column) bool {
+	for _, g := range pulledGroups {
+		if slices.Contains(g, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // splitFullName splits a contact's full name: "Jane Doe" → Jane, Doe;

@@ -318,7 +318,10 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 	fullName := -1
 	var numbered numberedHeaders
 	dynamics := isDynamicsExport(names)
-	pulled := markPulled(h)
+	pulled, err := markPulled(file, num, h)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	for i, name := range names {
 		if name == "" {
 			continue
@@ -386,6 +389,9 @@ func makeHeader(file, sheet string, num int, cells []string, m headerMatcher) (*
 	}
 	numbered.apply(h)
 	h.Template = templateOf(names)
+	if pulled {
+		finds = append(finds, unpulledColumns(h)...)
+	}
 	// One "Contact Name" column, and no first or last name columns: it
 	// fills both (the converter splits it).
 	if fullName >= 0 && !h.Has(refbatch.ColContactFirstName) && !h.Has(refbatch.ColContactLastName) {
@@ -754,7 +760,11 @@ func RowFromRecord(headers, values []string, opts Options) (*refbatch.Row, []ref
 		return nil, nil, err
 	}
 	if len(finds) > 0 {
-		return nil, nil, &refbatch.InputError{File: file, Row: 1, Column: finds[0].Cell, Err: errors.New("header " + quoteValue(finds[0].Header) + " names no known column")}
+		msg := "header " + quoteValue(finds[0].Header) + " names no known column"
+		if !strings.HasPrefix(finds[0].Message, "unknown header") {
+			msg = finds[0].Message
+		}
+		return nil, nil, &refbatch.InputError{File: file, Row: 1, Column: finds[0].Cell, Err: errors.New(msg)}
 	}
 	cells := values
 	if len(cells) > len(h.Names) {

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,8 +60,9 @@ var templateHeaders = func() map[string]ignoredSpec {
 const reasonPulledFact = "read-only: what Partner Center said when the workbook was pulled; refbatch never sends it"
 
 // markPulled records the hidden "Pulled …" columns of a workbook `refbatch
-// pull` wrote, and reports whether the header has any.
-func markPulled(h *refbatch.Header) bool {
+// pull` wrote, and reports whether the header has any. Two headers for
+// one pulled column are an error, as two for one column are.
+func markPulled(file string, num int, h *refbatch.Header) (bool, error) {
 	for i, name := range h.Names {
 		c, ok := refbatch.PulledHeader(name)
 		switch {
@@ -71,10 +73,35 @@ func markPulled(h *refbatch.Header) bool {
 			if h.Pulled == nil {
 				h.Pulled = map[refbatch.Column]int{}
 			}
+			if j, dup := h.Pulled[c]; dup {
+				return false, &refbatch.InputError{File: file, Row: num, Column: c.String(), Err: fmt.Errorf(
+					"headers %s (%s) and %s (%s) both hold the pulled %s; remove one",
+					quoteValue(h.Names[j]), refbatch.CellRef(j, num), quoteValue(name), refbatch.CellRef(i, num), c)}
+			}
 			h.Pulled[c] = i
 		}
 	}
-	return h.Pulled != nil || h.PulledETag >= 0
+	return h.Pulled != nil || h.PulledETag >= 0, nil
+}
+
+// unpulledColumns are the findings about a pulled workbook's columns whose
+// hidden "Pulled …" column is missing (deleted, or added by the user):
+// refbatch cannot tell an edit from the value pulled, so keepChanges sends
+// none of their cells rather than overwrite a newer value in Partner
+// Center.
+func unpulledColumns(h *refbatch.Header) []refbatch.Finding {
+	var out []refbatch.Finding
+	for _, c := range refbatch.PulledColumns() {
+		if _, ok := h.Pulled[c]; ok || !h.Has(c) || c == refbatch.ColAction {
+			continue
+		}
+		i := h.Index[c]
+		out = append(out, refbatch.Finding{Row: h.Row, Cell: refbatch.CellRef(i, h.Row), Column: c.String(), Header: h.Names[i],
+			Rule: refbatch.RuleHeader, Severity: refbatch.SeverityWarning, Value: h.Names[i],
+			Message: fmt.Sprintf("this pulled workbook has no hidden %q column, so an edit of %s cannot be told from the value pulled: its cells are not sent on pulled rows (pull again to edit it)",
+				refbatch.PulledPrefix+c.String(), quoteValue(h.Names[i]))})
+	}
+	return out
 }
 
 // templateMarkers are headers only Microsoft's templates use, folded; one of

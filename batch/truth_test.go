@@ -2,6 +2,7 @@ package batch_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -178,7 +179,34 @@ func TestDuplicateInPartnerCenterFailsTheRow(t *testing.T) {
 	}
 	dups, err := c.Duplicates(ctx)
 	if err != nil || len(dups) != 1 || len(dups[0].ReferralIDs) != 2 {
-		t.Errorf("Duplicates = %+v, %v", dups, err)
+		t.Fatalf("Duplicates = %+v, %v", dups, err)
+	}
+
+	// A row that names its Referral ID means that one: no doubt.
+	named := filepath.Join(dir, "named.csv")
+	if err := os.WriteFile(named, []byte("Referral ID,CRM ID,Notes\n"+dups[0].ReferralIDs[0]+",BENCH-0000000,named\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := newClient(t, filepath.Join(dir, "c.db"), sb.Endpoint(), batch.Config{}).Run(ctx, named); err != nil || res.Counts[refbatch.OutcomeUpdated] != 1 {
+		t.Errorf("a row naming its Referral ID: %v %v", res, err)
+	}
+	// The duplicate closed in Partner Center, as the message advises: the
+	// CRM id names one open referral again.
+	api := partnercenter.NewReferrals(pc)
+	dup := dups[0].ReferralIDs[1]
+	live, err := api.Get(ctx, "", dup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.Patch(ctx, "", dup, live.ETag, json.RawMessage(`[{"op":"replace","path":"/status","value":"Closed"},{"op":"replace","path":"/substatus","value":"Lost"}]`)); err != nil {
+		t.Fatal(err)
+	}
+	c = newClient(t, filepath.Join(dir, "c.db"), sb.Endpoint(), batch.Config{})
+	if res, err := c.Run(ctx, input); err != nil || res.Counts[refbatch.OutcomeFailed] != 0 {
+		t.Errorf("after the duplicate was closed: %v %v", res, err)
+	}
+	if dups, err := c.Duplicates(ctx); err != nil || len(dups) != 0 {
+		t.Errorf("Duplicates after closing one = %+v, %v", dups, err)
 	}
 }
 

@@ -62,7 +62,11 @@ func Resolve(row *refbatch.Row, known *refbatch.Known) Target {
 		return t
 	}
 	t.Known = true
-	t.Also = known.Also
+	if row.ReferralID == "" {
+		// Only a row that names its referral by External Reference ID can
+		// mean either of two referrals that hold it.
+		t.Also = known.Also
+	}
 	switch {
 	case row.Action == refbatch.ActionCreate:
 		t.Action, t.Upsert = refbatch.ActionUpdate, true

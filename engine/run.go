@@ -993,10 +993,6 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 		kp = &known
 	}
 	t := Resolve(row, kp)
-	if len(t.Also) > 0 {
-		x.failRow(ctx, r, refbatch.StepGet, errors.New(AmbiguousMessage(row, t)))
-		return
-	}
 	if r.rec.Action == refbatch.ActionUpdate && t.Action == refbatch.ActionCreate {
 		// Planned as an update of a referral that is no longer known: never
 		// turn it into a create behind the plan's back.
@@ -1005,6 +1001,13 @@ func (x *executor) runRow(ctx context.Context, r *rowRun) {
 
 	create := r.rec.Action == refbatch.ActionCreate
 	cs := r.step(refbatch.StepCreate)
+	if len(t.Also) > 0 && cs.State == "" {
+		// Two referrals hold the row's External Reference ID, and the row
+		// made neither of them: it cannot know which one it means. (A row
+		// whose own create is journaled acts on what it created.)
+		x.failRow(ctx, r, refbatch.StepGet, errors.New(AmbiguousMessage(row, t)))
+		return
+	}
 	switch {
 	case create && cs.State == refbatch.StateDone:
 		target = refbatch.Remote{ID: cs.ReferralID, EngagementID: cs.EngagementID}

@@ -156,7 +156,7 @@ type Duplicate struct {
 }
 
 // MirrorDuplicates lists the External Reference IDs the mirror shows on
-// more than one partner referral (made by anyone), with their ids.
+// more than one open partner referral (made by anyone), with their ids.
 func (j *Journal) MirrorDuplicates(ctx context.Context) ([]Duplicate, error) {
 	db, err := j.reader("duplicates")
 	if err != nil {
@@ -164,7 +164,7 @@ func (j *Journal) MirrorDuplicates(ctx context.Context) ([]Duplicate, error) {
 	}
 	rows, err := db.QueryContext(ctx, `SELECT external_reference_id, group_concat(id, ' ') FROM (
 	SELECT external_reference_id, id FROM mirror
-	WHERE external_reference_id <> '' AND organization_id <> 'msft' ORDER BY created, id)
+	WHERE external_reference_id <> '' AND organization_id <> 'msft' AND lower(status) <> 'closed' ORDER BY created, id)
 GROUP BY external_reference_id COLLATE NOCASE HAVING count(*) > 1 ORDER BY external_reference_id`)
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: duplicates: %w", j.path, err)
@@ -191,11 +191,14 @@ func (j *Journal) mirrorLookup(ctx context.Context, db *sql.DB, part []string, o
 	for i, id := range part {
 		args[i] = id
 	}
-	q := `SELECT p.external_reference_id, p.id, p.engagement_id,
+	// Open referrals first: a closed duplicate (Won, Lost, Declined,
+	// Expired: what the user did when told to close the duplicates) is
+	// neither the one a row means nor a reason to doubt it.
+	q := `SELECT p.external_reference_id, p.id, p.engagement_id, lower(p.status) = 'closed',
 	coalesce((SELECT m.id FROM mirror m WHERE m.engagement_id = p.engagement_id AND p.engagement_id <> '' AND m.organization_id = 'msft' ORDER BY m.created LIMIT 1), '')
 FROM mirror p
 WHERE p.organization_id <> 'msft' AND p.external_reference_id IN (?` + strings.Repeat(",?", len(part)-1) + `)
-ORDER BY p.created, p.id`
+ORDER BY lower(p.status) = 'closed', p.created, p.id`
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -203,7 +206,8 @@ ORDER BY p.created, p.id`
 	defer rows.Close()
 	for rows.Next() {
 		var ext, id, eng, msft string
-		if err := rows.Scan(&ext, &id, &eng, &msft); err != nil {
+		var closed bool
+		if err := rows.Scan(&ext, &id, &eng, &closed, &msft); err != nil {
 			return err
 		}
 		key := strings.ToLower(ext)
@@ -219,7 +223,7 @@ ORDER BY p.created, p.id`
 				k.MicrosoftReferralID = msft
 			}
 			out[key] = k
-		default:
+		case !closed:
 			k.Also = append(k.Also, id)
 			out[key] = k
 		}

@@ -151,8 +151,8 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 }
 
 // RunOrResume is what a job that may have been killed calls: it resumes
-// the journal's latest run when that run is unfinished and read file, and
-// otherwise starts a new run of file.
+// the journal's latest run when that run read file and has rows only a
+// resume finishes (needsResume), and otherwise starts a new run of file.
 func (c *Client) RunOrResume(ctx context.Context, file string) (*Result, error) {
 	if err := c.needRun(); err != nil {
 		return nil, err
@@ -163,9 +163,36 @@ func (c *Client) RunOrResume(ctx context.Context, file string) (*Result, error) 
 	case err != nil:
 		return nil, err
 	case run.Finished.IsZero() && SameFile(run.InputPath, file):
-		return c.Resume(ctx, ResumeOptions{Run: string(run.ID)})
+		unfinished, err := c.needsResume(ctx, run)
+		if err != nil {
+			return nil, err
+		}
+		if unfinished {
+			return c.Resume(ctx, ResumeOptions{Run: string(run.ID)})
+		}
 	}
 	return c.Run(ctx, file)
+}
+
+// needsResume reports whether run has rows only a resume finishes: not
+// planned whole, or a row pending or in doubt. A run whose other rows are
+// all final and some wait for Microsoft (OutcomeWaiting, Sync's) is not:
+// the next file at the same path runs anew rather than being refused as a
+// changed input for up to the waits' deadline.
+func (c *Client) needsResume(ctx context.Context, run refbatch.RunInfo) (bool, error) {
+	if run.Planned.IsZero() {
+		return true, nil
+	}
+	digests, err := c.jr.RowDigests(ctx, run.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, d := range digests {
+		if !d.Outcome.Final() && d.Outcome != refbatch.OutcomeWaiting {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // replan matches the rows read now with the rows the journal has. A row

@@ -319,3 +319,27 @@ func TestResumeAdvancesWaitingRowAndTheRowsBehindIt(t *testing.T) {
 		t.Errorf("KEY-1: %d referrals; want one, registered once, with the later row's notes", len(refs))
 	}
 }
+
+// TestRunOrResumeRunsTheNextFileWhileRowsWait: a nightly job calls
+// RunOrResume with the day's file at the same path. Rows of yesterday's run
+// that wait for Microsoft (Sync's) do not hold today's file back: it runs
+// as a new run, instead of being refused as a changed input of yesterday's.
+func TestRunOrResumeRunsTheNextFileWhileRowsWait(t *testing.T) {
+	e := newWaitEnv(t, 24*time.Hour)
+	input := filepath.Join(e.dir, "pipeline.csv")
+	registrationRows(t, input, "WAIT-1")
+	c := e.client(t, batch.Config{})
+	first, err := c.RunOrResume(t.Context(), input)
+	if !errors.Is(err, refbatch.ErrWaiting) || first.Waiting != 1 {
+		t.Fatalf("day 1: %v, waiting %d", err, first.Waiting)
+	}
+	e.clock.advance(time.Hour)
+	registrationRows(t, input, "WAIT-1", "WAIT-2") // day 2's file
+	second, err := c.RunOrResume(t.Context(), input)
+	if errors.Is(err, refbatch.ErrInputChanged) || second == nil || second.Resumed || second.Run.ID == first.Run.ID {
+		t.Fatalf("day 2: %v (%+v), want a new run", err, second)
+	}
+	if got := len(e.partnerReferrals(t)); got != 2 {
+		t.Errorf("day 2 loaded %d referrals, want 2", got)
+	}
+}

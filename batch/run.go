@@ -453,6 +453,26 @@ type execution struct {
 	holdCreates time.Time
 }
 
+// execOptions are the engine's options for the rows of run, as a run,
+// resume and sync all send them: one set, so that a row is checked alike
+// (the live re-check with policy's rules) whichever of them takes it up.
+func (c *Client) execOptions(run refbatch.RunID, conn *connection, policy *rules.Policy) engine.ExecOptions {
+	obs := c.cfg.Observer
+	return engine.ExecOptions{
+		Run:          run,
+		API:          conn.api,
+		Mapper:       partnercenter.NewMapper(),
+		Journal:      c.jr,
+		NewPolicy:    func() engine.Policy { return policy.NewEvaluator() },
+		Concurrency:  c.cfg.Concurrency,
+		RegisterWait: cmp.Or(c.cfg.RegisterWait, c.ep.RegisterWait),
+		Settle:       c.settle(),
+		Logger:       c.cfg.Logger,
+		Now:          c.cfg.Now,
+		Observer:     engine.Observer{RowFinished: obs.RowFinished, StepSent: obs.StepSent, LiveWarning: obs.LiveWarning},
+	}
+}
+
 // holdCreatesAfter is execution.holdCreates for a run or resume whose
 // mirror refresh was m.
 func (c *Client) holdCreatesAfter(m MirrorRefresh) time.Time {
@@ -482,21 +502,9 @@ func (c *Client) execute(feedCtx, ctx context.Context, conn *connection, x execu
 		obs.Started(Started{Run: x.run, Resumed: x.resumed, Input: x.v.Summary, Rows: x.rows, Finished: x.finished,
 			Replanned: res.Replanned, PolicyChanged: res.PolicyChanged})
 	}
-	opts := engine.ExecOptions{
-		Run:          x.run.ID,
-		API:          conn.api,
-		Mapper:       partnercenter.NewMapper(),
-		Journal:      c.jr,
-		NewPolicy:    func() engine.Policy { return x.policy.NewEvaluator() },
-		Concurrency:  c.cfg.Concurrency,
-		RetryFailed:  x.retry,
-		RegisterWait: cmp.Or(c.cfg.RegisterWait, c.ep.RegisterWait),
-		Settle:       c.settle(),
-		Logger:       c.cfg.Logger,
-		Now:          c.cfg.Now,
-		Observer:     engine.Observer{RowFinished: obs.RowFinished, StepSent: obs.StepSent, LiveWarning: obs.LiveWarning},
-		NoSettleWait: true,
-	}
+	opts := c.execOptions(x.run.ID, conn, x.policy)
+	opts.RetryFailed = x.retry
+	opts.NoSettleWait = true
 	start := c.cfg.Now()
 	c.waitOptions(&opts, start)
 	var (

@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/refbatch/refbatch"
 	"github.com/refbatch/refbatch/engine"
-	"github.com/refbatch/refbatch/partnercenter"
 )
 
 // SyncResult is what Sync did.
@@ -161,18 +159,16 @@ func (c *Client) syncRun(feedCtx, ctx context.Context, conn *connection, id refb
 		row.Number = w.Row // the row's number now, had it moved
 		planned = append(planned, &engine.Planned{Row: row, Record: rec})
 	}
-	opts := engine.ExecOptions{
-		Run:          id,
-		API:          conn.api,
-		Mapper:       partnercenter.NewMapper(),
-		Journal:      c.jr,
-		Concurrency:  c.cfg.Concurrency,
-		RegisterWait: cmp.Or(c.cfg.RegisterWait, c.ep.RegisterWait),
-		Settle:       c.settle(),
-		Logger:       c.cfg.Logger,
-		Now:          c.cfg.Now,
-		Observer:     engine.Observer{RowFinished: c.cfg.Observer.RowFinished, StepSent: c.cfg.Observer.StepSent},
+	// The run's own rules, as resume would check the row.
+	in, err := InputOptionsOf(run)
+	if err != nil {
+		return nil, err
 	}
+	policy, err := LoadPolicy(in, c.cfg.Today)
+	if err != nil {
+		return nil, err
+	}
+	opts := c.execOptions(id, conn, policy)
 	c.waitOptions(&opts, start)
 	_, execErr := engine.Execute(feedCtx, ctx, planned, opts)
 	req, thr := conn.limiter.Counts()

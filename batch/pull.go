@@ -58,7 +58,7 @@ func (c *Client) Pull(ctx context.Context, opts PullOptions) (PullResult, error)
 	}
 	defer end()
 	start := c.cfg.Now()
-	policy, err := LoadPolicy(c.cfg.Input, c.cfg.Now)
+	policy, err := LoadPolicy(c.cfg.Input, c.cfg.Today)
 	if err != nil {
 		return out, err
 	}

@@ -42,6 +42,16 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		return nil, usageErrorf("%s ran against %s; it cannot be resumed against %s (resume without an endpoint to use the run's own)",
 			describe(run), run.Endpoint, c.ep.name())
 	}
+	// A changed file is refused before anything is sent or rewritten.
+	sum, err := fileSHA256(run.InputPath)
+	if err != nil {
+		return nil, err
+	}
+	changedFile := sum != run.InputSHA256
+	if changedFile && !opts.AllowChanged {
+		return nil, fmt.Errorf("%w: %s (SHA-256 %.12s…, the run read %.12s…); resume with --allow-changed to re-plan only the rows that changed or are new",
+			refbatch.ErrInputChanged, run.InputPath, sum, run.InputSHA256)
+	}
 	if err := c.bind(ctx); err != nil {
 		return nil, err
 	}
@@ -74,11 +84,6 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	// The rows' facts are kept only for re-planning a changed file: an
 	// unchanged one is read as it runs, so a resume's memory does not grow
 	// with the rows either.
-	sum, err := fileSHA256(run.InputPath)
-	if err != nil {
-		return nil, err
-	}
-	changedFile := sum != run.InputSHA256
 	in, err := c.scan(ctx, run.InputPath, in0, changedFile && opts.AllowChanged)
 	if err != nil {
 		return nil, err
@@ -115,10 +120,6 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		if err := c.jr.UpdateRun(ctx, run); err != nil {
 			return nil, err
 		}
-	}
-	if in.v.SHA256 != run.InputSHA256 && !opts.AllowChanged {
-		return nil, fmt.Errorf("%w: %s (SHA-256 %.12s…, the run read %.12s…); resume with --allow-changed to re-plan only the rows that changed or are new",
-			refbatch.ErrInputChanged, run.InputPath, in.v.SHA256, run.InputSHA256)
 	}
 	changed := 0
 	if in.v.SHA256 != run.InputSHA256 {

@@ -245,7 +245,7 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (ex Exported, e
 		}
 	}()
 	ex = Exported{Run: run.ID, Counts: map[refbatch.Outcome]int{}}
-	v, err := readFile(ctx, run.InputPath, in, policy, c.cfg.Workers, Hooks{
+	_, err = readFile(ctx, run.InputPath, in, policy, c.cfg.Workers, Hooks{
 		Header: func(h *refbatch.Header, _ []refbatch.Finding) error {
 			var err error
 			results, err = exporter.NewResults(opts.Out, h)
@@ -266,13 +266,14 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (ex Exported, e
 				MicrosoftReferralID: rec.MicrosoftReferralID, Error: rec.Error, ClientRequestID: lastRequest[row.Number],
 				MicrosoftStatus: MicrosoftText(side[rec.ReferralID]), RegistrationStatus: RegistrationText(side[rec.ReferralID])})
 		},
-	}, false, "")
-	if err != nil {
-		return ex, err
-	}
-	if v.SHA256 != run.InputSHA256 {
+	}, false, run.InputSHA256)
+	if errors.Is(err, refbatch.ErrInputChanged) {
+		// Refused before anything was read: no result is written.
 		return ex, fmt.Errorf("%w: %s; the export pairs the journal's rows with the file's rows by row number, so it needs the file as the run last read it",
 			refbatch.ErrInputChanged, run.InputPath)
+	}
+	if err != nil {
+		return ex, err
 	}
 	return ex, results.Close(ex.Counts)
 }

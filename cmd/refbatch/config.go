@@ -46,8 +46,8 @@ func parseWithConfig(fs *pflag.FlagSet, args []string, e env) (*batch.Settings, 
 		if sandbox && (key == "endpoint" || key == "journal") {
 			continue // a rehearsal never uses the real run's endpoint or journal
 		}
-		if fs.Name() == "resume" && key == "endpoint" {
-			continue // a run resumes against the endpoint it started on
+		if key == "endpoint" && ownEndpointCommands[fs.Name()] {
+			continue // the journal's own endpoint; a configured one only when it has none (realEndpoint)
 		}
 		if f := fs.Lookup(flag); f != nil && !f.Changed {
 			if err := fs.Set(flag, v); err != nil {
@@ -58,6 +58,11 @@ func parseWithConfig(fs *pflag.FlagSet, args []string, e env) (*batch.Settings, 
 	}
 	return cfg, nil
 }
+
+// ownEndpointCommands work on a journal that already belongs to an
+// endpoint (endpointChoice): a configured endpoint is not an --endpoint
+// for them, or a sandbox journal would be sent to Partner Center.
+var ownEndpointCommands = map[string]bool{"resume": true, "sync": true, "pull": true}
 
 // bindConfigFlags adds the flags that only the configuration reads (where
 // the command has not bound them itself).

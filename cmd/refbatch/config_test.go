@@ -60,3 +60,47 @@ func TestEveryCommandReadsRefbatchYAML(t *testing.T) {
 		t.Errorf("export did not read the journal refbatch.yaml names:\n%s", out)
 	}
 }
+
+// TestConfiguredEndpointLeavesAJournalsOwn: a team's refbatch.yaml names
+// Partner Center; pull, sync and resume of a sandbox rehearsal's journal
+// still talk to the sandbox that journal belongs to (the configured
+// endpoint is not an --endpoint for them).
+func TestConfiguredEndpointLeavesAJournalsOwn(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("testdata", "config", "pipeline.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string][]byte{
+		"pipeline.csv":  b,
+		"mapping.yaml":  mustRead(t, filepath.Join("testdata", "config", "mapping.yaml")),
+		"refbatch.yaml": []byte("mapping: mapping.yaml\nendpoint: https://api.partner.microsoft.com\n"),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	t.Setenv("REFBATCH_TOKEN", "t")
+	t.Setenv("REFBATCH_CONFIG", "")
+	for _, args := range [][]string{
+		{"run", "--sandbox", "--quiet", "pipeline.csv"},
+		{"pull", "--journal", ".refbatch/sandbox.db", "--out", "pulled.csv"},
+		{"sync", "--journal", ".refbatch/sandbox.db", "--quiet"},
+		{"resume", "--journal", ".refbatch/sandbox.db", "--quiet"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+			t.Errorf("refbatch %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

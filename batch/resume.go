@@ -61,7 +61,7 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	}
 	// What Partner Center holds now, before re-planned rows are planned and
 	// pending creates are sent.
-	mirror, err := c.refreshMirror(ctx, conn.api)
+	mirror, err := c.refreshMirror(feed, conn.api)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (c *Client) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	x.res.Replanned = changed
 	in.rows = nil // re-planned: the rows are read again as they run
 	if journaled != nil {
-		planned, err := c.planFile(ctx, run, in0, in.policy, journaled)
+		planned, err := c.planFile(feed, run, in0, in.policy, journaled)
 		if err != nil {
 			return nil, err
 		}

@@ -325,14 +325,17 @@ func (c *Client) Run(ctx context.Context, file string) (*Result, error) {
 	}
 	// What Partner Center holds, before anything is planned: a create row
 	// whose External Reference ID it already holds updates that referral.
-	mirror, err := c.refreshMirror(ctx, conn.api)
+	// Stop (the first Ctrl-C) reaches the listing and the planning too:
+	// nothing is sent before them, and a run stopped while planning is
+	// finished by resume (RunInfo.Planned).
+	mirror, err := c.refreshMirror(feed, conn.api)
 	if err != nil {
 		return nil, err
 	}
 	if err := c.jr.CreateRun(ctx, run); err != nil {
 		return nil, err
 	}
-	finished, err := c.planFile(ctx, run, c.cfg.Input, in.policy, nil)
+	finished, err := c.planFile(feed, run, c.cfg.Input, in.policy, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -237,6 +237,9 @@ func parseSolutionCell(v string, decimalComma bool) (refbatch.SolutionLine, stri
 	}
 	if len(parts) > 1 && parts[1] != "" {
 		s.Currency = strings.ToUpper(parts[1])
+		if !isCurrencyCode(s.Currency) {
+			return s, "has currency " + quoteValue(parts[1]) + ", not a three-letter code; write \"ID, Currency, Price, Quantity\" (e.g. SOL-1234-PQRS, USD, 10, 100), and no thousands separator in the price: the parts are separated by commas"
+		}
 	}
 	for k, dst := range []**float64{&s.Price, &s.Quantity} {
 		if len(parts) > 2+k && parts[2+k] != "" {
@@ -248,7 +251,27 @@ func parseSolutionCell(v string, decimalComma bool) (refbatch.SolutionLine, stri
 			*dst = &f
 		}
 	}
+	// "SOL-1, USD, 1,000" splits into a price of 1 and a quantity of 000:
+	// a quantity is a whole number above zero, so that reads as the error
+	// it is rather than as a price of 1.
+	if q := s.Quantity; q != nil && (*q <= 0 || *q != float64(int64(*q))) {
+		return s, "has quantity " + quoteValue(parts[3]) + ", not a whole number above zero; write \"ID, Currency, Price, Quantity\" (e.g. SOL-1234-PQRS, USD, 1000, 100), with no thousands separator in the price: the parts are separated by commas"
+	}
 	return s, ""
+}
+
+// isCurrencyCode reports whether s looks like an ISO 4217 code: three
+// letters.
+func isCurrencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // parseMemberCell reads "First, Last, phone, email" (bulk-operations.md,

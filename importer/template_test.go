@@ -151,3 +151,32 @@ func TestTemplateCellErrors(t *testing.T) {
 		t.Errorf("invalid %v", row.Invalid.Columns())
 	}
 }
+
+// TestSolutionCellCommas: the parts of a "Solution n" cell are separated by
+// commas, so a thousands separator in its price cannot be read; it is an
+// error on the cell, not a price of 1. A currency must be a code.
+func TestSolutionCellCommas(t *testing.T) {
+	for _, tc := range []struct {
+		cell string
+		ok   bool
+	}{
+		{"SOL-1, USD, 1000, 5", true},
+		{"SOL-1, USD, 1000", true},
+		{"SOL-1", true},
+		{"SOL-1, USD, 1,000", false},
+		{"SOL-1, USD, 1,000, 5", false},
+		{"SOL-1, US Dollar, 10, 1", false},
+		{"SOL-1, USD, 10, 2.5", false},
+	} {
+		path := filepath.Join(t.TempDir(), "s.csv")
+		csv := "Deal Name,Partner Referral Status,Solution 1\nDeal,New,\"" + tc.cell + "\"\n"
+		if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, finds, rows := readAll(t, path)
+		bad := rows[0].Invalid.Has(refbatch.ColSolutions)
+		if bad == tc.ok {
+			t.Errorf("%q: invalid %v, want %v (%v)", tc.cell, bad, !tc.ok, finds)
+		}
+	}
+}

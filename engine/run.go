@@ -853,12 +853,12 @@ func (x *executor) send(ctx context.Context, r *rowRun, step refbatch.StepName, 
 		if !retry {
 			return refbatch.Remote{}, err
 		}
-		// Not applied: say so before waiting, so that a crash now does not
-		// leave the step looking in doubt.
+		// Not applied: say so with the next commit (the next attempt's
+		// "sent" is one). It need not be on disk before the wait: lost in
+		// a crash, the step reads "sent" and is reconciled; waiting for an
+		// fsync for every 429 would slow the run most when it is throttled.
 		x.finish(r, step, refbatch.StateFailed, refbatch.Remote{}, err)
-		if ferr := x.flush(ctx, r); ferr != nil {
-			return refbatch.Remote{}, ferr
-		}
+		x.opts.Journal.RecordLater(r.take(x.opts.Run))
 		d := x.backoff(n, err)
 		x.log.Info("step not applied; trying again", "row", r.rec.Number, "step", step, "attempt", n, "in", d, "err", err)
 		if serr := sleep(ctx, d); serr != nil {

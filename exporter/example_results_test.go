@@ -46,7 +46,7 @@ func ExampleNewResults() {
 	data, _ := os.ReadFile(path)
 	fmt.Print(string(data[len("\ufeff"):]))
 	// Output:
-	// Name,Deal Value,Outcome,Referral ID,Engagement ID,Microsoft Referral ID,Error,client-request-id,Microsoft Status,Registration Status
+	// Name,Deal Value,Outcome,Referral ID,Engagement ID,Microsoft Referral ID,Error,client-request-id,Microsoft Status,Registration Review
 	// Contoso,30000,created,3f1c2b7e,9a8b7c6d,,,c1d2e3f4,,
 	// "'=HYPERLINK(""x"")",'-5,skipped-invalid,,,,Deal Value must be a positive number,,,
 }

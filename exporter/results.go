@@ -22,7 +22,7 @@ const (
 	ErrorHeader               = "Error"
 	ClientRequestIDHeader     = "client-request-id"
 	MicrosoftStatusHeader     = "Microsoft Status"
-	RegistrationStatusHeader  = "Registration Status"
+	RegistrationStatusHeader  = "Registration Review" // not "Registration Status", a column of the input
 )
 
 // SheetResults is the sheet of a .xlsx results export that holds the rows;

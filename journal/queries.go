@@ -784,22 +784,14 @@ FROM known WHERE external_reference_id IN (?` + strings.Repeat(",?", len(part)-1
 	return out, nil
 }
 
-// Lookup returns what an External Reference ID became, compared without
-// regard to ASCII case.
+// Lookup returns what an External Reference ID became: LookupMany for one
+// id (what this journal created, and the mirror of Partner Center),
+// compared without regard to ASCII case.
 func (j *Journal) Lookup(ctx context.Context, externalReferenceID string) (refbatch.Known, bool, error) {
-	db, err := j.reader("lookup")
+	m, err := j.LookupMany(ctx, []string{externalReferenceID})
 	if err != nil {
 		return refbatch.Known{}, false, err
 	}
-	var k refbatch.Known
-	err = db.QueryRowContext(ctx, `SELECT external_reference_id, referral_id, engagement_id, microsoft_referral_id
-FROM known WHERE external_reference_id = ?`, externalReferenceID).
-		Scan(&k.ExternalReferenceID, &k.ReferralID, &k.EngagementID, &k.MicrosoftReferralID)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return refbatch.Known{}, false, nil
-	case err != nil:
-		return refbatch.Known{}, false, fmt.Errorf("journal %s: lookup %s: %w", j.path, externalReferenceID, err)
-	}
-	return k, true, nil
+	k, ok := m[strings.ToLower(externalReferenceID)]
+	return k, ok, nil
 }

@@ -6,7 +6,6 @@ import (
 
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -93,7 +92,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env) (err error) {
 		if _, err := exporter.ReportFormat(opts.report); err != nil {
 			return fmt.Errorf("--report: %w", err)
 		}
-		if sameFile(opts.file, opts.report) {
+		if batch.SameFile(opts.file, opts.report) {
 			return usageError("--report %s is the input file: the report would replace it; choose another name", opts.report)
 		}
 		// Only an earlier report is replaced without --force: not a
@@ -243,12 +242,6 @@ func printValidation(w io.Writer, v validation) {
 }
 
 // sameFile reports whether a and b name one existing file.
-func sameFile(a, b string) bool {
-	sa, errA := os.Stat(a)
-	sb, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(sa, sb)
-}
-
 func dash(s string) string {
 	if s == "" {
 		return "-"

@@ -390,15 +390,13 @@ func (m *Mapper) Register(row *refbatch.Row, live refbatch.Remote) (refbatch.Req
 	if err != nil {
 		return refbatch.Request{}, false, fmt.Errorf("register row %d: %w", row.Number, err)
 	}
-	for i, reg := range cur.Registrations {
-		if strings.EqualFold(reg.Type, RegistrationTypeAzureIPCoSell) {
-			ops := registrationEdit(row, i, reg)
-			if len(ops) == 0 {
-				return refbatch.Request{}, false, nil
-			}
-			req, err := request(refbatch.StepRegister, http.MethodPatch, referralPath(live.ID), ops)
-			return req, err == nil, err
+	if i, reg, ok := cur.DealRegistration(); ok {
+		ops := registrationEdit(row, i, reg)
+		if len(ops) == 0 {
+			return refbatch.Request{}, false, nil
 		}
+		req, err := request(refbatch.StepRegister, http.MethodPatch, referralPath(live.ID), ops)
+		return req, err == nil, err
 	}
 	ops := []PatchOp{{Op: OpAdd, Path: "/registrations/-", Value: registration(row, cur)}}
 	req, err := request(refbatch.StepRegister, http.MethodPatch, referralPath(live.ID), ops)

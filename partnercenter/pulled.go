@@ -156,8 +156,7 @@ func (m *Mapper) RowOf(live refbatch.Remote, microsoft *refbatch.Remote) (Pulled
 			}
 		}
 	}
-	if n := len(r.Registrations); n > 0 {
-		reg := r.Registrations[n-1]
+	if _, reg, ok := r.DealRegistration(); ok {
 		facts.RegistrationStatus = reg.Status
 		if raw, ok := reg.Extra["statusReason"]; ok {
 			var s string

@@ -169,14 +169,27 @@ func remoteOf(r *Referral, raw []byte) refbatch.Remote {
 	if r.Consent != nil {
 		rem.SharedWithMicrosoft = r.Consent.ConsentToShareReferralWithMicrosoftSellers
 	}
-	for _, reg := range r.Registrations {
-		if strings.EqualFold(reg.Type, RegistrationTypeAzureIPCoSell) || len(r.Registrations) == 1 {
-			rem.Registered, rem.RegistrationStatus = true, reg.Status
-			break
-		}
+	if _, reg, ok := r.DealRegistration(); ok {
+		rem.Registered, rem.RegistrationStatus = true, reg.Status
 	}
 	if len(raw) > 0 {
 		rem.Raw = json.RawMessage(raw)
 	}
 	return rem
+}
+
+// DealRegistration is the referral's deal registration, with its index in
+// Registrations: the first AzureIPCoSell one (the documented type), else
+// the only one it has. It is the registration status and export show, the
+// rules check and Register edits: one choice for all of them.
+func (r *Referral) DealRegistration() (int, Registration, bool) {
+	for i, reg := range r.Registrations {
+		if strings.EqualFold(reg.Type, RegistrationTypeAzureIPCoSell) {
+			return i, reg, true
+		}
+	}
+	if len(r.Registrations) == 1 {
+		return 0, r.Registrations[0], true
+	}
+	return 0, Registration{}, false
 }

@@ -43,14 +43,7 @@ func runResumeCmd(ctx context.Context, args []string, e env) error {
 }
 
 func runResume(ctx context.Context, opts resumeOptions, e env) error {
-	if err := opts.exec.check(); err != nil {
-		return err
-	}
-	jpath := opts.exec.journal
-	if jpath == "" {
-		jpath = "refbatch.db"
-	}
-	jr, err := batch.OpenJournal(ctx, jpath, false)
+	jr, _, err := opts.exec.openJournal(ctx)
 	if err != nil {
 		return err
 	}

@@ -45,14 +45,7 @@ func runSyncCmd(ctx context.Context, args []string, e env) error {
 // every waiting row: registered once Microsoft has accepted, still waiting,
 // or failed past its deadline. It needs no input file.
 func runSync(ctx context.Context, opts syncOptions, e env) error {
-	if err := opts.exec.check(); err != nil {
-		return err
-	}
-	jpath := opts.exec.journal
-	if jpath == "" {
-		jpath = "refbatch.db"
-	}
-	jr, err := batch.OpenJournal(ctx, jpath, false)
+	jr, jpath, err := opts.exec.openJournal(ctx)
 	if err != nil {
 		return err
 	}

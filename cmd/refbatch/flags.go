@@ -1,7 +1,10 @@
 package main
 
 import (
+	"cmp"
+	"context"
 	"fmt"
+	"github.com/refbatch/refbatch/journal"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -134,6 +137,18 @@ func (f *execFlags) config(in batch.InputOptions, now, today func() time.Time, s
 	return batch.Config{Input: in, Concurrency: f.concurrency, Rate: f.rate, RegisterWait: f.registerWait, Settle: f.settle,
 		AcceptDeadline: f.acceptWithin, RegisterAge: f.registerAge.config(),
 		Strict: f.strict, Logger: newLogger(stderr, *f), Now: now, Today: today}
+}
+
+// openJournal checks the flags and opens the existing journal that resume
+// and sync work on (--journal, default refbatch.db here): one that does not
+// exist is refused, never created by a typo.
+func (f *execFlags) openJournal(ctx context.Context) (*journal.Journal, string, error) {
+	if err := f.check(); err != nil {
+		return nil, "", err
+	}
+	jpath := cmp.Or(f.journal, "refbatch.db")
+	jr, err := batch.OpenJournal(ctx, jpath, false)
+	return jr, jpath, err
 }
 
 // newLogger logs retries and reconciliations at info with --verbose, else

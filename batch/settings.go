@@ -99,7 +99,6 @@ func (c *Settings) Get(key string) string { return c.values[key].value }
 // REFBATCH_X", "FILE:LINE" or "default"; "" when it is not set.
 func (c *Settings) Source(key string) string { return c.values[key].source }
 
-
 // File is the configuration file read, "" when none.
 func (c *Settings) File() string { return c.file }
 

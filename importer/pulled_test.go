@@ -38,9 +38,9 @@ func TestPulledRowKeepsOnlyEdits(t *testing.T) {
 	}
 
 	edited := append([]string{}, pulled...)
-	edited[3] = "Engaged"  // Substatus only: Status goes with it
-	edited[9] = "222"      // the phone only: the member goes whole
-	edited[4] = "60000"    // an edit
+	edited[3] = "Engaged" // Substatus only: Status goes with it
+	edited[9] = "222"     // the phone only: the member goes whole
+	edited[4] = "60000"   // an edit
 	row, _ = pulledRow(t, cols, edited, pulled, importer.Options{})
 	want := []refbatch.Column{refbatch.ColReferralID, refbatch.ColStatus, refbatch.ColSubstatus, refbatch.ColDealValue,
 		refbatch.ColTeamMemberFirstName, refbatch.ColTeamMemberLastName, refbatch.ColTeamMemberEmail, refbatch.ColTeamMemberPhone}

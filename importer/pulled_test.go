@@ -53,8 +53,15 @@ func TestPulledRowKeepsOnlyEdits(t *testing.T) {
 		t.Errorf("edited row keeps unchanged cells: %v", row.Filled.Columns())
 	}
 
-	// Re-saved with the file's decimal comma and day-first dates.
+	// Re-saved by a spreadsheet in US formats.
 	resaved := append([]string{}, pulled...)
+	resaved[4], resaved[5] = "52,000", "10/15/2027"
+	row, _ = pulledRow(t, cols, resaved, resaved, importer.Options{})
+	if row.Filled.Has(refbatch.ColDealValue) || row.Filled.Has(refbatch.ColClosingDate) {
+		t.Errorf("re-saved (US) row reads as edited: %v", row.Filled.Columns())
+	}
+	// Re-saved with the file's decimal comma and day-first dates.
+	resaved = append([]string{}, pulled...)
 	resaved[4], resaved[5] = "52.000,00", "15/10/2027"
 	row, _ = pulledRow(t, cols, resaved, resaved, importer.Options{DecimalComma: true, DateOrder: importer.DMY})
 	if row.Filled.Has(refbatch.ColDealValue) || row.Filled.Has(refbatch.ColClosingDate) {
